@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The data path is capture → segmentation → compositing → output; each stage is a module, the
+// inference engine (TFLite reader + XNNPACK) stands alone, and `matte` is a thin CLI over them.
+let pixelKernelSettings: [SwiftSetting] = [
+    // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
+    .unsafeFlags(["-target-cpu", "haswell"]),
+]
+
+let package = Package(
+    name: "Matte",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "matte", targets: ["matte"]),
+        .library(name: "MatteInference", targets: ["MatteInference"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg"),
+
+        .target(name: "MatteInference", dependencies: ["CXNNPACK"]),
+        .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
+        .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
+        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "MatteImaging"]),
+        .executableTarget(
+            name: "matte",
+            dependencies: [
+                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteMedia",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteSegmentation"]),
+        .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging"]),
+        .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia"]),
+        .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia"]),
+    ]
+)

@@ -1,0 +1,85 @@
+/// Scales a low-resolution probability mask (float, 0…1) up to frame size as 8-bit alpha (0…255).
+///
+/// Plain bilinear with half-pixel centres (src = (dst + 0.5) · scale − 0.5, clamped at the borders), the
+/// convention of cv2.resize and of MediaPipe's own mask scaling. Tables are built once per size pair, and
+/// each output row first blends two source rows vertically so the inner loop is one horizontal lerp.
+public final class MaskUpscaler: @unchecked Sendable {
+    public let sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int
+    private let columnFirst: UnsafeMutableBufferPointer<Int32>
+    private let columnWeight: UnsafeMutableBufferPointer<Float>
+    private let rowFirst: UnsafeMutableBufferPointer<Int32>
+    private let rowWeight: UnsafeMutableBufferPointer<Float>
+    /// One vertically blended source row, padded by one so the last column's neighbour is readable.
+    private let blendedRow: UnsafeMutableBufferPointer<Float>
+
+    public init(sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int) {
+        precondition(sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0, "sizes must be positive")
+        self.sourceWidth = sourceWidth
+        self.sourceHeight = sourceHeight
+        self.targetWidth = targetWidth
+        self.targetHeight = targetHeight
+        (columnFirst, columnWeight) = Self.halfPixelTable(count: targetWidth, sourceCount: sourceWidth)
+        (rowFirst, rowWeight) = Self.halfPixelTable(count: targetHeight, sourceCount: sourceHeight)
+        blendedRow = .allocate(capacity: sourceWidth + 1)
+        blendedRow.initialize(repeating: 0)
+    }
+
+    deinit {
+        columnFirst.deallocate()
+        columnWeight.deallocate()
+        rowFirst.deallocate()
+        rowWeight.deallocate()
+        blendedRow.deallocate()
+    }
+
+    /// For each output index: the first source index and the weight of the next one. At the last source
+    /// index the weight is 0, so reading index+1 (the padding) never changes the result.
+    static func halfPixelTable(count: Int, sourceCount: Int)
+        -> (UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>)
+    {
+        let first = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
+        let weight = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        let scale = Double(sourceCount) / Double(count)
+        for index in 0..<count {
+            let at = min(max((Double(index) + 0.5) * scale - 0.5, 0), Double(sourceCount - 1))
+            let lower = min(Int(at), sourceCount - 1)
+            first[index] = Int32(lower)
+            weight[index] = lower == sourceCount - 1 ? 0 : Float(at - Double(lower))
+        }
+        return (first, weight)
+    }
+
+    /// `source` holds sourceHeight × sourceWidth floats; `destination` gets targetHeight rows of targetWidth bytes.
+    public func upscale(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<UInt8>,
+                        destinationRowBytes: Int) {
+        let blended = blendedRow.baseAddress!
+        for y in 0..<targetHeight {
+            let top = source + Int(rowFirst[y]) &* sourceWidth
+            let bottom = source + min(Int(rowFirst[y]) &+ 1, sourceHeight &- 1) &* sourceWidth
+            let t = rowWeight[y]
+            for x in 0..<sourceWidth {
+                blended[x] = top[x] + (bottom[x] - top[x]) * t
+            }
+            blended[sourceWidth] = blended[sourceWidth &- 1]
+            let out = destination + y &* destinationRowBytes
+            for x in 0..<targetWidth {
+                let index = Int(columnFirst[x])
+                let value = blended[index] + (blended[index &+ 1] - blended[index]) * columnWeight[x]
+                out[x] = Self.unitToByte(value)
+            }
+        }
+    }
+
+    /// Rounds 0…1 (clamped) to 0…255 without the trapping Float→Int conversion, so the loop vectorises.
+    @inline(__always)
+    static func unitToByte(_ value: Float) -> UInt8 {
+        let scaled = min(max(value * 255, 0), 255)
+        return UInt8(truncatingIfNeeded: (scaled + 12_582_912.0).bitPattern)
+    }
+
+    public func upscale(_ source: UnsafePointer<Float>, into mask: PixelBuffer) {
+        precondition(mask.format == .gray8 && mask.width == targetWidth && mask.height == targetHeight,
+                     "mask buffer must be gray8 at the upscaler's target size")
+        upscale(source, into: mask.base, destinationRowBytes: mask.rowBytes)
+    }
+}

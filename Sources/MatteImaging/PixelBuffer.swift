@@ -1,0 +1,53 @@
+/// Pixel layouts Matte handles without conversion.
+public enum PixelFormat: String, Sendable, CaseIterable {
+    /// Packed 8-bit R, G, B.
+    case rgb24
+    /// Packed 4:2:2: Y0 U Y1 V per pair of pixels (V4L2_PIX_FMT_YUYV), BT.601 limited range.
+    case yuyv
+    /// One 8-bit channel (masks, grey images).
+    case gray8
+
+    /// Bytes per row for a tightly packed image of `width` pixels.
+    public func packedRowBytes(width: Int) -> Int {
+        switch self {
+        case .rgb24: return width * 3
+        case .yuyv: return width * 2
+        case .gray8: return width
+        }
+    }
+}
+
+/// An owned, tightly packed image in one of the `PixelFormat`s.
+///
+/// Allocated once and reused frame after frame; kernels read and write it through raw pointers.
+public final class PixelBuffer: @unchecked Sendable {
+    public let width: Int
+    public let height: Int
+    public let format: PixelFormat
+    public let rowBytes: Int
+    public let bytes: UnsafeMutableRawBufferPointer
+
+    public init(width: Int, height: Int, format: PixelFormat) {
+        precondition(width > 0 && height > 0, "image size must be positive")
+        precondition(format != .yuyv || width % 2 == 0, "YUYV images have an even width")
+        self.width = width
+        self.height = height
+        self.format = format
+        rowBytes = format.packedRowBytes(width: width)
+        bytes = .allocate(byteCount: rowBytes * height, alignment: 64)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    /// A copy of `data`, which must hold exactly `height` packed rows.
+    public convenience init(width: Int, height: Int, format: PixelFormat, copying data: [UInt8]) {
+        self.init(width: width, height: height, format: format)
+        precondition(data.count == bytes.count, "pixel data has \(data.count) bytes, expected \(bytes.count)")
+        data.withUnsafeBytes { bytes.copyMemory(from: $0) }
+    }
+
+    deinit { bytes.deallocate() }
+
+    public var base: UnsafeMutablePointer<UInt8> { bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) }
+
+    public var array: [UInt8] { Array(bytes) }
+}

@@ -1,0 +1,289 @@
+import CXNNPACK
+
+/// Translates TFLite operators into XNNPACK subgraph nodes, one TFLite tensor to one XNNPACK value.
+struct SubgraphBuilder {
+    static let inputID: UInt32 = 0
+    static let outputID: UInt32 = 1
+
+    let model: TFLiteModel
+    private(set) var subgraph: xnn_subgraph_t
+    private var values: [UInt32?]
+    /// Float32 data for constant tensors (widened from float16 where the model stores it so).
+    private var constants: [Int: UnsafeMutableRawBufferPointer] = [:]
+    private var weightsTaken = false
+
+    init(model: TFLiteModel) throws(TFLiteError) {
+        var subgraph: xnn_subgraph_t? = nil
+        guard xnn_create_subgraph(2, 0, &subgraph) == xnn_status_success, let subgraph else {
+            throw .unsupported("XNNPACK could not create a subgraph")
+        }
+        self.model = model
+        self.subgraph = subgraph
+        values = Array(repeating: nil, count: model.tensors.count)
+    }
+
+    /// Deletes the subgraph, and the weights unless the runtime took them.
+    mutating func release() {
+        xnn_delete_subgraph(subgraph)
+        if !weightsTaken { constants.values.forEach { $0.deallocate() } }
+    }
+
+    mutating func takeWeights() -> [UnsafeMutableRawBufferPointer] {
+        weightsTaken = true
+        return Array(constants.values)
+    }
+
+    mutating func translate() throws(TFLiteError) {
+        for op in model.operators {
+            try translate(op)
+        }
+        guard values[model.outputs[0]] != nil else {
+            throw .malformed("no operator produces the output tensor \(model.outputs[0])")
+        }
+    }
+
+    // MARK: Operators
+
+    private mutating func translate(_ op: TFLiteOperator) throws(TFLiteError) {
+        let name = "operator \(op.index) (\(op.displayName))"
+        func check(_ status: xnn_status) throws(TFLiteError) {
+            guard status == xnn_status_success else {
+                throw .unsupported("XNNPACK rejected \(name) (status \(status.rawValue))")
+            }
+        }
+        func need(inputs: Int, outputs: Int = 1) throws(TFLiteError) {
+            guard op.inputs.count >= inputs, op.outputs.count == outputs,
+                  !op.inputs.prefix(inputs).contains(-1) else {
+                throw .malformed("\(name) has \(op.inputs.count) inputs and \(op.outputs.count) outputs")
+            }
+        }
+
+        switch (op.builtin, op.options) {
+        case (.dequantize, _):
+            try need(inputs: 1)
+            // Weights are stored as float16 constants: widen them once here instead of at every run.
+            guard model.isConstant(op.inputs[0]) else { throw .unsupported("\(name) dequantizes a non-constant tensor") }
+            try defineConstant(op.outputs[0], from: op.inputs[0], name)
+
+        case let (.conv2D, .conv2D(padding, strideW, strideH, activation, dilationW, dilationH)):
+            try need(inputs: 2)
+            let x = try shape(op.inputs[0], rank: 4, name), filter = try shape(op.inputs[1], rank: 4, name)
+            guard filter[3] == x[3] else { throw .unsupported("\(name) is a grouped convolution") }
+            let range = try outputRange(activation, name)
+            try check(xnn_define_convolution_2d(
+                subgraph, 0, 0, 0, 0, UInt32(filter[1]), UInt32(filter[2]), try positive(strideH, name),
+                try positive(strideW, name), try positive(dilationH, name), try positive(dilationW, name),
+                1, filter[3], filter[0], range.min, range.max,
+                try value(op.inputs[0], name), try value(op.inputs[1], name), try optionalValue(op, 2, name),
+                try value(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
+
+        case let (.depthwiseConv2D, .depthwiseConv2D(padding, strideW, strideH, multiplier, activation, dilationW, dilationH)):
+            try need(inputs: 2)
+            let x = try shape(op.inputs[0], rank: 4, name), filter = try shape(op.inputs[1], rank: 4, name)
+            guard multiplier >= 1, filter[3] == x[3] * multiplier else {
+                throw .malformed("\(name) filter \(filter) does not match input \(x) × \(multiplier)")
+            }
+            let range = try outputRange(activation, name)
+            try check(xnn_define_depthwise_convolution_2d(
+                subgraph, 0, 0, 0, 0, UInt32(filter[1]), UInt32(filter[2]), try positive(strideH, name),
+                try positive(strideW, name), try positive(dilationH, name), try positive(dilationW, name),
+                UInt32(multiplier), x[3], range.min, range.max,
+                try value(op.inputs[0], name), try value(op.inputs[1], name), try optionalValue(op, 2, name),
+                try value(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
+
+        case let (.averagePool2D, .pool2D(padding, strideW, strideH, filterW, filterH, activation)):
+            try need(inputs: 1)
+            let x = try shape(op.inputs[0], rank: 4, name)
+            let range = try outputRange(activation, name)
+            if filterH == x[1], filterW == x[2], padding == .valid {
+                try check(xnn_define_global_average_pooling_2d(
+                    subgraph, range.min, range.max, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+            } else {
+                try check(xnn_define_average_pooling_2d(
+                    subgraph, 0, 0, 0, 0, try positive(filterH, name), try positive(filterW, name),
+                    try positive(strideH, name), try positive(strideW, name), range.min, range.max,
+                    try value(op.inputs[0], name), try value(op.outputs[0], name),
+                    padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
+            }
+
+        case (.mean, .reducer):
+            try need(inputs: 2)
+            _ = try shape(op.inputs[0], rank: 4, name)
+            let axes = try int32Constant(op.inputs[1], name)
+            guard Set(axes) == [1, 2] else { throw .unsupported("\(name) averages over axes \(axes); only [1, 2] is supported") }
+            try check(xnn_define_global_average_pooling_2d(
+                subgraph, -.infinity, .infinity, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+
+        case (.relu, _), (.relu6, _):
+            try need(inputs: 1)
+            try check(xnn_define_clamp(subgraph, 0, op.builtin == .relu6 ? 6 : .infinity,
+                                       try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+
+        case (.hardSwish, _):
+            try need(inputs: 1)
+            try check(xnn_define_hardswish(subgraph, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+
+        case (.logistic, _):
+            try need(inputs: 1)
+            try check(xnn_define_sigmoid(subgraph, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+
+        case let (.add, .elementwise(activation)), let (.mul, .elementwise(activation)):
+            try need(inputs: 2)
+            let range = try outputRange(activation, name)
+            let define = op.builtin == .add ? xnn_define_add2 : xnn_define_multiply2
+            try check(define(subgraph, range.min, range.max, try value(op.inputs[0], name),
+                             try value(op.inputs[1], name), try value(op.outputs[0], name), 0))
+
+        case let (.resizeBilinear, .resizeBilinear(alignCorners, halfPixelCenters)):
+            try need(inputs: 2)
+            _ = try shape(op.inputs[0], rank: 4, name)
+            let size = try int32Constant(op.inputs[1], name)
+            guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw .malformed("\(name) has size \(size)") }
+            let flags: UInt32 = alignCorners ? UInt32(XNN_FLAG_ALIGN_CORNERS)
+                : halfPixelCenters ? 0 : UInt32(XNN_FLAG_TENSORFLOW_LEGACY_MODE)
+            try check(xnn_define_static_resize_bilinear_2d(
+                subgraph, Int(size[0]), Int(size[1]), try value(op.inputs[0], name), try value(op.outputs[0], name), flags))
+
+        case (.reshape, _):
+            try need(inputs: 1)
+            let newShape = try shape(op.outputs[0], rank: nil, name)
+            try check(xnn_define_static_reshape(subgraph, newShape.count, newShape,
+                                                try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+
+        case (.custom, _) where op.customCode == "Convolution2DTransposeBias":
+            try translateTransposeConvolutionWithBias(op, name, check)
+
+        default:
+            throw .unsupported("\(name) is not supported by Matte's engine")
+        }
+    }
+
+    /// MediaPipe's custom op: a transposed convolution plus bias, options = {padding, stride_w, stride_h} as int32.
+    private mutating func translateTransposeConvolutionWithBias(
+        _ op: TFLiteOperator, _ name: String, _ check: (xnn_status) throws(TFLiteError) -> Void
+    ) throws(TFLiteError) {
+        guard op.inputs.count == 3, op.outputs.count == 1, !op.inputs.contains(-1) else {
+            throw .malformed("\(name) has \(op.inputs.count) inputs and \(op.outputs.count) outputs")
+        }
+        guard op.customOptions.count >= 12 else { throw .malformed("\(name) has \(op.customOptions.count) option bytes, needs 12") }
+        func option(_ index: Int) -> Int {
+            let bytes = op.customOptions[(4 * index)..<(4 * index + 4)]
+            return Int(Int32(bitPattern: bytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+        }
+        // TfLitePadding: 1 = SAME, 2 = VALID.
+        let padding = option(0), strideW = option(1), strideH = option(2)
+        guard padding == 1 || padding == 2 else { throw .malformed("\(name) has padding \(padding)") }
+        let x = try shape(op.inputs[0], rank: 4, name), filter = try shape(op.inputs[1], rank: 4, name)
+        let out = try shape(op.outputs[0], rank: 4, name)
+        guard filter[3] == x[3] else { throw .malformed("\(name) filter \(filter) does not match input \(x)") }
+        let sh = Int(try positive(strideH, name)), sw = Int(try positive(strideW, name))
+        // Padding that yields the declared output size; zero for VALID.
+        let padH = max((x[1] - 1) * sh + filter[1] - out[1], 0), padW = max((x[2] - 1) * sw + filter[2] - out[2], 0)
+        try check(xnn_define_deconvolution_2d(
+            subgraph, UInt32(padH / 2), UInt32(padW - padW / 2), UInt32(padH - padH / 2), UInt32(padW / 2), 0, 0,
+            UInt32(filter[1]), UInt32(filter[2]), UInt32(sh), UInt32(sw), 1, 1, 1, filter[3], filter[0],
+            -.infinity, .infinity, try value(op.inputs[0], name), try value(op.inputs[1], name),
+            try value(op.inputs[2], name), try value(op.outputs[0], name), 0))
+    }
+
+    // MARK: Values
+
+    private func shape(_ tensor: Int, rank: Int?, _ name: String) throws(TFLiteError) -> [Int] {
+        let shape = model.tensors[tensor].shape
+        if let rank, shape.count != rank {
+            throw .unsupported("\(name) tensor \(tensor) has shape \(shape), expected rank \(rank)")
+        }
+        guard shape.allSatisfy({ $0 > 0 }) else { throw .unsupported("\(name) tensor \(tensor) has shape \(shape)") }
+        return shape
+    }
+
+    private func positive(_ value: Int, _ name: String) throws(TFLiteError) -> UInt32 {
+        guard value >= 1, value <= 64 else { throw .malformed("\(name) has stride or dilation \(value)") }
+        return UInt32(value)
+    }
+
+    private func outputRange(_ activation: FusedActivation, _ name: String) throws(TFLiteError) -> (min: Float, max: Float) {
+        switch activation {
+        case .none: return (-.infinity, .infinity)
+        case .relu: return (0, .infinity)
+        case .relu6: return (0, 6)
+        case .reluN1To1: return (-1, 1)
+        case .tanh, .signBit: throw .unsupported("\(name) fuses activation \(activation)")
+        }
+    }
+
+    private func int32Constant(_ tensor: Int, _ name: String) throws(TFLiteError) -> [Int32] {
+        guard model.tensors[tensor].type == .int32, model.isConstant(tensor) else {
+            throw .unsupported("\(name) needs a constant int32 tensor at input \(tensor)")
+        }
+        let data = try model.constantData(of: tensor)
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) }
+        }
+    }
+
+    /// Gives `target` the float32 value of constant tensor `source` (itself when no dequantize is involved).
+    private mutating func defineConstant(_ target: Int, from source: Int, _ name: String) throws(TFLiteError) {
+        guard values[target] == nil else { throw .malformed("\(name) writes tensor \(target), which is already defined") }
+        let data = try model.constantData(of: source)
+        let count = model.tensors[source].elementCount
+        guard count == model.tensors[target].elementCount else {
+            throw .malformed("\(name) changes the element count of tensor \(source)")
+        }
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        constants[target] = storage
+        let floats = storage.bindMemory(to: Float.self)
+        switch model.tensors[source].type {
+        case .float32:
+            data.withUnsafeBytes { raw in
+                for index in 0..<count { floats[index] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)) }
+            }
+        case .float16:
+            data.withUnsafeBytes { raw in
+                for index in 0..<count {
+                    floats[index] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))
+                }
+            }
+        default:
+            throw .unsupported("\(name) uses a constant of type \(model.tensors[source].type)")
+        }
+        values[target] = try defineTensor(target, data: storage.baseAddress, name)
+    }
+
+    private mutating func optionalValue(_ op: TFLiteOperator, _ position: Int, _ name: String) throws(TFLiteError) -> UInt32 {
+        guard op.inputs.count > position, op.inputs[position] >= 0 else { return matte_xnn_invalid_value_id }
+        return try value(op.inputs[position], name)
+    }
+
+    /// The XNNPACK value of a tensor, defining it on first use.
+    private mutating func value(_ tensor: Int, _ name: String) throws(TFLiteError) -> UInt32 {
+        if let id = values[tensor] { return id }
+        guard model.tensors[tensor].type == .float32 || model.isConstant(tensor) else {
+            throw .unsupported("\(name) uses tensor \(tensor) of type \(model.tensors[tensor].type)")
+        }
+        if model.isConstant(tensor) {
+            try defineConstant(tensor, from: tensor, name)
+            return values[tensor]!
+        }
+        let id = try defineTensor(tensor, data: nil, name)
+        values[tensor] = id
+        return id
+    }
+
+    private func defineTensor(_ tensor: Int, data: UnsafeRawPointer?, _ name: String) throws(TFLiteError) -> UInt32 {
+        let dims = model.tensors[tensor].shape
+        guard dims.count <= Int(XNN_MAX_TENSOR_DIMS) else { throw .unsupported("\(name) tensor \(tensor) has rank \(dims.count)") }
+        var externalID = matte_xnn_invalid_value_id, flags: UInt32 = 0
+        if tensor == model.inputs[0] { (externalID, flags) = (Self.inputID, matte_xnn_value_flag_external_input) }
+        if tensor == model.outputs[0] { (externalID, flags) = (Self.outputID, matte_xnn_value_flag_external_output) }
+        if data != nil, externalID != matte_xnn_invalid_value_id {
+            throw .malformed("graph input or output tensor \(tensor) is a constant")
+        }
+        var id: UInt32 = 0
+        let status = xnn_define_tensor_value(subgraph, xnn_datatype_fp32, dims.count, dims, data, externalID, flags, &id)
+        guard status == xnn_status_success else {
+            throw .unsupported("XNNPACK rejected tensor \(tensor) shape \(dims) used by \(name) (status \(status.rawValue))")
+        }
+        return id
+    }
+}

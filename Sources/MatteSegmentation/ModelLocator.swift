@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which segmentation model to use: one of the installed MediaPipe models by name, a file, or the
+/// model that suits the frame's shape.
+public enum ModelChoice: Hashable, Sendable, CustomStringConvertible {
+    /// `landscape` for wide frames (16:9 cameras), `general` otherwise.
+    case automatic
+    case general
+    case landscape
+    case file(String)
+
+    /// Parses a `--model` value: a model name, or anything else as a path.
+    public init(argument: String) {
+        switch argument {
+        case "auto": self = .automatic
+        case "general": self = .general
+        case "landscape": self = .landscape
+        default: self = .file(argument)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .automatic: return "auto"
+        case .general: return "general"
+        case .landscape: return "landscape"
+        case let .file(path): return path
+        }
+    }
+
+    /// The concrete choice for frames of this size.
+    public func resolved(frameWidth: Int, frameHeight: Int) -> ModelChoice {
+        guard self == .automatic else { return self }
+        return frameWidth * 2 >= frameHeight * 3 ? .landscape : .general
+    }
+}
+
+public struct ModelNotInstalled: Error, CustomStringConvertible {
+    public let name: String
+    public let searched: [String]
+    public var description: String {
+        "model '\(name)' is not installed (looked in \(searched.joined(separator: ", "))); "
+            + "install it with scripts/setup-models.sh"
+    }
+}
+
+/// Finds the MediaPipe models that scripts/setup-models.sh installs.
+public enum ModelLocator {
+    public static let fileNames: [ModelChoice: String] = [
+        .general: "selfie_segmentation.tflite",
+        .landscape: "selfie_segmentation_landscape.tflite",
+    ]
+
+    /// Where models are looked for, in order: $MATTE_MODELS_DIR, the XDG data directory, system directories.
+    public static func searchDirectories(environment: [String: String] = currentEnvironment()) -> [String] {
+        var directories: [String] = []
+        if let explicit = environment["MATTE_MODELS_DIR"], !explicit.isEmpty { directories.append(explicit) }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            directories.append(data + "/matte/models")
+        } else if let home = environment["HOME"], !home.isEmpty {
+            directories.append(home + "/.local/share/matte/models")
+        }
+        directories += ["/usr/local/share/matte/models", "/usr/share/matte/models"]
+        return directories
+    }
+
+    /// The file for a choice; `.automatic` must be resolved first.
+    public static func path(for choice: ModelChoice,
+                            environment: [String: String] = currentEnvironment()) throws(ModelNotInstalled) -> String {
+        if case let .file(path) = choice { return path }
+        let name = fileNames[choice] ?? fileNames[.general]!
+        let directories = searchDirectories(environment: environment)
+        for directory in directories where access(directory + "/" + name, R_OK) == 0 {
+            return directory + "/" + name
+        }
+        throw ModelNotInstalled(name: choice.description, searched: directories)
+    }
+
+    public static func currentEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let pair = String(cString: pointer)
+            if let equals = pair.firstIndex(of: "=") {
+                environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return environment
+    }
+}

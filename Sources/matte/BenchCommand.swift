@@ -1,0 +1,55 @@
+import ArgumentParser
+import MatteSegmentation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Matte's stages on this machine.",
+        subcommands: [InferenceBench.self]
+    )
+}
+
+struct InferenceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inference",
+        abstract: "Time one model inference (single-threaded XNNPACK) on a fixed input."
+    )
+
+    @Option(help: "general, landscape, or a path to a .tflite model.")
+    var model: ModelChoice = .landscape
+
+    @Option(help: "Timed runs after 10 warm-up runs.")
+    var runs: Int = 200
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    }
+
+    func run() throws {
+        let segmenter = try loadSegmenter(model, frameWidth: 1280, frameHeight: 720)
+        let engine = segmenter.engine
+        // A smooth gradient: the cost of these convolutions does not depend on the pixel values.
+        for index in 0..<engine.input.count { engine.input[index] = Float(index % 251) / 251 }
+        for _ in 0..<10 { try engine.run() }
+        var wall: [Double] = [], cpu: [Double] = []
+        wall.reserveCapacity(runs)
+        cpu.reserveCapacity(runs)
+        for _ in 0..<runs {
+            let (wallStart, cpuStart) = (monotonicMilliseconds(), threadCPUMilliseconds())
+            try engine.run()
+            wall.append(monotonicMilliseconds() - wallStart)
+            cpu.append(threadCPUMilliseconds() - cpuStart)
+        }
+        wall.sort()
+        cpu.sort()
+        let median = wall[runs / 2], p10 = wall[runs / 10], cpuMedian = cpu[runs / 2]
+        print("\(model) (\(segmenter.modelWidth)×\(segmenter.modelHeight)): median \(format(median)) ms, "
+            + "p10 \(format(p10)) ms, cpu \(format(cpuMedian)) ms per inference (\(runs) runs, 1 thread)")
+    }
+
+    private func format(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
