@@ -36,9 +36,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteSegmentation"]),
-        .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging"]),
-        .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia"]),
-        .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia"]),
+        .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
+        .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteTestSupport"]),
+        .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging", "MatteTestSupport"]),
+        .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
+        .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
     ]
 )

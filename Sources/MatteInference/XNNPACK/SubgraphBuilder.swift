@@ -34,7 +34,15 @@ struct SubgraphBuilder {
     }
 
     mutating func translate() throws(TFLiteError) {
-        for op in model.operators {
+        // XNNPACK allocates no memory for a value nobody reads and then fails an assertion in the node that
+        // writes it, so operators whose results never reach the output are left out.
+        var needed = Set(model.outputs)
+        var live = [Bool](repeating: false, count: model.operators.count)
+        for op in model.operators.reversed() where op.outputs.contains(where: needed.contains) {
+            live[op.index] = true
+            needed.formUnion(op.inputs)
+        }
+        for op in model.operators where live[op.index] {
             try translate(op)
         }
         guard values[model.outputs[0]] != nil else {
@@ -69,13 +77,16 @@ struct SubgraphBuilder {
             try need(inputs: 2)
             let x = try shape(op.inputs[0], rank: 4, name), filter = try shape(op.inputs[1], rank: 4, name)
             guard filter[3] == x[3] else { throw .unsupported("\(name) is a grouped convolution") }
+            try expectWeights(op, outputChannels: filter[0], name)
+            try expectOutput(op, [x[0], try windowed(x[1], filter[1], strideH, dilationH, padding, name),
+                                  try windowed(x[2], filter[2], strideW, dilationW, padding, name), filter[0]], name)
             let range = try outputRange(activation, name)
             try check(xnn_define_convolution_2d(
                 subgraph, 0, 0, 0, 0, UInt32(filter[1]), UInt32(filter[2]), try positive(strideH, name),
                 try positive(strideW, name), try positive(dilationH, name), try positive(dilationW, name),
                 1, filter[3], filter[0], range.min, range.max,
                 try value(op.inputs[0], name), try value(op.inputs[1], name), try optionalValue(op, 2, name),
-                try value(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
+                try output(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
 
         case let (.depthwiseConv2D, .depthwiseConv2D(padding, strideW, strideH, multiplier, activation, dilationW, dilationH)):
             try need(inputs: 2)
@@ -83,72 +94,88 @@ struct SubgraphBuilder {
             guard multiplier >= 1, filter[3] == x[3] * multiplier else {
                 throw .malformed("\(name) filter \(filter) does not match input \(x) × \(multiplier)")
             }
+            try expectWeights(op, outputChannels: filter[3], name)
+            try expectOutput(op, [x[0], try windowed(x[1], filter[1], strideH, dilationH, padding, name),
+                                  try windowed(x[2], filter[2], strideW, dilationW, padding, name), filter[3]], name)
             let range = try outputRange(activation, name)
             try check(xnn_define_depthwise_convolution_2d(
                 subgraph, 0, 0, 0, 0, UInt32(filter[1]), UInt32(filter[2]), try positive(strideH, name),
                 try positive(strideW, name), try positive(dilationH, name), try positive(dilationW, name),
                 UInt32(multiplier), x[3], range.min, range.max,
                 try value(op.inputs[0], name), try value(op.inputs[1], name), try optionalValue(op, 2, name),
-                try value(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
+                try output(op.outputs[0], name), padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
 
         case let (.averagePool2D, .pool2D(padding, strideW, strideH, filterW, filterH, activation)):
             try need(inputs: 1)
             let x = try shape(op.inputs[0], rank: 4, name)
             let range = try outputRange(activation, name)
             if filterH == x[1], filterW == x[2], padding == .valid {
+                try expectOutput(op, [x[0], 1, 1, x[3]], name)
                 try check(xnn_define_global_average_pooling_2d(
-                    subgraph, range.min, range.max, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+                    subgraph, range.min, range.max, try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
             } else {
+                try expectOutput(op, [x[0], try windowed(x[1], filterH, strideH, 1, padding, name),
+                                      try windowed(x[2], filterW, strideW, 1, padding, name), x[3]], name)
                 try check(xnn_define_average_pooling_2d(
                     subgraph, 0, 0, 0, 0, try positive(filterH, name), try positive(filterW, name),
                     try positive(strideH, name), try positive(strideW, name), range.min, range.max,
-                    try value(op.inputs[0], name), try value(op.outputs[0], name),
+                    try value(op.inputs[0], name), try output(op.outputs[0], name),
                     padding == .same ? matte_xnn_flag_tensorflow_same_padding : 0))
             }
 
         case (.mean, .reducer):
             try need(inputs: 2)
-            _ = try shape(op.inputs[0], rank: 4, name)
+            let x = try shape(op.inputs[0], rank: 4, name)
             let axes = try int32Constant(op.inputs[1], name)
             guard Set(axes) == [1, 2] else { throw .unsupported("\(name) averages over axes \(axes); only [1, 2] is supported") }
+            try expectOutput(op, [x[0], 1, 1, x[3]], name, sameElementsSuffice: true)
             try check(xnn_define_global_average_pooling_2d(
-                subgraph, -.infinity, .infinity, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+                subgraph, -.infinity, .infinity, try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
 
         case (.relu, _), (.relu6, _):
             try need(inputs: 1)
+            try expectOutput(op, try shape(op.inputs[0], rank: nil, name), name)
             try check(xnn_define_clamp(subgraph, 0, op.builtin == .relu6 ? 6 : .infinity,
-                                       try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+                                       try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
 
         case (.hardSwish, _):
             try need(inputs: 1)
-            try check(xnn_define_hardswish(subgraph, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+            try expectOutput(op, try shape(op.inputs[0], rank: nil, name), name)
+            try check(xnn_define_hardswish(subgraph, try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
 
         case (.logistic, _):
             try need(inputs: 1)
-            try check(xnn_define_sigmoid(subgraph, try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+            try expectOutput(op, try shape(op.inputs[0], rank: nil, name), name)
+            try check(xnn_define_sigmoid(subgraph, try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
 
         case let (.add, .elementwise(activation)), let (.mul, .elementwise(activation)):
             try need(inputs: 2)
+            try expectOutput(op, try broadcast(try shape(op.inputs[0], rank: nil, name),
+                                               try shape(op.inputs[1], rank: nil, name), name), name)
             let range = try outputRange(activation, name)
             let define = op.builtin == .add ? xnn_define_add2 : xnn_define_multiply2
             try check(define(subgraph, range.min, range.max, try value(op.inputs[0], name),
-                             try value(op.inputs[1], name), try value(op.outputs[0], name), 0))
+                             try value(op.inputs[1], name), try output(op.outputs[0], name), 0))
 
         case let (.resizeBilinear, .resizeBilinear(alignCorners, halfPixelCenters)):
             try need(inputs: 2)
-            _ = try shape(op.inputs[0], rank: 4, name)
+            let x = try shape(op.inputs[0], rank: 4, name)
             let size = try int32Constant(op.inputs[1], name)
-            guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw .malformed("\(name) has size \(size)") }
+            guard size.count == 2, size.allSatisfy({ $0 > 0 && $0 <= TFLiteModel.maxDimension }) else {
+                throw .malformed("\(name) has size \(size)")
+            }
+            try expectOutput(op, [x[0], Int(size[0]), Int(size[1]), x[3]], name)
             let flags: UInt32 = alignCorners ? UInt32(XNN_FLAG_ALIGN_CORNERS)
                 : halfPixelCenters ? 0 : UInt32(XNN_FLAG_TENSORFLOW_LEGACY_MODE)
             try check(xnn_define_static_resize_bilinear_2d(
-                subgraph, Int(size[0]), Int(size[1]), try value(op.inputs[0], name), try value(op.outputs[0], name), flags))
+                subgraph, Int(size[0]), Int(size[1]), try value(op.inputs[0], name), try output(op.outputs[0], name), flags))
 
         case (.reshape, _):
             try need(inputs: 1)
             let newShape = try shape(op.outputs[0], rank: nil, name)
+            try expectOutput(op, try shape(op.inputs[0], rank: nil, name), name, sameElementsSuffice: true)
             try check(xnn_define_static_reshape(subgraph, newShape.count, newShape,
-                                                try value(op.inputs[0], name), try value(op.outputs[0], name), 0))
+                                                try value(op.inputs[0], name), try output(op.outputs[0], name), 0))
 
         case (.custom, _) where op.customCode == "Convolution2DTransposeBias":
             try translateTransposeConvolutionWithBias(op, name, check)
@@ -177,13 +204,65 @@ struct SubgraphBuilder {
         let out = try shape(op.outputs[0], rank: 4, name)
         guard filter[3] == x[3] else { throw .malformed("\(name) filter \(filter) does not match input \(x)") }
         let sh = Int(try positive(strideH, name)), sw = Int(try positive(strideW, name))
+        try expectWeights(op, outputChannels: filter[0], name)
+        try expectOutput(op, padding == 1 ? [x[0], x[1] * sh, x[2] * sw, filter[0]]
+                                          : [x[0], (x[1] - 1) * sh + filter[1], (x[2] - 1) * sw + filter[2], filter[0]], name)
         // Padding that yields the declared output size; zero for VALID.
         let padH = max((x[1] - 1) * sh + filter[1] - out[1], 0), padW = max((x[2] - 1) * sw + filter[2] - out[2], 0)
         try check(xnn_define_deconvolution_2d(
             subgraph, UInt32(padH / 2), UInt32(padW - padW / 2), UInt32(padH - padH / 2), UInt32(padW / 2), 0, 0,
             UInt32(filter[1]), UInt32(filter[2]), UInt32(sh), UInt32(sw), 1, 1, 1, filter[3], filter[0],
             -.infinity, .infinity, try value(op.inputs[0], name), try value(op.inputs[1], name),
-            try value(op.inputs[2], name), try value(op.outputs[0], name), 0))
+            try value(op.inputs[2], name), try output(op.outputs[0], name), 0))
+    }
+
+    // MARK: Shapes
+
+    /// XNNPACK computes output sizes itself and writes that many elements, so the declared output shape
+    /// must be exactly what the operator produces, or a hostile model could make it write out of bounds.
+    private func expectOutput(_ op: TFLiteOperator, _ expected: [Int], _ name: String,
+                              sameElementsSuffice: Bool = false) throws(TFLiteError) {
+        let declared = model.tensors[op.outputs[0]].shape
+        let matches = sameElementsSuffice ? declared.reduce(1, *) == expected.reduce(1, *) : declared == expected
+        guard matches else { throw .malformed("\(name) produces shape \(expected) but declares \(declared)") }
+    }
+
+    /// Filters and biases must be constants of the expected size (XNNPACK packs them at load).
+    private func expectWeights(_ op: TFLiteOperator, outputChannels: Int, _ name: String) throws(TFLiteError) {
+        // Weights are model constants, or float32 copies made for a DEQUANTIZE's output.
+        guard model.isConstant(op.inputs[1]) || constants[op.inputs[1]] != nil else {
+            throw .unsupported("\(name) has a filter that is not a constant")
+        }
+        if op.inputs.count > 2, op.inputs[2] >= 0 {
+            guard model.tensors[op.inputs[2]].elementCount == outputChannels else {
+                throw .malformed("\(name) has \(model.tensors[op.inputs[2]].elementCount) biases for \(outputChannels) channels")
+            }
+        }
+    }
+
+    /// Output length of a sliding window (TensorFlow's SAME / VALID rules).
+    private func windowed(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int, _ padding: Padding,
+                          _ name: String) throws(TFLiteError) -> Int {
+        let stride = Int(try positive(stride, name)), dilation = Int(try positive(dilation, name))
+        let span = (kernel - 1) * dilation + 1
+        switch padding {
+        case .same: return (size + stride - 1) / stride
+        case .valid:
+            guard size >= span else { throw .malformed("\(name) has a \(span)-wide window over \(size)") }
+            return (size - span) / stride + 1
+        }
+    }
+
+    /// NumPy broadcasting, as TFLite's ADD and MUL apply it.
+    private func broadcast(_ a: [Int], _ b: [Int], _ name: String) throws(TFLiteError) -> [Int] {
+        let rank = max(a.count, b.count)
+        let a = Array(repeating: 1, count: rank - a.count) + a, b = Array(repeating: 1, count: rank - b.count) + b
+        return try zip(a, b).map { (pair) throws(TFLiteError) -> Int in
+            guard pair.0 == pair.1 || pair.0 == 1 || pair.1 == 1 else {
+                throw .malformed("\(name) cannot broadcast \(a) with \(b)")
+            }
+            return max(pair.0, pair.1)
+        }
     }
 
     // MARK: Values
@@ -255,15 +334,29 @@ struct SubgraphBuilder {
         return try value(op.inputs[position], name)
     }
 
-    /// The XNNPACK value of a tensor, defining it on first use.
+    /// The XNNPACK value an operator reads: a constant (defined on first use), the graph input, or the
+    /// output of an earlier operator. Anything else would leave XNNPACK reading unallocated memory.
     private mutating func value(_ tensor: Int, _ name: String) throws(TFLiteError) -> UInt32 {
         if let id = values[tensor] { return id }
-        guard model.tensors[tensor].type == .float32 || model.isConstant(tensor) else {
-            throw .unsupported("\(name) uses tensor \(tensor) of type \(model.tensors[tensor].type)")
-        }
         if model.isConstant(tensor) {
             try defineConstant(tensor, from: tensor, name)
             return values[tensor]!
+        }
+        guard tensor == model.inputs[0], model.tensors[tensor].type == .float32 else {
+            throw .malformed("\(name) reads tensor \(tensor) before any operator writes it")
+        }
+        let id = try defineTensor(tensor, data: nil, name)
+        values[tensor] = id
+        return id
+    }
+
+    /// The XNNPACK value an operator writes; each tensor is written once and never a constant.
+    private mutating func output(_ tensor: Int, _ name: String) throws(TFLiteError) -> UInt32 {
+        guard values[tensor] == nil, !model.isConstant(tensor), tensor != model.inputs[0] else {
+            throw .malformed("\(name) writes tensor \(tensor), which is the input, a constant or already written")
+        }
+        guard model.tensors[tensor].type == .float32 else {
+            throw .unsupported("\(name) uses tensor \(tensor) of type \(model.tensors[tensor].type)")
         }
         let id = try defineTensor(tensor, data: nil, name)
         values[tensor] = id
