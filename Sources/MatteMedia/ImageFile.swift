@@ -41,6 +41,7 @@ public enum ImageFile {
     }
 
     static func encodePNG(_ image: PixelBuffer, path: String) throws(MediaError) -> [UInt8] {
+        quietFFmpegLogs
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG), let context = avcodec_alloc_context3(codec) else {
             throw MediaError(path, "this FFmpeg has no PNG encoder")
         }

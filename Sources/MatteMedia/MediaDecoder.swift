@@ -19,6 +19,9 @@ public struct MediaError: Error, CustomStringConvertible {
     }
 }
 
+/// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead.
+nonisolated(unsafe) let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
+
 /// Decodes the video stream of any file FFmpeg reads (images included) into frames of one pixel format.
 public final class MediaDecoder {
     public let path: String
@@ -38,6 +41,7 @@ public final class MediaDecoder {
     private var drained = false
 
     public init(path: String, format: PixelFormat = .rgb24) throws(MediaError) {
+        quietFFmpegLogs
         self.path = path
         self.format = format
         var opened: UnsafeMutablePointer<AVFormatContext>? = nil
@@ -126,9 +130,16 @@ public final class MediaDecoder {
         }
         if scaler == nil || scalerSource != source {
             sws_freeContext(scaler)
-            scaler = sws_getContext(source.width, source.height, AVPixelFormat(source.format),
+            let (sourceFormat, fullRange) = Self.rangeExplicit(AVPixelFormat(source.format), frame.pointee.color_range)
+            scaler = sws_getContext(source.width, source.height, sourceFormat,
                                     Int32(width), Int32(height), format.ffmpegFormat, SWS_BILINEAR, nil, nil, nil)
             scalerSource = source
+            if let scaler {
+                // RGB is full range; YUYV output is limited range, as cameras send it.
+                let coefficients = sws_getCoefficients(SWS_CS_ITU601)
+                sws_setColorspaceDetails(scaler, coefficients, fullRange ? 1 : 0, coefficients,
+                                         format == .yuyv ? 0 : 1, 0, 1 << 16, 1 << 16)
+            }
         }
         guard let scaler else { throw MediaError(path, "cannot convert its pixel format") }
         var planes: [UnsafeMutablePointer<UInt8>?] = [destination.base, nil, nil, nil]
@@ -139,6 +150,21 @@ public final class MediaDecoder {
                 _ = sws_scale(scaler, planeBytes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress,
                               strideBytes.bindMemory(to: Int32.self).baseAddress, 0, source.height, &planes, &strides)
             }
+        }
+    }
+}
+
+extension MediaDecoder {
+    /// JPEG decoders report the deprecated full-range "yuvj" formats; swscale wants the plain format
+    /// with the range given separately.
+    static func rangeExplicit(_ format: AVPixelFormat, _ range: AVColorRange) -> (AVPixelFormat, Bool) {
+        switch format {
+        case AV_PIX_FMT_YUVJ420P: return (AV_PIX_FMT_YUV420P, true)
+        case AV_PIX_FMT_YUVJ422P: return (AV_PIX_FMT_YUV422P, true)
+        case AV_PIX_FMT_YUVJ444P: return (AV_PIX_FMT_YUV444P, true)
+        case AV_PIX_FMT_YUVJ440P: return (AV_PIX_FMT_YUV440P, true)
+        case AV_PIX_FMT_YUVJ411P: return (AV_PIX_FMT_YUV411P, true)
+        default: return (format, range == AVCOL_RANGE_JPEG)
         }
     }
 }

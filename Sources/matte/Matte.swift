@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Matte: ParsableCommand {
@@ -7,4 +10,27 @@ struct Matte: ParsableCommand {
         abstract: "A virtual camera with the background replaced.",
         subcommands: [MaskCommand.self, BenchCommand.self]
     )
+
+    static func main() {
+        // The pixel kernels are compiled for AVX2 + FMA; on an older CPU they would die with SIGILL.
+        if let missing = missingCPUFeatures(), !missing.isEmpty {
+            exit(withError: fail("this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
+                + "from 2013 or later (Intel Haswell, AMD Excavator/Zen)"))
+        }
+        Self.main(nil)
+    }
+
+    /// The required CPU flags /proc/cpuinfo does not list, or nil when it cannot be read.
+    static func missingCPUFeatures() -> [String]? {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 8192)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("flags") else { continue }
+            let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+            return ["avx2", "fma"].filter { !flags.contains($0) }
+        }
+        return nil
+    }
 }
