@@ -26,11 +26,13 @@ let package = Package(
         .target(name: "MatteInference", dependencies: ["CXNNPACK"]),
         .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
         .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
+        .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings),
         .target(name: "MatteMedia", dependencies: ["CFFmpeg", "MatteImaging"]),
+        .target(name: "MattePipeline", dependencies: ["MatteSegmentation", "MatteCompositing", "MatteMedia"]),
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteMedia",
+                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -41,5 +43,6 @@ let package = Package(
         .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging", "MatteTestSupport"]),
         .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
+        .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
     ]
 )

@@ -41,3 +41,14 @@ public enum BT601 {
                     destinationRowBytes: destination.rowBytes, width: source.width, height: source.height)
     }
 }
+
+extension BT601 {
+    /// One full-range RGB colour to limited-range Y, U, V (rounded).
+    public static func yuv(r: UInt8, g: UInt8, b: UInt8) -> (y: UInt8, u: UInt8, v: UInt8) {
+        let (r, g, b) = (Double(r), Double(g), Double(b))
+        func byte(_ value: Double) -> UInt8 { UInt8(min(max(value.rounded(), 0), 255)) }
+        return (byte(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255),
+                byte(128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255),
+                byte(128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255))
+    }
+}

@@ -71,8 +71,8 @@ public final class MaskUpscaler: @unchecked Sendable {
     }
 
     /// Rounds 0…1 (clamped) to 0…255 without the trapping Float→Int conversion, so the loop vectorises.
-    @inline(__always)
-    static func unitToByte(_ value: Float) -> UInt8 {
+    @inlinable @inline(__always)
+    public static func unitToByte(_ value: Float) -> UInt8 {
         let scaled = min(max(value * 255, 0), 255)
         return UInt8(truncatingIfNeeded: (scaled + 12_582_912.0).bitPattern)
     }

@@ -65,7 +65,7 @@ public final class ModelInputSampler: @unchecked Sendable {
         switch frame.format {
         case .rgb24: sampleRGB24(frame.base, rowBytes: frame.rowBytes, into: tensor)
         case .yuyv: sampleYUYV(frame.base, rowBytes: frame.rowBytes, into: tensor)
-        case .gray8: preconditionFailure("a model input is sampled from a colour frame")
+        case .gray8, .rgba32: preconditionFailure("a model input is sampled from an RGB24 or YUYV frame")
         }
     }
 

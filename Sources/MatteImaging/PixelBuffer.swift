@@ -6,6 +6,8 @@ public enum PixelFormat: String, Sendable, CaseIterable {
     case yuyv
     /// One 8-bit channel (masks, grey images).
     case gray8
+    /// Packed 8-bit R, G, B, A (straight alpha): overlays.
+    case rgba32
 
     /// Bytes per row for a tightly packed image of `width` pixels.
     public func packedRowBytes(width: Int) -> Int {
@@ -13,6 +15,7 @@ public enum PixelFormat: String, Sendable, CaseIterable {
         case .rgb24: return width * 3
         case .yuyv: return width * 2
         case .gray8: return width
+        case .rgba32: return width * 4
         }
     }
 }

@@ -7,7 +7,7 @@ public struct MediaError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "\(path): \(reason)" }
 
-    init(_ path: String, _ reason: String) {
+    public init(_ path: String, _ reason: String) {
         self.path = path
         self.reason = reason
     }
@@ -20,7 +20,7 @@ public struct MediaError: Error, CustomStringConvertible {
 }
 
 /// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead.
-nonisolated(unsafe) let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
+let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
 
 /// Decodes the video stream of any file FFmpeg reads (images included) into frames of one pixel format.
 public final class MediaDecoder {
@@ -29,6 +29,8 @@ public final class MediaDecoder {
     public let height: Int
     /// Frames per second of the stream, when the container says.
     public let frameRate: Double?
+    /// The number of frames the container announces (or its duration × rate), when it says.
+    public let frameCountEstimate: Int?
     public let format: PixelFormat
 
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
@@ -40,6 +42,7 @@ public final class MediaDecoder {
     private var scalerSource: (width: Int32, height: Int32, format: Int32) = (0, 0, -1)
     private var drained = false
 
+    /// Frames come out at the stream's size, except that YUYV output drops an odd last column.
     public init(path: String, format: PixelFormat = .rgb24) throws(MediaError) {
         quietFFmpegLogs
         self.path = path
@@ -69,9 +72,13 @@ public final class MediaDecoder {
         formatContext = context
         self.codecContext = codecContext
         streamIndex = stream
-        width = Int(codecContext.pointee.width)
+        width = Int(codecContext.pointee.width) & (format == .yuyv ? ~1 : ~0)
         height = Int(codecContext.pointee.height)
         frameRate = rate.num > 0 && rate.den > 0 ? Double(rate.num) / Double(rate.den) : nil
+        let announced = Int(context.pointee.streams[Int(stream)]!.pointee.nb_frames)
+        let seconds = Double(context.pointee.duration) / Double(AV_TIME_BASE)
+        frameCountEstimate = announced > 0 ? announced
+            : (seconds > 0 && frameRate != nil) ? Int((seconds * frameRate!).rounded()) : nil
         packet = av_packet_alloc()
         frame = av_frame_alloc()
     }
@@ -125,7 +132,7 @@ public final class MediaDecoder {
 
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>, into destination: PixelBuffer) throws(MediaError) {
         let source = (width: frame.pointee.width, height: frame.pointee.height, format: frame.pointee.format)
-        guard source.width == Int32(width), source.height == Int32(height) else {
+        guard source.width & (format == .yuyv ? ~1 : ~0) == Int32(width), source.height == Int32(height) else {
             throw MediaError(path, "frame size changed mid-stream to \(source.width)×\(source.height)")
         }
         if scaler == nil || scalerSource != source {
@@ -175,6 +182,7 @@ extension PixelFormat {
         case .rgb24: return AV_PIX_FMT_RGB24
         case .yuyv: return AV_PIX_FMT_YUYV422
         case .gray8: return AV_PIX_FMT_GRAY8
+        case .rgba32: return AV_PIX_FMT_RGBA
         }
     }
 }

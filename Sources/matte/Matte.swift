@@ -8,7 +8,7 @@ struct Matte: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matte",
         abstract: "A virtual camera with the background replaced.",
-        subcommands: [MaskCommand.self, BenchCommand.self]
+        subcommands: [RenderCommand.self, MaskCommand.self, BenchCommand.self]
     )
 
     static func main() {

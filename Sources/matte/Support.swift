@@ -7,8 +7,7 @@ import MatteSegmentation
 
 /// Ends the command with a one-line reason on stderr and exit status 1.
 func fail(_ message: String) -> ExitCode {
-    var line = "matte: " + message + "\n"
-    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    writeStderr("matte: " + message + "\n")
     return ExitCode.failure
 }
 

@@ -1,0 +1,160 @@
+/// Settings that shape the person mask; all have defaults that suit real footage untouched.
+public struct MaskSettings: Equatable, Sendable {
+    /// Probability at which a pixel is half person (0…1).
+    public var threshold: Float = 0.5
+    /// Width of the probability ramp around the threshold that becomes partial alpha (0 = hard edge).
+    public var softness: Float = 0.6
+    /// Grow (positive) or shrink (negative) the person, in output pixels at 720p.
+    public var dilate: Int = 0
+    /// Blur radius of the mask edge, in output pixels at 720p.
+    public var feather: Int = 0
+    /// Temporal smoothing, 0 (off) … 1 (strong); motion resets it locally so moving edges do not ghost.
+    public var smoothing: Float = 0.6
+    /// Follow edges in the full-resolution frame (guided filter) instead of plain bilinear upscaling.
+    public var guided: Bool = true
+
+    public init() {}
+}
+
+/// Cleans the model's low-resolution probability map and turns it into the coefficients of a guided
+/// filter, so that `AlphaExpander` can produce full-resolution alpha that follows edges in the frame.
+///
+/// Works at model resolution (e.g. 256 × 144): temporal smoothing with a per-pixel motion reset, optional
+/// dilate/erode and feather, then the guided filter of He et al. with the frame's luma as guide. The
+/// threshold and softness ramp is linear, so it is folded into the coefficients (alpha = a · luma + b).
+public final class MaskRefiner: @unchecked Sendable {
+    public let width: Int, height: Int
+    public var settings: MaskSettings
+    /// Output coefficient maps, width × height: alpha = a · guide + b, guide = luma in 0…1.
+    public let a: UnsafeMutableBufferPointer<Float>
+    public let b: UnsafeMutableBufferPointer<Float>
+
+    private let smoothed: UnsafeMutableBufferPointer<Float>
+    private let previousGuide: UnsafeMutableBufferPointer<Float>
+    private let work: [UnsafeMutableBufferPointer<Float>]
+    private var hasHistory = false
+
+    /// Guided filter window radius and regularisation at model resolution.
+    static let guidedRadius = 2
+    static let guidedEpsilon: Float = 0.01
+    /// Guide change (luma 0…1) over which smoothing fades out: below `start` full smoothing, above `end` none.
+    static let motionStart: Float = 0.04
+    static let motionEnd: Float = 0.12
+
+    public init(width: Int, height: Int, settings: MaskSettings = MaskSettings()) {
+        self.width = width
+        self.height = height
+        self.settings = settings
+        let count = width * height
+        func plane() -> UnsafeMutableBufferPointer<Float> {
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0)
+            return p
+        }
+        a = plane(); b = plane(); smoothed = plane(); previousGuide = plane()
+        work = (0..<5).map { _ in plane() }
+    }
+
+    deinit {
+        ([a, b, smoothed, previousGuide] + work).forEach { $0.deallocate() }
+    }
+
+    /// Forgets the previous frame (after a cut, a camera reopen or a settings change).
+    public func reset() { hasHistory = false }
+
+    /// - Parameters:
+    ///   - probabilities: the model output, person probability, width × height.
+    ///   - guide: the frame's luma (0…1) sampled at the same positions as the model input.
+    public func refine(probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
+        let count = width * height
+        let p = smoothed.baseAddress!
+        smoothTemporally(probabilities, guide: guide)
+        for index in 0..<count { previousGuide[index] = guide[index] }
+
+        // Pixel-valued settings are in 720p pixels whatever the frame size; one cell spans 720 / height of them.
+        let pixelsPerCell = 720 / Float(height)
+        let scratch = work[0].baseAddress!
+        // The smoothed map is the history for the next frame; shape a copy.
+        let shaped = work[1].baseAddress!
+        for index in 0..<count { shaped[index] = p[index] }
+        if settings.dilate != 0 {
+            let radius = Int((Float(abs(settings.dilate)) / pixelsPerCell).rounded(.up))
+            BoxFilter.extremum(shaped, width: width, height: height, radius: radius, maximum: settings.dilate > 0, scratch: scratch)
+        }
+        if settings.feather > 0 {
+            let radius = max(1, Int((Float(settings.feather) / pixelsPerCell).rounded()))
+            BoxFilter.mean(shaped, width: width, height: height, radius: radius, scratch: scratch)
+        }
+
+        let aOut = a.baseAddress!, bOut = b.baseAddress!
+        if settings.guided {
+            guidedCoefficients(p: shaped, guide: guide, a: aOut, b: bOut)
+        } else {
+            for index in 0..<count { aOut[index] = 0; bOut[index] = shaped[index] }
+        }
+        // alpha = (q − (threshold − softness/2)) / softness, clamped later: linear in q, so fold it in.
+        let softness = max(settings.softness, 1e-3)
+        let k = 1 / softness, c = -(settings.threshold - settings.softness / 2) / softness
+        for index in 0..<count {
+            aOut[index] *= k
+            bOut[index] = bOut[index] * k + c
+        }
+    }
+
+    /// Exponential moving average whose weight on the new frame rises to 1 where the guide moved.
+    private func smoothTemporally(_ probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
+        let count = width * height
+        let p = smoothed.baseAddress!
+        guard hasHistory, settings.smoothing > 0 else {
+            for index in 0..<count { p[index] = probabilities[index] }
+            hasHistory = true
+            return
+        }
+        // Motion is judged on a lightly blurred difference so sensor noise does not count as movement.
+        let motion = work[2].baseAddress!
+        for index in 0..<count { motion[index] = abs(guide[index] - previousGuide[index]) }
+        BoxFilter.mean(motion, width: width, height: height, radius: 1, scratch: work[3].baseAddress!)
+        let keep = min(max(settings.smoothing, 0), 0.95)
+        let span = Self.motionEnd - Self.motionStart
+        for index in 0..<count {
+            let moved = min(max((motion[index] - Self.motionStart) / span, 0), 1)
+            let weight = (1 - keep) + keep * moved
+            p[index] += (probabilities[index] - p[index]) * weight
+        }
+    }
+
+    /// Luma (0…1, BT.601 weights) of an RGB model input tensor: the guide at model resolution. It equals
+    /// (Y − 16) / 219 of the YUYV frame it was sampled from, the full-resolution guide.
+    public static func luma(ofModelInput tensor: UnsafePointer<Float>, count: Int, into guide: UnsafeMutablePointer<Float>) {
+        for index in 0..<count {
+            let pixel = tensor + index &* 3
+            guide[index] = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2]
+        }
+    }
+
+    /// The guided filter (He, Sun, Tang 2013) with a grey guide: q = mean(a) · I + mean(b).
+    private func guidedCoefficients(p: UnsafeMutablePointer<Float>, guide: UnsafePointer<Float>,
+                                    a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>) {
+        let count = width * height, r = Self.guidedRadius
+        let meanI = work[2].baseAddress!, meanP = work[3].baseAddress!, scratch = work[0].baseAddress!
+        let corrII = work[4].baseAddress!
+        for index in 0..<count {
+            meanI[index] = guide[index]
+            meanP[index] = p[index]
+            corrII[index] = guide[index] * guide[index]
+            a[index] = guide[index] * p[index]  // corr(I, p) until the coefficients replace it
+        }
+        for plane in [meanI, meanP, corrII, a] {
+            BoxFilter.mean(plane, width: width, height: height, radius: r, scratch: scratch)
+        }
+        for index in 0..<count {
+            let variance = corrII[index] - meanI[index] * meanI[index]
+            let covariance = a[index] - meanI[index] * meanP[index]
+            let slope = covariance / (variance + Self.guidedEpsilon)
+            a[index] = slope
+            b[index] = meanP[index] - slope * meanI[index]
+        }
+        BoxFilter.mean(a, width: width, height: height, radius: r, scratch: scratch)
+        BoxFilter.mean(b, width: width, height: height, radius: r, scratch: scratch)
+    }
+}

@@ -1,0 +1,53 @@
+import MatteImaging
+
+/// A background picture or looping video from a file, delivered as YUYV at the output size.
+public final class BackgroundSource {
+    public let path: String
+    /// The current background frame (YUYV, output size).
+    public let frame: PixelBuffer
+    public let isVideo: Bool
+    private let fitter: BackgroundFitter
+    private var decoder: MediaDecoder?
+    private let decoded: PixelBuffer
+    private let pacer: FramePacer?
+    private var clipFrame = -1
+
+    /// Opens `path`; a file with one frame is a still image, anything longer a video looped at its own speed.
+    public init(path: String, width: Int, height: Int, fit: Fit, outputRate: Double) throws(MediaError) {
+        self.path = path
+        fitter = BackgroundFitter(width: width, height: height, fit: fit)
+        frame = PixelBuffer(width: width, height: height, format: .yuyv)
+        let decoder = try MediaDecoder(path: path, format: .rgb24)
+        decoded = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        guard try decoder.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
+        fitter.fill(frame, from: decoded)
+        clipFrame = 0
+        // A second frame makes it a video.
+        let probe = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        if try decoder.decodeNext(into: probe) {
+            isVideo = true
+            pacer = FramePacer(clipRate: decoder.frameRate ?? outputRate, outputRate: outputRate)
+            self.decoder = try MediaDecoder(path: path, format: .rgb24)
+            _ = try self.decoder!.decodeNext(into: decoded)
+        } else {
+            isVideo = false
+            pacer = nil
+        }
+    }
+
+    /// Brings `frame` to what shows at output frame `outputFrame` (frames are asked for in increasing order).
+    public func advance(toOutputFrame outputFrame: Int) throws(MediaError) {
+        guard let pacer else { return }
+        let wanted = pacer.clipFrame(forOutputFrame: outputFrame)
+        guard wanted > clipFrame else { return }
+        while clipFrame < wanted {
+            if try !decoder!.decodeNext(into: decoded) {
+                // End of the clip: start it again.
+                decoder = try MediaDecoder(path: path, format: .rgb24)
+                guard try decoder!.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
+            }
+            clipFrame += 1
+        }
+        fitter.fill(frame, from: decoded)
+    }
+}

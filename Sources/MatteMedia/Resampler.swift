@@ -1,0 +1,94 @@
+import CFFmpeg
+import MatteImaging
+
+/// Scales part of a picture onto part of another through swscale (bilinear), converting formats on the way.
+/// The swscale context is kept while sizes and formats stay the same, so per-frame use allocates nothing.
+public final class Resampler {
+    private var context: OpaquePointer?
+    private var key: (Int, Int, PixelFormat, Int, Int, PixelFormat)?
+
+    public init() {}
+
+    deinit { sws_freeContext(context) }
+
+    public func scale(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) {
+        precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= source.width && crop.y + crop.height <= source.height
+                     && target.x >= 0 && target.y >= 0 && target.x + target.width <= destination.width
+                     && target.y + target.height <= destination.height, "rectangles must lie inside their pictures")
+        precondition(source.format != .yuyv || crop.x % 2 == 0, "YUYV crops start on an even column")
+        precondition(destination.format != .yuyv || (target.x % 2 == 0 && target.width % 2 == 0), "YUYV targets are even")
+        let wanted = (crop.width, crop.height, source.format, target.width, target.height, destination.format)
+        if key == nil || key! != wanted {
+            sws_freeContext(context)
+            context = sws_getContext(Int32(crop.width), Int32(crop.height), source.format.ffmpegFormat,
+                                     Int32(target.width), Int32(target.height), destination.format.ffmpegFormat,
+                                     SWS_BILINEAR | SWS_ACCURATE_RND, nil, nil, nil)
+            key = wanted
+            if let context {
+                let coefficients = sws_getCoefficients(SWS_CS_ITU601)
+                sws_setColorspaceDetails(context, coefficients, source.format == .yuyv ? 0 : 1, coefficients,
+                                         destination.format == .yuyv ? 0 : 1, 0, 1 << 16, 1 << 16)
+            }
+        }
+        let sourceStart: UnsafePointer<UInt8>? = UnsafePointer(source.base + crop.y * source.rowBytes
+            + crop.x * source.format.packedRowBytes(width: 1))
+        let destinationStart: UnsafeMutablePointer<UInt8>? = destination.base + target.y * destination.rowBytes
+            + target.x * destination.format.packedRowBytes(width: 1)
+        var sourcePlanes = [sourceStart, nil, nil, nil]
+        var sourceStrides: [Int32] = [Int32(source.rowBytes), 0, 0, 0]
+        var destinationPlanes = [destinationStart, nil, nil, nil]
+        var destinationStrides: [Int32] = [Int32(destination.rowBytes), 0, 0, 0]
+        _ = sws_scale(context, &sourcePlanes, &sourceStrides, 0, Int32(crop.height), &destinationPlanes, &destinationStrides)
+    }
+}
+
+extension PixelBuffer {
+    /// Fills a YUYV picture with one colour.
+    public func fillYUYV(y: UInt8, u: UInt8, v: UInt8) {
+        precondition(format == .yuyv, "fillYUYV needs a YUYV picture")
+        for index in stride(from: 0, to: bytes.count, by: 4) {
+            bytes[index] = y; bytes[index + 1] = u; bytes[index + 2] = y; bytes[index + 3] = v
+        }
+    }
+}
+
+/// Lays a decoded picture onto an output-sized YUYV background with a `Fit`.
+public final class BackgroundFitter {
+    public let width: Int, height: Int, fit: Fit
+    private let resampler = Resampler()
+    private var tile: PixelBuffer?
+
+    public init(width: Int, height: Int, fit: Fit) {
+        self.width = width
+        self.height = height
+        self.fit = fit
+    }
+
+    public func fill(_ destination: PixelBuffer, from picture: PixelBuffer) {
+        let (crop, target) = fit.layout(sourceWidth: picture.width, sourceHeight: picture.height,
+                                        targetWidth: width, targetHeight: height)
+        switch fit {
+        case .cover, .stretch:
+            resampler.scale(picture, crop: crop, into: destination, at: target)
+        case .contain:
+            destination.fillYUYV(y: 16, u: 128, v: 128)
+            resampler.scale(picture, crop: crop, into: destination, at: target)
+        case .tile:
+            if tile == nil || tile!.width != target.width || tile!.height != target.height {
+                tile = PixelBuffer(width: target.width, height: target.height, format: .yuyv)
+            }
+            resampler.scale(picture, crop: crop, into: tile!, at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
+            let tileBytes = tile!.rowBytes
+            for row in 0..<height {
+                let source = tile!.base + (row % target.height) * tileBytes
+                let out = destination.base + row * destination.rowBytes
+                var column = 0
+                while column < destination.rowBytes {
+                    let count = min(tileBytes, destination.rowBytes - column)
+                    (out + column).update(from: source, count: count)
+                    column += count
+                }
+            }
+        }
+    }
+}

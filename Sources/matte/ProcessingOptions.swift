@@ -1,0 +1,79 @@
+import ArgumentParser
+import MatteCompositing
+import MatteImaging
+import MattePipeline
+import MatteSegmentation
+
+/// The options `matte render` shares with the live camera.
+struct ProcessingOptions: ParsableArguments {
+    @Option(help: "general, landscape, auto (landscape for wide frames), or a path to a .tflite model.")
+    var model: ModelChoice = .automatic
+
+    @Option(help: ArgumentHelp("What replaces the background: blur, blur:STRENGTH (1-100), an image or video file, #RRGGBB, or none.",
+                               valueName: "value"))
+    var background: BackgroundChoice = .blur(strength: BackgroundChoice.defaultBlurStrength)
+
+    @Option(help: "How a background image or video fills the frame: cover, contain, stretch or tile.")
+    var fit: Fit = .cover
+
+    @Option(help: ArgumentHelp("An image drawn over everything (PNG with alpha), scaled to the frame.", valueName: "path"))
+    var foreground: String?
+
+    @Option(help: "Opacity of the foreground image, 0-1.")
+    var foregroundOpacity: Float = 1
+
+    @Option(help: ArgumentHelp("Person effect, repeatable: hologram, grayscale, sepia, colormap:NAME (gray, sepia, winter, thermal, ocean), brightness:F, opacity:F.",
+                               valueName: "effect"))
+    var effect: [PersonEffect] = []
+
+    @Flag(help: "Mirror the picture left to right.")
+    var mirror = false
+
+    @Option(help: "Mask threshold: the probability that counts as half person (0-1).")
+    var threshold: Float = MaskSettings().threshold
+
+    @Option(help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft).")
+    var softness: Float = MaskSettings().softness
+
+    @Option(help: "Grow (positive) or shrink (negative) the person, in pixels at 720p.")
+    var dilate: Int = 0
+
+    @Option(help: "Blur the mask edge by this many pixels at 720p.")
+    var feather: Int = 0
+
+    @Option(help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).")
+    var smoothing: Float = MaskSettings().smoothing
+
+    @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter).")
+    var edgeRefinement = true
+
+    func validate() throws {
+        guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
+        guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
+        guard (0...1).contains(smoothing) else { throw ValidationError("--smoothing must be between 0 and 1") }
+        guard (0...1).contains(foregroundOpacity) else { throw ValidationError("--foreground-opacity must be between 0 and 1") }
+        guard (-50...50).contains(dilate) else { throw ValidationError("--dilate must be between -50 and 50") }
+        guard (0...50).contains(feather) else { throw ValidationError("--feather must be between 0 and 50") }
+    }
+
+    var settings: ProcessingSettings {
+        var settings = ProcessingSettings()
+        settings.background = background
+        settings.fit = fit
+        settings.foreground = foreground
+        settings.foregroundOpacity = foregroundOpacity
+        settings.effects = effect
+        settings.mirror = mirror
+        settings.mask.threshold = threshold
+        settings.mask.softness = softness
+        settings.mask.dilate = dilate
+        settings.mask.feather = feather
+        settings.mask.smoothing = smoothing
+        settings.mask.guided = edgeRefinement
+        return settings
+    }
+}
+
+extension BackgroundChoice: ExpressibleByArgument {}
+extension Fit: ExpressibleByArgument {}
+extension PersonEffect: ExpressibleByArgument {}

@@ -1,0 +1,91 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import MatteImaging
+import MatteMedia
+import MattePipeline
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Replace the background in a video or image file, frame by frame.",
+        discussion: "OUTPUT may be .mkv, .mp4, .webm, .y4m, or a PNG sequence pattern such as frames/%05d.png."
+    )
+
+    @Argument(help: "The video or image to process (anything FFmpeg reads).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "The file to write.")
+    var output: String
+
+    @OptionGroup var processing: ProcessingOptions
+
+    func run() throws {
+        let decoder: MediaDecoder
+        do { decoder = try MediaDecoder(path: input, format: .yuyv) } catch { throw fail(error.description) }
+        let rate = decoder.frameRate ?? 30
+        let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
+        let processor: FrameProcessor
+        do {
+            processor = try FrameProcessor(width: decoder.width, height: decoder.height, segmenter: segmenter,
+                                           settings: processing.settings, outputRate: rate)
+        } catch { throw fail(error.description) }
+        let encoder: MediaEncoder
+        do { encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate) } catch {
+            throw fail(error.description)
+        }
+
+        let frame = PixelBuffer(width: decoder.width, height: decoder.height, format: .yuyv)
+        let progress = Progress(total: decoder.frameCountEstimate)
+        do {
+            while try decoder.decodeNext(into: frame) {
+                try encoder.write(try processor.process(frame))
+                progress.update(done: encoder.framesWritten)
+            }
+            guard encoder.framesWritten > 0 else { throw MediaError(input, "contains no decodable frame") }
+            try encoder.finish()
+        } catch {
+            progress.clear()
+            throw fail("\(error)")
+        }
+        progress.finish(done: encoder.framesWritten, output: output)
+    }
+}
+
+/// One status line on a terminal: frames done, speed, time left. Silent when stderr is not a terminal.
+final class Progress {
+    let total: Int?
+    let start = monotonicMilliseconds()
+    var lastDraw = 0.0
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    init(total: Int?) { self.total = total }
+
+    func update(done: Int) {
+        let now = monotonicMilliseconds()
+        guard enabled, now - lastDraw > 200 else { return }
+        lastDraw = now
+        let fps = Double(done) / max((now - start) / 1000, 1e-3)
+        var line = "\rrender: frame \(done)"
+        if let total, total > 0 {
+            line += "/\(total), \(Int(fps.rounded())) fps, \(Int((Double(max(total - done, 0)) / max(fps, 1e-3)).rounded())) s left   "
+        } else {
+            line += ", \(Int(fps.rounded())) fps   "
+        }
+        writeStderr(line)
+    }
+
+    func clear() { if enabled { writeStderr("\r\u{1B}[K") } }
+
+    func finish(done: Int, output: String) {
+        clear()
+        let seconds = (monotonicMilliseconds() - start) / 1000
+        writeStderr("render: \(done) frames in \(Int(seconds.rounded())) s (\(Int((Double(done) / max(seconds, 1e-3)).rounded())) fps) → \(output)\n")
+    }
+}
+
+func writeStderr(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
