@@ -12,9 +12,17 @@ public final class AlphaExpander: @unchecked Sendable {
     private let columnWeight: UnsafeMutableBufferPointer<Float>
     private let rowFirst: UnsafeMutableBufferPointer<Int32>
     private let rowWeight: UnsafeMutableBufferPointer<Float>
-    /// Vertically interpolated a and b rows, one float of padding each.
-    private let rowA: UnsafeMutableBufferPointer<Float>
-    private let rowB: UnsafeMutableBufferPointer<Float>
+    /// Low-resolution rows of a and b already interpolated to full width, two slots each: output rows only
+    /// ever need two neighbouring low rows, so each low row is widened once per frame (the gathers) and the
+    /// per-pixel loop reads memory in order and vectorises.
+    private let wideA: [UnsafeMutableBufferPointer<Float>]
+    private let wideB: [UnsafeMutableBufferPointer<Float>]
+    private var wideRow = [-1, -1]
+    /// One output row of alpha, one byte per pixel, and the same spread to one byte per YUYV byte.
+    private let alphaRow: UnsafeMutableBufferPointer<UInt8>
+    private let byteRow: UnsafeMutableBufferPointer<UInt8>
+    /// A low row of a, then of b, each with one repeated cell at the end.
+    private let paddedRow: UnsafeMutableBufferPointer<Float>
 
     public init(lowWidth: Int, lowHeight: Int, width: Int, height: Int) {
         precondition(lowWidth > 0 && lowHeight > 0 && width > 0 && height > 0 && width % 2 == 0, "bad sizes")
@@ -24,20 +32,32 @@ public final class AlphaExpander: @unchecked Sendable {
         self.height = height
         (columnFirst, columnWeight) = Self.cornerAlignedTable(count: width, lowCount: lowWidth)
         (rowFirst, rowWeight) = Self.cornerAlignedTable(count: height, lowCount: lowHeight)
-        rowA = .allocate(capacity: lowWidth + 1)
-        rowB = .allocate(capacity: lowWidth + 1)
-        rowA.initialize(repeating: 0)
-        rowB.initialize(repeating: 0)
+        func row() -> UnsafeMutableBufferPointer<Float> {
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: width)
+            p.initialize(repeating: 0)
+            return p
+        }
+        wideA = [row(), row()]
+        wideB = [row(), row()]
+        alphaRow = .allocate(capacity: width)
+        alphaRow.initialize(repeating: 0)
+        byteRow = .allocate(capacity: width * 2)
+        byteRow.initialize(repeating: 0)
+        paddedRow = .allocate(capacity: 2 * (lowWidth + 1))
+        paddedRow.initialize(repeating: 0)
     }
 
     deinit {
-        [columnWeight, rowWeight, rowA, rowB].forEach { $0.deallocate() }
+        ([columnWeight, rowWeight] + wideA + wideB).forEach { $0.deallocate() }
         columnFirst.deallocate()
         rowFirst.deallocate()
+        alphaRow.deallocate()
+        byteRow.deallocate()
+        paddedRow.deallocate()
     }
 
     /// Output index i samples low-resolution position i · lowCount / count; the weight of the next cell is 0
-    /// at the last one, so reading the padding never matters.
+    /// at the last one, so the next index is clamped without changing the result.
     static func cornerAlignedTable(count: Int, lowCount: Int) -> (UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>) {
         let first = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
         let weight = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
@@ -51,50 +71,55 @@ public final class AlphaExpander: @unchecked Sendable {
         return (first, weight)
     }
 
-    /// - Parameters:
-    ///   - frame: YUYV, `height` rows of `frameRowBytes`.
-    ///   - alpha: `height` rows of `width · 2` bytes.
-    public func expand(a: UnsafePointer<Float>, b: UnsafePointer<Float>, frame: UnsafePointer<UInt8>, frameRowBytes: Int,
-                       into alpha: UnsafeMutablePointer<UInt8>, alphaRowBytes: Int) {
-        let ra = rowA.baseAddress!, rb = rowB.baseAddress!
-        let lumaScale: Float = 1 / 219, lumaOffset: Float = -16 / 219
-        for y in 0..<height {
-            let top = Int(rowFirst[y]) &* lowWidth
-            let bottom = min(Int(rowFirst[y]) &+ 1, lowHeight &- 1) &* lowWidth
-            let t = rowWeight[y]
-            for x in 0..<lowWidth {
-                ra[x] = a[top &+ x] + (a[bottom &+ x] - a[top &+ x]) * t
-                rb[x] = b[top &+ x] + (b[bottom &+ x] - b[top &+ x]) * t
-            }
-            ra[lowWidth] = ra[lowWidth &- 1]
-            rb[lowWidth] = rb[lowWidth &- 1]
-
-            let source = frame + y &* frameRowBytes, out = alpha + y &* alphaRowBytes
-            for pair in 0..<(width &>> 1) {
-                let x0 = pair &* 2, x1 = x0 &+ 1
-                let alpha0 = value(ra, rb, x0, luma: Float(source[pair &* 4]) * lumaScale + lumaOffset)
-                let alpha1 = value(ra, rb, x1, luma: Float(source[pair &* 4 &+ 2]) * lumaScale + lumaOffset)
-                let o = out + pair &* 4
-                o[0] = MaskUpscaler.unitToByte(alpha0)
-                o[2] = MaskUpscaler.unitToByte(alpha1)
-                let shared = MaskUpscaler.unitToByte((alpha0 + alpha1) * 0.5)
-                o[1] = shared
-                o[3] = shared
-            }
+    /// The slot holding low row `row` of a and b at full width, widening it into the slot not in use.
+    private func widened(_ row: Int, keeping other: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) -> Int {
+        if wideRow[0] == row { return 0 }
+        if wideRow[1] == row { return 1 }
+        let slot = wideRow[0] == other ? 1 : 0
+        let sourceA = a + row &* lowWidth, sourceB = b + row &* lowWidth
+        let outA = wideA[slot].baseAddress!, outB = wideB[slot].baseAddress!
+        // The table's weight is 0 wherever index + 1 would run past the row, so reading one past the end of
+        // the padded copy never matters; with no branch the loop vectorises (as gathers).
+        let paddedA = paddedRow.baseAddress!, paddedB = paddedRow.baseAddress! + (lowWidth &+ 1)
+        paddedA.update(from: sourceA, count: lowWidth)
+        paddedB.update(from: sourceB, count: lowWidth)
+        paddedA[lowWidth] = sourceA[lowWidth &- 1]
+        paddedB[lowWidth] = sourceB[lowWidth &- 1]
+        for x in 0..<width {
+            let index = Int(columnFirst[x]), w = columnWeight[x]
+            outA[x] = paddedA[index] + (paddedA[index &+ 1] - paddedA[index]) * w
+            outB[x] = paddedB[index] + (paddedB[index &+ 1] - paddedB[index]) * w
         }
+        wideRow[slot] = row
+        return slot
     }
 
-    @inline(__always)
-    private func value(_ ra: UnsafePointer<Float>, _ rb: UnsafePointer<Float>, _ x: Int, luma: Float) -> Float {
-        let index = Int(columnFirst[x]), w = columnWeight[x]
-        let slope = ra[index] + (ra[index &+ 1] - ra[index]) * w
-        let offset = rb[index] + (rb[index &+ 1] - rb[index]) * w
-        return slope * luma + offset
+    /// Call before the first row of each frame: the widened rows belong to the previous frame's coefficients.
+    public func beginFrame() { wideRow = [-1, -1] }
+
+    /// Alpha for row `y` of a frame, one byte per YUYV byte, in a buffer reused by the next call. `luma` is
+    /// the frame row. Rows of a frame are asked for in increasing order after `beginFrame()`.
+    public func row(_ y: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, luma: UnsafePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        let lower = Int(rowFirst[y]), upper = min(lower + 1, lowHeight - 1)
+        let top = widened(lower, keeping: upper, a: a, b: b)
+        let bottom = widened(upper, keeping: lower, a: a, b: b)
+        AlphaKernels.alphaRow(
+            topA: wideA[top].baseAddress!, topB: wideB[top].baseAddress!,
+            bottomA: wideA[bottom].baseAddress!, bottomB: wideB[bottom].baseAddress!, weight: rowWeight[y],
+            luma: luma, into: alphaRow.baseAddress!, width: width)
+        AlphaKernels.spreadToYUYV(alphaRow.baseAddress!, into: byteRow.baseAddress!, pairs: width &>> 1)
+        return byteRow.baseAddress!
     }
 
+    /// The whole frame's alpha (per byte, laid out like the YUYV frame), for tests and benchmarks.
     public func expand(a: UnsafePointer<Float>, b: UnsafePointer<Float>, frame: PixelBuffer, into alpha: PixelBuffer) {
         precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frame must be YUYV at the expander's size")
         precondition(alpha.width == width && alpha.height == height && alpha.format == .yuyv, "alpha is laid out like the YUYV frame")
-        expand(a: a, b: b, frame: frame.base, frameRowBytes: frame.rowBytes, into: alpha.base, alphaRowBytes: alpha.rowBytes)
+        beginFrame()
+        for y in 0..<height {
+            (alpha.base + y * alpha.rowBytes).update(from: row(y, a: a, b: b, luma: frame.base + y * frame.rowBytes), count: width * 2)
+        }
     }
 }

@@ -1,10 +1,11 @@
 import MatteImaging
 
-/// Blurs the background of a YUYV frame at quarter resolution and blends the person over it.
+/// Blurs the background of a YUYV frame at quarter resolution and blends the person over it, row by row.
 ///
 /// The blur is weighted by how much of each pixel is background (1 − alpha), so the person's colours do not
-/// bleed into the blurred background as a halo. Downsampling 4 × 4, three box passes (close to a Gaussian)
-/// and one fused upsample-and-blend pass keep it near memory speed.
+/// bleed into the blurred background as a halo. Alpha for the weights is evaluated at quarter resolution
+/// from the mask coefficients, so no full-resolution alpha is needed up front. Downsampling 4 × 4, three box
+/// passes (close to a Gaussian), and widening each quarter row once keep it near memory speed.
 public final class BackgroundBlur: @unchecked Sendable {
     public let width: Int, height: Int
     /// Quarter-resolution size (whole 4 × 4 blocks).
@@ -13,10 +14,13 @@ public final class BackgroundBlur: @unchecked Sendable {
     private let planes: [UnsafeMutableBufferPointer<Float>]  // Y·w, U·w, V·w, w
     private let scratch: UnsafeMutableBufferPointer<Float>
     private let rows: [UnsafeMutableBufferPointer<Float>]  // one interpolated row each of Y, U, V
-    private let columnFirst: UnsafeMutableBufferPointer<Int32>
-    private let columnWeight: UnsafeMutableBufferPointer<Float>
-    private let pairFirst: UnsafeMutableBufferPointer<Int32>
-    private let pairWeight: UnsafeMutableBufferPointer<Float>
+    /// Two quarter-resolution rows of the blurred background widened to full YUYV rows, and which rows they are.
+    private let backgroundRows: [UnsafeMutableBufferPointer<UInt8>]
+    private var widenedRows = [-1, -1]
+    /// The model-resolution cell nearest each quarter cell's centre, per column and per row.
+    private var modelColumns: [Int] = []
+    private var modelRows: [Int] = []
+    private var modelSize = (0, 0)
 
     /// Weight the person's own pixels keep, so deep inside a large person the blur still has something to average.
     static let personWeight: Float = 0.02
@@ -39,19 +43,20 @@ public final class BackgroundBlur: @unchecked Sendable {
         scratch = .allocate(capacity: count)
         scratch.initialize(repeating: 0)
         rows = (0..<3).map { _ in
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: lowWidth + 1)
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: lowWidth + 2)
             p.initialize(repeating: 0)
             return p
         }
-        // Low pixel i covers frame columns 4i…4i+3 (centre 4i + 1.5); a pair's chroma sits at its centre.
-        (columnFirst, columnWeight) = Self.centredTable(count: width, lowCount: lowWidth) { Double($0) }
-        (pairFirst, pairWeight) = Self.centredTable(count: width / 2, lowCount: lowWidth) { Double($0) * 2 + 0.5 }
+        backgroundRows = (0..<2).map { _ in
+            let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: width * 2)
+            p.initialize(repeating: 0)
+            return p
+        }
     }
 
     deinit {
-        (planes + rows + [scratch, columnWeight, pairWeight]).forEach { $0.deallocate() }
-        columnFirst.deallocate()
-        pairFirst.deallocate()
+        (planes + rows + [scratch]).forEach { $0.deallocate() }
+        backgroundRows.forEach { $0.deallocate() }
     }
 
     /// Box radius at quarter resolution; three passes of radius r blur about as much as a Gaussian of σ ≈ r.
@@ -59,26 +64,17 @@ public final class BackgroundBlur: @unchecked Sendable {
         max(1, Int((Double(strength) * Double(height) / 720 / 4).rounded()))
     }
 
-    static func centredTable(count: Int, lowCount: Int, position: (Int) -> Double)
-        -> (UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>)
-    {
-        let first = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
-        let weight = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-        for index in 0..<count {
-            let at = min(max((position(index) - 1.5) / 4, 0), Double(lowCount - 1))
-            let lower = Int(at)
-            first[index] = Int32(lower)
-            weight[index] = lower == lowCount - 1 ? 0 : Float(at - Double(lower))
+    /// Builds the blurred background of `frame`. `a` and `b` are the mask coefficients at model resolution
+    /// (alpha = a · luma + b), as `MaskRefiner` makes them. Then call `blendRow` for rows 0, 1, 2, … in order.
+    public func prepare(frame: PixelBuffer, a: UnsafePointer<Float>, b: UnsafePointer<Float>, modelWidth: Int, modelHeight: Int) {
+        precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frame must be YUYV at the blur's size")
+        if modelSize != (modelWidth, modelHeight) {
+            // Quarter cell i is centred on frame pixel 4i + 1.5, which lies at model position (4i + 1.5) · model / frame.
+            modelColumns = (0..<lowWidth).map { min(Int(((Double(4 * $0) + 1.5) * Double(modelWidth) / Double(width)).rounded()), modelWidth - 1) }
+            modelRows = (0..<lowHeight).map { min(Int(((Double(4 * $0) + 1.5) * Double(modelHeight) / Double(height)).rounded()), modelHeight - 1) }
+            modelSize = (modelWidth, modelHeight)
         }
-        return (first, weight)
-    }
-
-    /// Blurs `frame`'s background and writes `person` over it into `out` (which may be `person`). `person` is
-    /// the frame itself or a recoloured copy; alpha is per byte, as from `AlphaExpander`.
-    public func composite(frame: PixelBuffer, person: PixelBuffer, alpha: PixelBuffer, into out: PixelBuffer) {
-        precondition(frame.format == .yuyv && frame.width == width && frame.height == height && person.bytes.count == frame.bytes.count
-                     && alpha.bytes.count == frame.bytes.count && out.bytes.count == frame.bytes.count, "sizes differ")
-        downsample(frame.base, frame.rowBytes, alpha.base)
+        downsample(frame.base, frame.rowBytes, a, b, modelWidth)
         let count = lowWidth * lowHeight
         for plane in planes {
             for _ in 0..<3 {
@@ -92,25 +88,39 @@ public final class BackgroundBlur: @unchecked Sendable {
             uw[index] *= inverse
             vw[index] *= inverse
         }
-        upsampleAndBlend(person.base, frame.rowBytes, alpha.base, out.base)
+        widenedRows = [-1, -1]
+    }
+
+    /// Writes row `y`: `person` (the frame row, or a recoloured one) over the blurred background, by `alpha`
+    /// (per byte, as `AlphaExpander` gives it). `out` may be `person`.
+    public func blendRow(_ y: Int, person: UnsafePointer<UInt8>, alpha: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+        let at = min(max((Double(y) - 1.5) / 4, 0), Double(lowHeight - 1))
+        let lower = Int(at), upper = min(lower + 1, lowHeight - 1)
+        let top = widened(lower, keeping: upper), bottom = widened(upper, keeping: lower)
+        BlendKernels.blend(foreground: person, backgroundTop: top, backgroundBottom: bottom,
+                           weight: UInt32((at - Double(lower)) * 256), alpha: alpha, into: out, count: width &* 2)
     }
 
     /// 4 × 4 block means of Y, U, V premultiplied by background weight, and the weight itself.
-    private func downsample(_ frame: UnsafePointer<UInt8>, _ rowBytes: Int, _ alpha: UnsafePointer<UInt8>) {
+    private func downsample(_ frame: UnsafePointer<UInt8>, _ rowBytes: Int, _ a: UnsafePointer<Float>,
+                            _ b: UnsafePointer<Float>, _ modelWidth: Int) {
         let yw = planes[0].baseAddress!, uw = planes[1].baseAddress!, vw = planes[2].baseAddress!, w = planes[3].baseAddress!
         for ly in 0..<lowHeight {
+            let modelRow = modelRows[ly] &* modelWidth
             for lx in 0..<lowWidth {
-                var ySum: UInt32 = 0, uSum: UInt32 = 0, vSum: UInt32 = 0, aSum: UInt32 = 0
+                var ySum: UInt32 = 0, uSum: UInt32 = 0, vSum: UInt32 = 0
                 for row in 0..<4 {
-                    let offset = (ly &* 4 &+ row) &* rowBytes &+ lx &* 8
-                    let p = frame + offset, a = alpha + offset
+                    let p = frame + ((ly &* 4 &+ row) &* rowBytes &+ lx &* 8)
                     ySum &+= UInt32(p[0]) &+ UInt32(p[2]) &+ UInt32(p[4]) &+ UInt32(p[6])
                     uSum &+= UInt32(p[1]) &+ UInt32(p[5])
                     vSum &+= UInt32(p[3]) &+ UInt32(p[7])
-                    aSum &+= UInt32(a[0]) &+ UInt32(a[2]) &+ UInt32(a[4]) &+ UInt32(a[6])
                 }
+                // The nearest model cell is enough: the weights are blurred right after.
+                let cell = modelRow &+ modelColumns[lx]
+                let luma = (Float(ySum) * (1 / 16) - 16) * (1 / 219)
+                let alpha = min(max(a[cell] * luma + b[cell], 0), 1)
                 let index = ly &* lowWidth &+ lx
-                let weight = 1 - Float(aSum) * (1 / (16 * 255)) * (1 - Self.personWeight)
+                let weight = 1 - alpha * (1 - Self.personWeight)
                 w[index] = weight
                 yw[index] = Float(ySum) * (1 / 16) * weight
                 uw[index] = Float(uSum) * (1 / 8) * weight
@@ -119,43 +129,50 @@ public final class BackgroundBlur: @unchecked Sendable {
         }
     }
 
-    private func upsampleAndBlend(_ person: UnsafePointer<UInt8>, _ rowBytes: Int, _ alpha: UnsafePointer<UInt8>,
-                                  _ out: UnsafeMutablePointer<UInt8>) {
-        let ry = rows[0].baseAddress!, ru = rows[1].baseAddress!, rv = rows[2].baseAddress!
-        let py = planes[0].baseAddress!, pu = planes[1].baseAddress!, pv = planes[2].baseAddress!
-        for y in 0..<height {
-            let at = min(max((Double(y) - 1.5) / 4, 0), Double(lowHeight - 1))
-            let lower = Int(at), upper = min(lower + 1, lowHeight - 1), t = Float(at - Double(lower))
-            let top = lower &* lowWidth, bottom = upper &* lowWidth
-            for x in 0..<lowWidth {
-                ry[x] = py[top &+ x] + (py[bottom &+ x] - py[top &+ x]) * t
-                ru[x] = pu[top &+ x] + (pu[bottom &+ x] - pu[top &+ x]) * t
-                rv[x] = pv[top &+ x] + (pv[bottom &+ x] - pv[top &+ x]) * t
-            }
-            ry[lowWidth] = ry[lowWidth &- 1]; ru[lowWidth] = ru[lowWidth &- 1]; rv[lowWidth] = rv[lowWidth &- 1]
+    /// The slot holding quarter-resolution row `row` widened to a YUYV row, widening it into the other slot.
+    private func widened(_ row: Int, keeping other: Int) -> UnsafePointer<UInt8> {
+        if widenedRows[0] == row { return UnsafePointer(backgroundRows[0].baseAddress!) }
+        if widenedRows[1] == row { return UnsafePointer(backgroundRows[1].baseAddress!) }
+        let slot = widenedRows[0] == other ? 1 : 0
+        // The padded rows repeat the edge cells, so the expansion needs no branches.
+        for (plane, padded) in zip(planes.prefix(3), rows) {
+            let source = plane.baseAddress! + row &* lowWidth, target = padded.baseAddress! + 1
+            target.update(from: source, count: lowWidth)
+            target[-1] = source[0]
+            target[lowWidth] = source[lowWidth &- 1]
+        }
+        BlurKernels.expandQuarterRow(y: rows[0].baseAddress! + 1, u: rows[1].baseAddress! + 1, v: rows[2].baseAddress! + 1,
+                                     lowWidth: lowWidth, into: backgroundRows[slot].baseAddress!, width: width)
+        widenedRows[slot] = row
+        return UnsafePointer(backgroundRows[slot].baseAddress!)
+    }
+}
 
-            let f = person + y &* rowBytes, a = alpha + y &* rowBytes, o = out + y &* rowBytes
-            for pair in 0..<(width &>> 1) {
-                @inline(__always) func sample(_ row: UnsafePointer<Float>, _ index: Int32, _ weight: Float) -> UInt32 {
-                    let i = Int(index)
-                    let value = row[i] + (row[i &+ 1] - row[i]) * weight
-                    return UInt32(truncatingIfNeeded: (min(max(value, 0), 255) + 12_582_912.0).bitPattern & 0xFF)
-                }
-                let x0 = pair &* 2
-                let background: (UInt32, UInt32, UInt32, UInt32) = (
-                    sample(ry, columnFirst[x0], columnWeight[x0]),
-                    sample(ru, pairFirst[pair], pairWeight[pair]),
-                    sample(ry, columnFirst[x0 &+ 1], columnWeight[x0 &+ 1]),
-                    sample(rv, pairFirst[pair], pairWeight[pair]))
-                @inline(__always) func blend(_ i: Int, _ bg: UInt32) {
-                    let alphaByte = UInt32(a[i])
-                    let t = UInt32(f[i]) &* alphaByte &+ bg &* (255 &- alphaByte) &+ 128
-                    o[i] = UInt8(truncatingIfNeeded: (t &+ (t &>> 8)) &>> 8)
-                }
-                let base = pair &* 4
-                blend(base, background.0); blend(base &+ 1, background.1)
-                blend(base &+ 2, background.2); blend(base &+ 3, background.3)
-            }
+/// The quarter-resolution background's way back to full resolution.
+public enum BlurKernels {
+    /// Expands one quarter-resolution row (planar Y, U, V floats, padded by one cell each side) to a YUYV
+    /// row of `width` pixels. Cell i is the mean of pixels 4i…4i+3 (centre 4i + 1.5), so pixel 4i + k sits
+    /// at cell i + (k − 1.5) / 4 and a pair's chroma at its centre: fixed weights, a branch-free loop.
+    public static func expandQuarterRow(y: UnsafePointer<Float>, u: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                        lowWidth: Int, into out: UnsafeMutablePointer<UInt8>, width: Int) {
+        @inline(__always) func byte(_ a: Float, _ b: Float, _ t: Float) -> UInt8 {
+            UInt8(truncatingIfNeeded: (min(max(a + (b - a) * t, 0), 255) + 12_582_912.0).bitPattern)
+        }
+        for i in 0..<lowWidth {
+            let o = out + i &* 8
+            let yl = y[i &- 1], yc = y[i], yr = y[i &+ 1]
+            let ul = u[i &- 1], uc = u[i], ur = u[i &+ 1]
+            let vl = v[i &- 1], vc = v[i], vr = v[i &+ 1]
+            o[0] = byte(yl, yc, 0.625); o[1] = byte(ul, uc, 0.75); o[2] = byte(yl, yc, 0.875); o[3] = byte(vl, vc, 0.75)
+            o[4] = byte(yc, yr, 0.125); o[5] = byte(uc, ur, 0.25); o[6] = byte(yc, yr, 0.375); o[7] = byte(vc, vr, 0.25)
+        }
+        // Columns past the last whole block (widths not divisible by 4) repeat the last cell.
+        let last = lowWidth &- 1
+        var index = lowWidth &* 8
+        while index < width &* 2 {
+            out[index] = byte(y[last], y[last], 0); out[index &+ 1] = byte(u[last], u[last], 0)
+            out[index &+ 2] = byte(y[last], y[last], 0); out[index &+ 3] = byte(v[last], v[last], 0)
+            index &+= 4
         }
     }
 }

@@ -5,14 +5,27 @@ enum BoxFilter {
                      scratch: UnsafeMutablePointer<Float>) {
         guard radius > 0 else { return }
         let scale = 1 / Float(2 * radius + 1)
-        // Horizontal: plane → scratch, a running sum per row.
+        // Horizontal: plane → scratch. A running sum is a serial chain of adds; for the small radii used
+        // here summing the window directly is cheaper because it vectorises along the row.
         for y in 0..<height {
             let row = plane + y &* width, out = scratch + y &* width
-            var sum: Float = 0
-            for k in -radius...radius { sum += row[min(max(k, 0), width &- 1)] }
-            for x in 0..<width {
-                out[x] = sum * scale
-                sum += row[min(x &+ radius &+ 1, width &- 1)] - row[max(x &- radius, 0)]
+            if radius <= 8 && width > 2 &* radius {
+                for x in 0..<radius { out[x] = clampedSum(row, x, radius, width) * scale }
+                // Window offset outermost, so the inner loop runs along the row.
+                for x in radius..<(width &- radius) { out[x] = row[x &- radius] }
+                for k in 1...(2 &* radius) {
+                    let shifted = row + (k &- radius)
+                    for x in radius..<(width &- radius) { out[x] += shifted[x] }
+                }
+                for x in radius..<(width &- radius) { out[x] *= scale }
+                for x in (width &- radius)..<width { out[x] = clampedSum(row, x, radius, width) * scale }
+            } else {
+                var sum: Float = 0
+                for k in -radius...radius { sum += row[min(max(k, 0), width &- 1)] }
+                for x in 0..<width {
+                    out[x] = sum * scale
+                    sum += row[min(x &+ radius &+ 1, width &- 1)] - row[max(x &- radius, 0)]
+                }
             }
         }
         // Vertical: scratch → plane, whole rows at a time so the inner loop runs along memory.
@@ -30,6 +43,13 @@ enum BoxFilter {
             previous = out
         }
         for index in 0..<(width &* height) { plane[index] *= scale }
+    }
+
+    @inline(__always)
+    private static func clampedSum(_ row: UnsafePointer<Float>, _ x: Int, _ radius: Int, _ width: Int) -> Float {
+        var sum: Float = 0
+        for k in -radius...radius { sum += row[min(max(x &+ k, 0), width &- 1)] }
+        return sum
     }
 
     /// Minimum (erode) or maximum (dilate) over a (2r+1)² window.

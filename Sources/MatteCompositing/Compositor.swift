@@ -33,12 +33,13 @@ public final class Compositor: @unchecked Sendable {
 
     public let refiner: MaskRefiner
     private let expander: AlphaExpander
-    /// Per-byte alpha, laid out like the YUYV frame.
-    public let alpha: PixelBuffer
     private let guide: UnsafeMutableBufferPointer<Float>
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
     private var blur: BackgroundBlur?
+    /// One YUYV row of the solid background colour, so a colour blends like a picture (the fastest loop).
+    private let colorRow: UnsafeMutableBufferPointer<UInt8>
+    private var colorRowValue: (UInt8, UInt8, UInt8)?
     private var colorTables: [(y: [UInt8], u: [UInt8], v: [UInt8])] = []
     private var hologramTables = ColorMap.winter.lookupTables()
     private var frameCounter: UInt64 = 0
@@ -50,14 +51,18 @@ public final class Compositor: @unchecked Sendable {
         self.modelHeight = modelHeight
         refiner = MaskRefiner(width: modelWidth, height: modelHeight, settings: maskSettings)
         expander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
-        alpha = PixelBuffer(width: width, height: height, format: .yuyv)
         guide = .allocate(capacity: modelWidth * modelHeight)
         guide.initialize(repeating: 0)
         foreground = PixelBuffer(width: width, height: height, format: .yuyv)
         scratch = PixelBuffer(width: width, height: height, format: .yuyv)
+        colorRow = .allocate(capacity: width * 2)
+        colorRow.initialize(repeating: 0)
     }
 
-    deinit { guide.deallocate() }
+    deinit {
+        guide.deallocate()
+        colorRow.deallocate()
+    }
 
     /// Whether a frame needs the person mask at all (a pass-through with no effects does not).
     public func needsMask(for background: BackgroundLayer) -> Bool {
@@ -85,23 +90,43 @@ public final class Compositor: @unchecked Sendable {
         }
         MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.baseAddress!)
         refiner.refine(probabilities: probabilities, guide: guide.baseAddress!)
-        expander.expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha)
-
+        let a = UnsafePointer(refiner.a.baseAddress!), b = UnsafePointer(refiner.b.baseAddress!)
         let person = applyEffects(to: frame)
-        let count = frame.bytes.count
-        switch background {
-        case let .blur(strength):
-            let radius = BackgroundBlur.radius(strength: strength, height: height)
+        var opacity: UInt32? = nil
+        for case let .opacity(factor) in effects { opacity = UInt32((factor * 256).rounded()) }
+
+        if case let .blur(strength) = background {
             if blur == nil { blur = BackgroundBlur(width: width, height: height, strength: strength) }
-            blur!.radius = radius
-            blur!.composite(frame: frame, person: person, alpha: alpha, into: out)
-        case let .color(y, u, v):
-            BlendKernels.blend(foreground: person.base, backgroundPattern: (y, u, y, v), alpha: alpha.base, into: out.base, count: count)
-        case let .picture(picture):
-            precondition(picture.format == .yuyv && picture.bytes.count == count, "background picture must be YUYV at the output size")
-            BlendKernels.blend(foreground: person.base, background: picture.base, alpha: alpha.base, into: out.base, count: count)
-        case .none:
-            BlendKernels.blend(foreground: person.base, background: frame.base, alpha: alpha.base, into: out.base, count: count)
+            blur!.radius = BackgroundBlur.radius(strength: strength, height: height)
+            // The blur is of the original frame; the (possibly recoloured) person goes over it.
+            blur!.prepare(frame: frame, a: a, b: b, modelWidth: modelWidth, modelHeight: modelHeight)
+        }
+        if case let .color(luma, u, v) = background, colorRowValue.map({ $0 != (luma, u, v) }) ?? true {
+            for index in stride(from: 0, to: colorRow.count, by: 4) {
+                colorRow[index] = luma; colorRow[index + 1] = u; colorRow[index + 2] = luma; colorRow[index + 3] = v
+            }
+            colorRowValue = (luma, u, v)
+        }
+        // Row by row, so each row's alpha is made, used and dropped while it is still in cache.
+        expander.beginFrame()
+        let rowBytes = frame.rowBytes
+        for y in 0..<height {
+            let offset = y &* rowBytes
+            let alpha = expander.row(y, a: a, b: b, luma: frame.base + offset)
+            if let opacity { BlendKernels.scaleAlpha(alpha, count: rowBytes, factor: opacity) }
+            let foreground = person.base + offset, out = out.base + offset
+            switch background {
+            case .blur:
+                blur!.blendRow(y, person: foreground, alpha: alpha, into: out)
+            case .color:
+                BlendKernels.blend(foreground: foreground, background: colorRow.baseAddress!, alpha: alpha, into: out, count: rowBytes)
+            case let .picture(picture):
+                precondition(picture.format == .yuyv && picture.width == width && picture.height == height,
+                             "background picture must be YUYV at the output size")
+                BlendKernels.blend(foreground: foreground, background: picture.base + offset, alpha: alpha, into: out, count: rowBytes)
+            case .none:
+                BlendKernels.blend(foreground: foreground, background: frame.base + offset, alpha: alpha, into: out, count: rowBytes)
+            }
         }
         overlay?.draw(onto: out)
     }
@@ -143,8 +168,8 @@ public final class Compositor: @unchecked Sendable {
             case .hologram:
                 hologram(current, into: foreground)
                 current = foreground
-            case let .opacity(factor):
-                BlendKernels.scaleAlpha(alpha.base, count: alpha.bytes.count, factor: UInt32((factor * 256).rounded()))
+            case .opacity:
+                break  // applied to each row's alpha while blending
             }
         }
         return current

@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Matte's stages on this machine.",
-        subcommands: [InferenceBench.self]
+        subcommands: [InferenceBench.self, CompositeBench.self]
     )
 }
 
@@ -47,9 +47,25 @@ struct InferenceBench: ParsableCommand {
             + "p10 \(format(p10)) ms, cpu \(format(cpuMedian)) ms per inference (\(runs) runs, 1 thread)")
     }
 
-    private func format(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
+
+/// Two decimals, without Foundation.
+func format(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
+
+/// Median and 10th percentile of wall-clock milliseconds over `runs` calls, after warm-up.
+func measure(runs: Int, warmUp: Int = 5, _ body: () throws -> Void) rethrows -> (median: Double, p10: Double) {
+    for _ in 0..<warmUp { try body() }
+    var times: [Double] = []
+    times.reserveCapacity(runs)
+    for _ in 0..<runs {
+        let start = monotonicMilliseconds()
+        try body()
+        times.append(monotonicMilliseconds() - start)
     }
+    times.sort()
+    return (times[runs / 2], times[runs / 10])
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for guest scripts run by Tests/e2e/run-in-vm.sh (source it: . "$MATTE_REPO/Tests/e2e/guest-lib.sh").
 # Bash only. Counts checks and prints the closing line "NAME: N passed, M failed".
 
@@ -36,14 +37,17 @@ wait_gone() {
 # driver_of DEVICE: the V4L2 driver name of DEVICE (vivid, "v4l2 loopback"), empty if none.
 driver_of() { v4l2-ctl -d "$1" --info 2>/dev/null | sed -n 's/^[[:space:]]*Driver name[[:space:]]*: //p' | head -n 1; }
 
+# video_perms: what udev's rule does on a desktop (root:video, 0660); there is no udev in the VM.
+video_perms() { chgrp video /dev/video* 2>/dev/null; chmod 0660 /dev/video* 2>/dev/null; return 0; }
+
 # camera_unplug / camera_plug: unload and reload vivid (the webcam at /dev/video0) with the run's options.
 camera_unplug() { modprobe -r vivid && wait_gone /dev/video0 10; }
 # shellcheck disable=SC2086  # MATTE_VIVID_OPTS are words by design
-camera_plug() { modprobe vivid $MATTE_VIVID_OPTS && wait_for /dev/video0 10; }
+camera_plug() { modprobe vivid $MATTE_VIVID_OPTS && wait_for /dev/video0 10 && video_perms; }
 
 # loopback_reload: unload and reload v4l2loopback with the run's options (clears 0.12.7's stuck state).
 loopback_reload() {
     local opts
     eval "opts=($MATTE_LOOPBACK_OPTS)"
-    modprobe -r v4l2loopback && modprobe v4l2loopback "${opts[@]}"
+    modprobe -r v4l2loopback && modprobe v4l2loopback "${opts[@]}" && video_perms
 }

@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --loopback) [ $# -ge 2 ] || die "--loopback needs a value (0.12, 0.15 or all)"; want=$2; shift 2 ;;
         --loopback=*) want=${1#--loopback=}; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (usage: prepare-vm.sh [--loopback 0.12|0.15|all])" ;;
     esac
 done
@@ -164,7 +164,8 @@ fi
 # ---- 4. initramfs: busybox + the modules that mount the shared root (virtio-mmio, 9p, overlay) --------
 initrd=$kdir/initramfs.cpio
 init_src=$here/vm-init.sh
-if [ ! -f "$initrd" ] || [ "$init_src" -nt "$initrd" ] || [ "$busybox" -nt "$initrd" ]; then
+initrd_key=$(cat "$init_src" "$busybox" | sha256sum | cut -c1-16)
+if [ ! -f "$initrd" ] || [ "$(cat "$initrd.key" 2>/dev/null)" != "$initrd_key" ]; then
     log "building the initramfs"
     # A module tree with just the kernel's own modules, to resolve dependencies.
     if [ ! -f "$modsrc/modules.dep" ]; then depmod -b "$root" "$abi" || die "depmod -b $root $abi failed"; fi
@@ -187,6 +188,7 @@ if [ ! -f "$initrd" ] || [ "$init_src" -nt "$initrd" ] || [ "$busybox" -nt "$ini
     rm -f "$kdir/deps.tmp"
     (cd "$staging" && find . -print0 | cpio --null -o -H newc --quiet) >"$initrd.tmp"
     mv "$initrd.tmp" "$initrd"
+    echo "$initrd_key" >"$initrd.key"
     rm -rf "$staging"
 fi
 
@@ -196,7 +198,8 @@ trixie_apt() { # apt-get/apt-cache with a private configuration reading only tri
     local t=$cache/apt-trixie
     "$tool" -o Dir::Etc::SourceList="$t/sources.list" -o Dir::Etc::SourceParts="$t/sources.list.d" \
         -o Dir::State::Lists="$t/lists" -o Dir::Cache="$t/cache" -o Dir::State::status="$t/status" \
-        -o Acquire::Languages=none -o APT::Architectures=amd64 -o APT::Sandbox::User=root "$@"
+        -o Acquire::Languages=none -o APT::Architectures=amd64 -o APT::Sandbox::User=root \
+        -o Acquire::Retries=1 -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20 "$@"
 }
 system_mirror() { # the Debian archive URI the system's apt uses (not -security, not another vendor)
     local uri
@@ -225,12 +228,15 @@ fetch_loopback_deb() { # fetch_loopback_deb VERSION DIR: puts v4l2loopback-dkms_
     log "reading trixie's package list from $mirror (private apt configuration in $t)"
     if ! trixie_apt apt-get update -qq >"$t/update.log" 2>&1 || grep -qE '^(W|E): ' "$t/update.log"; then
         warn "cannot read trixie from $mirror: $(grep -E '^(W|E): ' "$t/update.log" | head -n 1)"
+        date +%s >"$t/unreachable"
         return 1
     fi
+    rm -f "$t/unreachable"
     if ! (cd "$dir" && trixie_apt apt-get download -q v4l2loopback-dkms >/dev/null 2>"$t/download.log"); then
         warn "apt-get download v4l2loopback-dkms from trixie failed: $(tail -n 1 "$t/download.log")"
         return 1
     fi
+    rm -rf "$t/lists" "$t/cache"   # 20 MB of indexes; the .deb is what is kept
 }
 
 build_loopback() { # build_loopback VERSION: builds v4l2loopback.ko and its module tree; 1 if unavailable
@@ -269,7 +275,13 @@ case "$want" in
     0.15) build_loopback 0.15 || die "v4l2loopback 0.15 is unavailable: trixie's archive cannot be reached (see warnings above)"; built=(0.15) ;;
     all)
         build_loopback 0.12 || die "v4l2loopback 0.12 is unavailable"; built=(0.12)
-        if build_loopback 0.15; then built+=(0.15); else warn "v4l2loopback 0.15 skipped: only 0.12 is prepared"; fi ;;
+        # Without trixie, warm runs would wait on it every time: after a failure, retry only a day later
+        # (an explicit --loopback 0.15 always retries).
+        failed_at=$(cat "$cache/apt-trixie/unreachable" 2>/dev/null || echo 0)
+        if [ ! -e "$kdir/modules-0.15/.done" ] && [ $(($(date +%s) - failed_at)) -lt 86400 ]; then
+            warn "v4l2loopback 0.15 skipped: trixie was unreachable at $(date -d "@$failed_at" '+%F %T'); only 0.12 is prepared"
+        elif build_loopback 0.15; then built+=(0.15)
+        else warn "v4l2loopback 0.15 skipped: only 0.12 is prepared"; fi ;;
 esac
 
 # ---- 6. the file run-in-vm.sh reads ----------------------------------------------------------------

@@ -36,7 +36,7 @@ prepare=1
 quiet=0
 
 usage() { echo "usage: run-in-vm.sh [--loopback 0.12|0.15] [--timeout SECONDS] [--results DIR] [--memory MB] [--vivid-opts OPTS] [--loopback-opts OPTS] [--no-modules] [--no-prepare] [--quiet] GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
-die() { echo "run-in-vm: error: $*" >&2; exit "${2:-1}"; }
+die() { echo "run-in-vm: error: $1" >&2; exit "${2:-1}"; }
 need_value() { [ "$2" -ge 2 ] || { echo "run-in-vm: error: $1 needs a value" >&2; usage; }; }
 
 while [ $# -gt 0 ]; do
@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
         --no-modules) load_modules=0; shift ;;
         --no-prepare) prepare=0; shift ;;
         --quiet) quiet=1; shift ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "run-in-vm: error: unknown option '$1'" >&2; usage ;;
         *) break ;;
@@ -63,8 +63,8 @@ case "$loopback" in 0.12|0.15) ;; 0.12.*) loopback=0.12 ;; 0.15.*) loopback=0.15
 [[ "$memory" =~ ^[1-9][0-9]*$ ]] || die "--memory must be a whole number of MB, not '$memory'" 2
 [ -f "$1" ] || die "guest script '$1' does not exist" 2
 script=$(realpath "$1"); shift
-case "$script" in /tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
-    die "guest script $script is under a directory the guest mounts afresh (/tmp, /run, /dev): put it elsewhere" 2 ;; esac
+case "$script" in /run/*|/dev/*|/proc/*|/sys/*)
+    die "guest script $script is under a directory the guest mounts afresh (/run, /dev, /proc, /sys): put it elsewhere" 2 ;; esac
 
 if [ "$prepare" = 1 ]; then
     "$here/prepare-vm.sh" --loopback "$loopback" || die "prepare-vm.sh --loopback $loopback failed"
@@ -81,6 +81,9 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not insta
 mkdir -p "$results"
 results=$(realpath "$results")
 case "$results" in /|"$repo"|"$cache") die "--results must be a directory of its own, not $results" 2 ;; esac
+# Two runs sharing one results directory would clobber each other: the second waits.
+exec 8>"$results.lock"
+flock -w "$timeout_s" 8 || die "another run-in-vm.sh has used $results for ${timeout_s}s (use --results to run in parallel)"
 # Only a directory that is empty or was a results directory before is emptied.
 if [ -n "$(ls -A "$results")" ] && [ ! -d "$results/.vm" ]; then
     die "--results $results is not empty and not a previous results directory: refusing to empty it" 2
@@ -112,6 +115,7 @@ tsc_khz=${MATTE_VM_TSC_KHZ:-$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit
 [[ "$tsc_khz" =~ ^[1-9][0-9]+$ ]] || die "cannot read the host's TSC rate from /proc/cpuinfo (set MATTE_VM_TSC_KHZ)"
 append="console=ttyS0 loglevel=4 panic=-1 oops=panic reboot=t tsc_early_khz=$tsc_khz tsc=reliable"
 append+=" mitigations=off random.trust_cpu=on nowatchdog rdinit=/init"
+# shellcheck disable=SC2054  # the commas are inside QEMU option values
 qemu=(qemu-system-x86_64
     -machine microvm,pit=on,pic=on,rtc=on,isa-serial=on
     -accel tcg,thread=single -cpu max -smp 1 -m "$memory"
@@ -126,17 +130,19 @@ qemu=(qemu-system-x86_64
 : >"$log"
 start=$(date +%s.%N)
 echo "run-in-vm: booting (v4l2loopback $(cat "$tree/v4l2loopback.version"), kernel $MATTE_VM_ABI, timeout ${timeout_s}s): $(basename "$script") $*" >&2
-timeout --signal=KILL "$timeout_s" "${qemu[@]}" </dev/null >"$results/.vm/qemu.log" 2>&1 &
+timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$results/.vm/qemu.log" 2>&1 &
 qemu_pid=$!
 tail_pid=""
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     kill "$qemu_pid" 2>/dev/null || true
     [ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "run-in-vm: interrupted; QEMU stopped" >&2; exit 130' INT TERM
 if [ "$quiet" = 0 ]; then
-    tail -n +1 -f --pid="$qemu_pid" "$log" &
+    # The serial console ends kernel lines with \r\n: strip the \r so test summaries stand alone.
+    tail -n +1 -f --pid="$qemu_pid" "$log" | sed -u 's/\r$//' &
     tail_pid=$!
 fi
 set +e
@@ -145,6 +151,7 @@ qemu_status=$?
 set -e
 [ -z "$tail_pid" ] || wait "$tail_pid" 2>/dev/null || true
 tail_pid=""
+sed -i 's/\r$//' "$log"
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 show_tail() { [ "$quiet" = 0 ] || { echo "---- last lines of $log ----" >&2; tail -n 40 "$log" >&2; }; }

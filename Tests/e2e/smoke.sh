@@ -6,8 +6,9 @@
 # Ends with "smoke: N passed, M failed" and a non-zero status on failure.
 set -euo pipefail
 [ "${MATTE_E2E_GUEST:-}" = 1 ] || { echo "smoke: error: run me inside the VM: Tests/e2e/run-in-vm.sh Tests/e2e/smoke.sh" >&2; exit 2; }
+# shellcheck disable=SC2034  # read by guest-lib.sh
 e2e_name=smoke
-# shellcheck source=guest-lib.sh
+# shellcheck source=Tests/e2e/guest-lib.sh
 . "$MATTE_REPO/Tests/e2e/guest-lib.sh"
 set +e   # from here on, failures are counted, not fatal
 

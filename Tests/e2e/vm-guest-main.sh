@@ -14,8 +14,10 @@ fail() { echo "vm-guest: error: $*"; exit 125; }
 if [ "${MATTE_LOAD_MODULES:-1}" = 1 ]; then
     # shellcheck disable=SC2086  # the options are words by design (e.g. n_devs=1 node_types=0x1)
     modprobe vivid $MATTE_VIVID_OPTS || fail "modprobe vivid $MATTE_VIVID_OPTS failed"
+    loopback_opts=()
     eval "loopback_opts=($MATTE_LOOPBACK_OPTS)"   # keeps card_label="two words" one option
     modprobe v4l2loopback "${loopback_opts[@]}" || fail "modprobe v4l2loopback $MATTE_LOOPBACK_OPTS failed"
+    chgrp video /dev/video* && chmod 0660 /dev/video*   # as udev would (there is no udev here)
     echo "vm-guest: loaded vivid and v4l2loopback $MATTE_LOOPBACK_VERSION"
 fi
 

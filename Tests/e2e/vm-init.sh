@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the e2e VM's initramfs (copied in by prepare-vm.sh; runs under busybox, not on the host).
 # Mounts the host's root read-only over 9p with a tmpfs overlay on top, the results directory
 # read-write, the prepared module tree at /lib/modules/$(uname -r); then runs the generated
@@ -20,6 +21,7 @@ fail() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+stty -onlcr 2>/dev/null   # plain \n line ends from user space on the serial console
 echo "vm-init: kernel up after $(cut -d' ' -f1 /proc/uptime) s"
 
 for module in $(cat /mods/order); do
@@ -51,8 +53,9 @@ ln -sf /proc/self/fd/2 "$n/dev/stderr"
 mkdir -p "$n/dev/pts" "$n/dev/shm"
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts "$n/dev/pts"
 mount -t tmpfs -o mode=1777 tmpfs "$n/dev/shm"
-mount -t tmpfs -o mode=1777 tmpfs "$n/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$n/run"
+# /tmp is left as the overlay has it (the host's, writable, writes kept in the guest): the repo may
+# live under /tmp (a CI clone), and a fresh tmpfs would hide it.
 # The results directory, at the host's path and at /results.
 mkdir -p "$n$RESULTS_PATH" "$n/results"
 mount -o bind /results "$n$RESULTS_PATH" || fail "cannot bind the results directory to $RESULTS_PATH"
