@@ -48,7 +48,7 @@ public final class MediaEncoder {
             // One picture: each frame overwrites it, so a video leaves its last frame.
             av_opt_set(context.pointee.priv_data, "update", "1", 0)
         }
-        let (codecID, encoderName, pixelFormat) = Self.choose(format: container.pointee, path: path, isImage: isImage,
+        let (codecID, encoderName, pixelFormat) = Self.choose(format: container, path: path, isImage: isImage,
                                                               isY4M: formatName == "yuv4mpegpipe")
         guard let encoder = encoderName.flatMap({ avcodec_find_encoder_by_name($0) }) ?? avcodec_find_encoder(codecID),
               let codecContext = avcodec_alloc_context3(encoder), let stream = avformat_new_stream(context, nil) else {
@@ -70,11 +70,22 @@ public final class MediaEncoder {
         if (context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
-        if encoder.pointee.id == AV_CODEC_ID_H264 {
+        // Settings that keep encoding from dominating a render: fast presets, good quality.
+        switch encoder.pointee.id {
+        case AV_CODEC_ID_H264:
             av_opt_set(codecContext.pointee.priv_data, "preset", "veryfast", 0)
             av_opt_set(codecContext.pointee.priv_data, "crf", "18", 0)
-        } else if encoder.pointee.id != AV_CODEC_ID_RAWVIDEO && encoder.pointee.id != AV_CODEC_ID_PNG {
+        case AV_CODEC_ID_VP9, AV_CODEC_ID_VP8:
+            av_opt_set(codecContext.pointee.priv_data, "deadline", "realtime", 0)
+            av_opt_set(codecContext.pointee.priv_data, "cpu-used", "8", 0)
+            av_opt_set(codecContext.pointee.priv_data, "crf", "24", 0)
+            codecContext.pointee.bit_rate = Int64(width * height) * 4
+        case AV_CODEC_ID_PNG:
+            codecContext.pointee.compression_level = 3
+        case AV_CODEC_ID_MPEG4:
             codecContext.pointee.bit_rate = Int64(width * height) * 6
+        default:
+            break
         }
         var status = avcodec_open2(codecContext, encoder, nil)
         if status >= 0 { status = avcodec_parameters_from_context(stream.pointee.codecpar, codecContext) }
@@ -115,17 +126,20 @@ public final class MediaEncoder {
     }
 
     /// Codec and pixel format for a container: H.264 (libx264) where the container takes it.
-    static func choose(format: AVOutputFormat, path: String, isImage: Bool, isY4M: Bool) -> (AVCodecID, String?, AVPixelFormat) {
+    /// `format` must be FFmpeg's own pointer: the struct has private fields past its public ones.
+    static func choose(format: UnsafePointer<AVOutputFormat>, path: String, isImage: Bool, isY4M: Bool) -> (AVCodecID, String?, AVPixelFormat) {
         if isImage {
             let lower = path.lowercased()
             return lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
                 ? (AV_CODEC_ID_MJPEG, nil, AV_PIX_FMT_YUVJ420P) : (AV_CODEC_ID_PNG, nil, AV_PIX_FMT_RGB24)
         }
-        if isY4M { return (AV_CODEC_ID_RAWVIDEO, nil, AV_PIX_FMT_YUV422P) }
-        if format.video_codec == AV_CODEC_ID_VP9 || format.video_codec == AV_CODEC_ID_VP8 {
-            return (format.video_codec, nil, AV_PIX_FMT_YUV420P)
+        // FFmpeg's y4m muxer takes frames wrapped as packets, not raw video.
+        if isY4M { return (AV_CODEC_ID_WRAPPED_AVFRAME, nil, AV_PIX_FMT_YUV422P) }
+        let preferred = format.pointee.video_codec
+        if preferred == AV_CODEC_ID_VP9 || preferred == AV_CODEC_ID_VP8 {
+            return (preferred, nil, AV_PIX_FMT_YUV420P)
         }
-        if avcodec_find_encoder_by_name("libx264") != nil, avformat_query_codec(withUnsafePointer(to: format) { $0 }, AV_CODEC_ID_H264, 0) == 1 {
+        if avcodec_find_encoder_by_name("libx264") != nil, avformat_query_codec(format, AV_CODEC_ID_H264, 0) == 1 {
             return (AV_CODEC_ID_H264, "libx264", AV_PIX_FMT_YUV420P)
         }
         return (AV_CODEC_ID_MPEG4, nil, AV_PIX_FMT_YUV420P)

@@ -61,5 +61,65 @@ check "bench inference runs" run 0 bench inference --model general --runs 5
 check "bench prints median, p10 and cpu" grep -Eq "median [0-9.]+ ms, p10 [0-9.]+ ms, cpu [0-9.]+ ms" "$scratch/out"
 check "bench rejects zero runs" run nonzero bench inference --runs 0
 
+# --- matte render ---------------------------------------------------------------------------------
+# Pixel of a picture at (x, y) as "R G B", decoded by ffmpeg (the independent reader).
+pixel() {  # pixel FILE X Y
+    ffmpeg -v error -i "$1" -vf "crop=1:1:$2:$3" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs
+}
+near() {  # near "R G B" "R G B" TOLERANCE
+    local a=($1) b=($2)
+    for i in 0 1 2; do [ $(( ${a[i]} - ${b[i]} )) -le "$3" ] && [ $(( ${b[i]} - ${a[i]} )) -le "$3" ] || return 1; done
+}
+photo="$fixtures/astronaut-1280x720.png"
+check "render a photo over a colour" run 0 render "$photo" -o "$scratch/green.png" --background "#00c000"
+check "background becomes the colour" near "$(pixel "$scratch/green.png" 60 60)" "0 192 0" 4
+check "background far right too" near "$(pixel "$scratch/green.png" 1220 650)" "0 192 0" 4
+check "the person keeps the photo" near "$(pixel "$scratch/green.png" 600 400)" "$(pixel "$photo" 600 400)" 6
+check "the face keeps the photo" near "$(pixel "$scratch/green.png" 590 150)" "$(pixel "$photo" 590 150)" 6
+
+# A 30 fps clip over a 10 fps background clip whose frame k has luma Y = 40 + 50·k: the background advances
+# every 3 output frames.
+ffmpeg -v error -f lavfi -i "color=black:s=64x36:r=10:d=1" -vf "geq=lum='min(40+N*50\,240)':cb=128:cr=128" -pix_fmt yuv420p "$scratch/steps.mkv"
+ffmpeg -v error -loop 1 -framerate 30 -i "$photo" -frames:v 12 -pix_fmt yuv420p "$scratch/input.mkv"
+check "render a clip over a video" run 0 render "$scratch/input.mkv" -o "$scratch/paced.mkv" --background "$scratch/steps.mkv"
+check "output has every input frame" test "$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$scratch/paced.mkv")" = 12
+lumas=$(ffmpeg -v error -i "$scratch/paced.mkv" -vf "crop=2:2:8:8,scale=1:1" -f rawvideo -pix_fmt gray - | od -An -tu1 -v | xargs)
+steps() {  # clip frame per output frame 0 0 0 1 1 1 2 2 2 3 3 3; ffmpeg's grey is full range: (Y − 16) · 255 / 219, ±6
+    local expected=(0 0 0 1 1 1 2 2 2 3 3 3) got=($lumas) i
+    [ ${#got[@]} -eq 12 ] || return 1
+    for i in "${!expected[@]}"; do
+        local want=$(( (40 + expected[i] * 50 - 16) * 255 / 219 ))
+        [ $(( got[i] - want )) -le 6 ] && [ $(( want - got[i] )) -le 6 ] || return 1
+    done
+}
+check "video background is paced (10 fps in 30 fps): $lumas" steps
+
+for output in out.y4m out.webm out.mp4; do
+    check "render writes $output" run 0 render "$scratch/input.mkv" -o "$scratch/$output" --background blur:8 --effect sepia
+    check "$output has 12 frames" test "$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$scratch/$output")" = 12
+done
+mkdir "$scratch/frames"
+check "render writes a PNG sequence" run 0 render "$scratch/input.mkv" -o "$scratch/frames/%03d.png" --effect hologram --mirror
+check "one PNG per frame" test "$(ls "$scratch/frames" | wc -l)" = 12
+check "progress shows on a terminal" script -qec "$matte render $scratch/input.mkv -o $scratch/tty.mkv" "$scratch/typescript" >/dev/null
+check "progress line names frames" grep -q "render: frame" "$scratch/typescript"
+
+check "bad colour fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --background "#12345"
+check "bad colour is named" grep -q "#12345" "$scratch/err"
+check "missing background fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --background /nonexistent/beach.jpg
+check "missing background is named" one_line_naming "/nonexistent/beach.jpg"
+printf 'hello' >"$scratch/notes.txt"
+check "unreadable background fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --background "$scratch/notes.txt"
+check "unreadable background is named" one_line_naming "notes.txt"
+: >"$scratch/empty.mp4"
+check "zero-length video fails" run nonzero render "$scratch/empty.mp4" -o "$scratch/bad.mkv"
+check "zero-length video is named" one_line_naming "empty.mp4"
+check "zero-length background fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --background "$scratch/empty.mp4"
+check "unwritable render output fails" run nonzero render "$photo" -o /nonexistent-dir/out.mkv
+check "unwritable render output is named" one_line_naming "/nonexistent-dir/out.mkv"
+check "unknown output format fails" run nonzero render "$photo" -o "$scratch/out.qqq"
+check "bad effect fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --effect sparkles
+check "nothing half-written is left" test -z "$(ls -A "$scratch" | grep -E 'bad\.mkv|partial|out\.qqq')"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
