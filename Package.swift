@@ -22,17 +22,24 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg"),
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
 
         .target(name: "MatteInference", dependencies: ["CXNNPACK"]),
+        .target(name: "MatteV4L2", dependencies: ["CV4L2"]),
+        .target(name: "MatteCapture", dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging"], swiftSettings: pixelKernelSettings),
+        .target(name: "MatteOutput", dependencies: ["CV4L2", "MatteV4L2", "MatteCapture", "MatteImaging"]),
         .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
         .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
         .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings),
         .target(name: "MatteMedia", dependencies: ["CFFmpeg", "MatteImaging"]),
-        .target(name: "MattePipeline", dependencies: ["MatteSegmentation", "MatteCompositing", "MatteMedia"]),
+        .target(name: "MattePipeline", dependencies: ["MatteCapture", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteOutput",
+                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "matte",
             dependencies: [
                 "MatteInference", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteV4L2", "MatteCapture", "MatteOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

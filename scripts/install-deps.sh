@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Matte builds and tests with (idempotent; apt runs only when one is missing).
 set -euo pipefail
-packages=(libxnnpack-dev libpthreadpool-dev libjpeg62-turbo-dev
+packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev
           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
           ffmpeg python3-venv python3-pip)
 missing=()

@@ -22,12 +22,12 @@ public struct SetupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Segments and composites YUYV frames of one size: mirror → segmentation → mask refinement → effects →
-/// background → overlay. Allocates its buffers once; `process` allocates nothing for image, colour and blur
-/// backgrounds.
+/// Composites YUYV frames of one size with everything the settings ask for: mask refinement → effects →
+/// background → overlay, with the mirror applied before segmentation. Segmentation itself is the caller's
+/// (in the live camera it runs on its own thread). Allocates its buffers once; compositing allocates
+/// nothing for image, colour and blur backgrounds.
 public final class FrameProcessor {
     public let width: Int, height: Int
-    public let segmenter: Segmenter
     public let compositor: Compositor
     public private(set) var settings: ProcessingSettings
     private var backgroundSource: BackgroundSource?
@@ -36,14 +36,14 @@ public final class FrameProcessor {
     private let outputRate: Double
     public private(set) var framesProcessed = 0
 
-    public init(width: Int, height: Int, segmenter: Segmenter, settings: ProcessingSettings, outputRate: Double) throws(SetupError) {
+    public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, settings: ProcessingSettings,
+                outputRate: Double) throws(SetupError) {
         self.width = width
         self.height = height
-        self.segmenter = segmenter
         self.outputRate = outputRate
         self.settings = settings
-        compositor = Compositor(width: width, height: height, modelWidth: segmenter.modelWidth,
-                                modelHeight: segmenter.modelHeight, maskSettings: settings.mask)
+        compositor = Compositor(width: width, height: height, modelWidth: modelWidth, modelHeight: modelHeight,
+                                maskSettings: settings.mask)
         mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
         output = PixelBuffer(width: width, height: height, format: .yuyv)
         try apply(settings)
@@ -85,22 +85,32 @@ public final class FrameProcessor {
         }
     }
 
-    /// Processes one frame (YUYV at the processor's size) into `output`.
-    public func process(_ frame: PixelBuffer) throws -> PixelBuffer {
-        var input = frame
-        if settings.mirror {
-            BlendKernels.mirrorYUYV(frame, into: mirrored)
-            input = mirrored
-        }
+    /// The frame segmentation and compositing should see: mirrored when the settings say so.
+    public func oriented(_ frame: PixelBuffer) -> PixelBuffer {
+        guard settings.mirror else { return frame }
+        BlendKernels.mirrorYUYV(frame, into: mirrored)
+        return mirrored
+    }
+
+    /// Whether the current settings need the person mask at all.
+    public var needsMask: Bool { compositor.needsMask(for: layer) }
+
+    /// Composites one oriented frame into `output`. `probabilities` is the newest mask (possibly of an
+    /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
+    public func composite(_ frame: PixelBuffer, probabilities: UnsafePointer<Float>?, modelInput: UnsafePointer<Float>?)
+        throws(MediaError) -> PixelBuffer
+    {
         try backgroundSource?.advance(toOutputFrame: framesProcessed)
-        let layer = self.layer
-        var probabilities: UnsafePointer<Float>? = nil
-        if compositor.needsMask(for: layer) {
-            probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!)
-        }
-        compositor.composite(frame: input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!,
-                             background: layer, into: output)
+        compositor.composite(frame: frame, probabilities: probabilities, modelInput: modelInput, background: layer, into: output)
         framesProcessed += 1
         return output
+    }
+
+    /// Segments and composites one frame, for files (the live camera splits the two across threads).
+    public func process(_ frame: PixelBuffer, segmenter: Segmenter) throws -> PixelBuffer {
+        let input = oriented(frame)
+        var probabilities: UnsafePointer<Float>? = nil
+        if needsMask { probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!) }
+        return try composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
     }
 }

@@ -56,6 +56,12 @@ public final class Segmenter: @unchecked Sendable {
     @discardableResult
     public func segment(_ frame: PixelBuffer) throws(TFLiteError) -> UnsafeMutableBufferPointer<Float> {
         prepareInput(frame)
+        return try segmentPreparedInput()
+    }
+
+    /// Runs the model on whatever `engine.input` holds (filled by `prepareInput` here or on another thread).
+    @discardableResult
+    public func segmentPreparedInput() throws(TFLiteError) -> UnsafeMutableBufferPointer<Float> {
         try engine.run()
         if outputChannels == 1 {
             _ = probabilities.update(fromContentsOf: engine.output)

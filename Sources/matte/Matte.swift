@@ -8,7 +8,8 @@ struct Matte: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matte",
         abstract: "A virtual camera with the background replaced.",
-        subcommands: [RenderCommand.self, MaskCommand.self, BenchCommand.self]
+        subcommands: [LiveCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self, BenchCommand.self],
+        defaultSubcommand: LiveCommand.self
     )
 
     static func main() {

@@ -28,8 +28,8 @@ struct RenderCommand: ParsableCommand {
         let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
         let processor: FrameProcessor
         do {
-            processor = try FrameProcessor(width: decoder.width, height: decoder.height, segmenter: segmenter,
-                                           settings: processing.settings, outputRate: rate)
+            processor = try FrameProcessor(width: decoder.width, height: decoder.height, modelWidth: segmenter.modelWidth,
+                                           modelHeight: segmenter.modelHeight, settings: processing.settings, outputRate: rate)
         } catch { throw fail(error.description) }
         let encoder: MediaEncoder
         do { encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate) } catch {
@@ -40,7 +40,7 @@ struct RenderCommand: ParsableCommand {
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
-                try encoder.write(try processor.process(frame))
+                try encoder.write(try processor.process(frame, segmenter: segmenter))
                 progress.update(done: encoder.framesWritten)
             }
             guard encoder.framesWritten > 0 else { throw MediaError(input, "contains no decodable frame") }

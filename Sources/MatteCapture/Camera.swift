@@ -1,0 +1,169 @@
+import CV4L2
+#if canImport(Glibc)
+import Glibc
+#endif
+import MatteImaging
+import MatteV4L2
+
+/// A camera streaming through mmap buffers, delivering frames as YUYV.
+public final class Camera: @unchecked Sendable {
+    public let device: VideoDevice
+    public let mode: CaptureMode
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    private var bytesPerLine = 0
+    private var streaming = false
+    private let mjpeg: MJPEGDecoder?
+    /// Frames dropped because they could not be decoded.
+    public private(set) var corruptFrames = 0
+    public private(set) var lastError: String?
+
+    /// Opens the camera at `path` in the mode nearest the request and starts streaming.
+    public init(path: String, width: Int, height: Int, frameRate: Double) throws(DeviceError) {
+        let device = try VideoDevice(path: path)
+        let caps = try device.capabilities()
+        guard caps.canCapture, caps.canStream, !caps.isLoopback else {
+            throw DeviceError(path, "is not a camera (\(caps.card), driver \(caps.driver)); see `matte devices`")
+        }
+        var modes: [DeviceInfo.Mode] = []
+        for (format, name) in device.formats() where CaptureMode.supportedFormats.contains(format) {
+            for size in device.frameSizes(format) {
+                modes.append(.init(format: format, formatName: name, width: size.width, height: size.height,
+                                   rates: device.frameRates(format, width: size.width, height: size.height)))
+            }
+        }
+        // A driver that lists no sizes or rates: ask for the request directly and take what it gives.
+        let wanted = CaptureMode.choose(from: modes, width: width, height: height, frameRate: frameRate)
+            ?? CaptureMode(format: device.formats().map(\.0).first(where: CaptureMode.supportedFormats.contains) ?? .yuyv,
+                           width: width, height: height, frameRate: frameRate)
+
+        var format = v4l2_format()
+        format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        format.fmt.pix.width = UInt32(wanted.width)
+        format.fmt.pix.height = UInt32(wanted.height)
+        format.fmt.pix.pixelformat = wanted.format.rawValue
+        format.fmt.pix.field = V4L2_FIELD_NONE.rawValue
+        do { try device.control(matte_VIDIOC_S_FMT, &format, "setting \(wanted)") } catch {
+            throw error.code == EBUSY ? DeviceError(path, "busy: another program is using the camera", code: EBUSY) : error
+        }
+        let granted = FourCC(format.fmt.pix.pixelformat)
+        guard CaptureMode.supportedFormats.contains(granted), format.fmt.pix.width % 2 == 0 else {
+            throw DeviceError(path, "offers no format Matte reads (YUYV, NV12 or MJPEG); it gave \(granted)")
+        }
+        var parameters = v4l2_streamparm()
+        parameters.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        parameters.parm.capture.timeperframe = v4l2_fract(numerator: 1000, denominator: UInt32((wanted.frameRate * 1000).rounded()))
+        _ = device.tryControl(matte_VIDIOC_S_PARM, &parameters)
+        let fraction = parameters.parm.capture.timeperframe
+        let rate = fraction.numerator > 0 ? Double(fraction.denominator) / Double(fraction.numerator) : wanted.frameRate
+
+        self.device = device
+        mode = CaptureMode(format: granted, width: Int(format.fmt.pix.width), height: Int(format.fmt.pix.height), frameRate: rate)
+        bytesPerLine = Int(format.fmt.pix.bytesperline)
+        mjpeg = granted == .mjpeg || granted == .jpeg ? MJPEGDecoder(width: mode.width, height: mode.height) : nil
+        try startStreaming()
+    }
+
+    deinit { stop() }
+
+    private func startStreaming() throws(DeviceError) {
+        var request = v4l2_requestbuffers()
+        request.count = 4
+        request.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        request.memory = V4L2_MEMORY_MMAP.rawValue
+        try device.control(matte_VIDIOC_REQBUFS, &request, "requesting buffers")
+        guard request.count >= 2 else { throw DeviceError(device.path, "gave only \(request.count) buffers") }
+        for index in 0..<request.count {
+            var buffer = v4l2_buffer()
+            buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+            buffer.memory = V4L2_MEMORY_MMAP.rawValue
+            buffer.index = index
+            try device.control(matte_VIDIOC_QUERYBUF, &buffer, "querying buffer \(index)")
+            let mapped = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, device.fd, off_t(buffer.m.offset))
+            guard let mapped, mapped != MAP_FAILED else { throw DeviceError.system(device.path, "mmap") }
+            buffers.append(UnsafeMutableRawBufferPointer(start: mapped, count: Int(buffer.length)))
+            try device.control(matte_VIDIOC_QBUF, &buffer, "queueing buffer \(index)")
+        }
+        var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
+        try device.control(matte_VIDIOC_STREAMON, &type, "starting the stream")
+        streaming = true
+    }
+
+    /// Stops streaming and unmaps the buffers; the device closes when the camera is released.
+    public func stop() {
+        if streaming {
+            var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
+            _ = device.tryControl(matte_VIDIOC_STREAMOFF, &type)
+            streaming = false
+        }
+        buffers.forEach { munmap($0.baseAddress, $0.count) }
+        buffers = []
+    }
+
+    public enum Next {
+        /// A frame was written; its capture time on CLOCK_MONOTONIC, in milliseconds.
+        case frame(timestamp: Double)
+        /// Nothing arrived within the timeout, or the frame was corrupt and skipped.
+        case none
+    }
+
+    /// Waits up to `timeout` ms for the next frame and writes it into `out` (YUYV at the camera's size).
+    /// Throws when the camera is gone (unplugged) or failing.
+    public func next(into out: PixelBuffer, timeout: Int32) throws(DeviceError) -> Next {
+        var poller = pollfd(fd: device.fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, timeout)
+        if ready < 0 && errno == EINTR { return .none }
+        guard ready >= 0 else { throw DeviceError.system(device.path, "poll") }
+        guard ready > 0 else { return .none }
+        if poller.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && poller.revents & Int16(POLLIN) == 0 {
+            throw DeviceError(device.path, "the camera stopped (unplugged?)", code: ENODEV)
+        }
+        var buffer = v4l2_buffer()
+        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        buffer.memory = V4L2_MEMORY_MMAP.rawValue
+        if device.tryControl(matte_VIDIOC_DQBUF, &buffer) != 0 {
+            let code = errno
+            if code == EAGAIN { return .none }
+            throw DeviceError.system(device.path, "reading a frame", code: code)
+        }
+        defer { _ = device.tryControl(matte_VIDIOC_QBUF, &buffer) }
+        guard Int(buffer.index) < buffers.count else { return .none }
+        let mapped = buffers[Int(buffer.index)]
+        let used = min(Int(buffer.bytesused), mapped.count)
+        let timestamp = Double(buffer.timestamp.tv_sec) * 1000 + Double(buffer.timestamp.tv_usec) / 1000
+        if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
+            corruptFrames += 1
+            return .none
+        }
+        guard convert(UnsafeRawBufferPointer(rebasing: mapped[0..<used]), into: out) else {
+            corruptFrames += 1
+            return .none
+        }
+        return .frame(timestamp: timestamp)
+    }
+
+    /// The frame in `data` as YUYV; false when it cannot be (corrupt MJPEG, short buffer).
+    private func convert(_ data: UnsafeRawBufferPointer, into out: PixelBuffer) -> Bool {
+        let (width, height) = (mode.width, mode.height)
+        let stride = max(bytesPerLine, mode.format == .yuyv ? width * 2 : width)
+        switch mode.format {
+        case .yuyv:
+            guard data.count >= stride * (height - 1) + width * 2 else { return false }
+            for row in 0..<height {
+                (out.base + row * out.rowBytes).update(from: data.baseAddress!.assumingMemoryBound(to: UInt8.self) + row * stride,
+                                                      count: width * 2)
+            }
+        case .nv12:
+            let chromaOffset = stride * height
+            guard data.count >= chromaOffset + stride * ((height + 1) / 2 - 1) + width else { return false }
+            let bytes = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            FrameConversion.nv12ToYUYV(luma: bytes, lumaStride: stride, chroma: bytes + chromaOffset, chromaStride: stride,
+                                       into: out.base, outStride: out.rowBytes, width: width, height: height)
+        default:
+            do { try mjpeg!.decode(data, into: out) } catch {
+                lastError = "\(error)"
+                return false
+            }
+        }
+        return true
+    }
+}

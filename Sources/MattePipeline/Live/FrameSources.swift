@@ -1,0 +1,138 @@
+import Foundation
+import MatteCapture
+import MatteImaging
+import MatteMedia
+import MatteV4L2
+
+/// Where live frames come from: a camera, a looping file, or generated frames (benchmarks).
+public protocol FrameSource: AnyObject {
+    var width: Int { get }
+    var height: Int { get }
+    var frameRate: Double { get }
+    var description: String { get }
+    /// Waits up to `timeout` ms for the next frame, writes it into `out` (YUYV, width × height) and returns its
+    /// capture time (CLOCK_MONOTONIC ms), or nil when none came. Throws when the source is gone.
+    func next(into out: PixelBuffer, timeout: Int32) throws -> Double?
+    /// Frames dropped as undecodable so far.
+    var corruptFrames: Int { get }
+}
+
+/// CLOCK_MONOTONIC in milliseconds, the clock V4L2 timestamps frames with.
+public func monotonicMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+}
+
+public final class CameraSource: FrameSource {
+    public let camera: Camera
+    public var width: Int { camera.mode.width }
+    public var height: Int { camera.mode.height }
+    public var frameRate: Double { camera.mode.frameRate }
+    public var description: String { "\(camera.device.path) (\(camera.mode))" }
+    public var corruptFrames: Int { camera.corruptFrames }
+
+    public init(path: String, width: Int, height: Int, frameRate: Double) throws(DeviceError) {
+        camera = try Camera(path: path, width: width, height: height, frameRate: frameRate)
+    }
+
+    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
+        switch try camera.next(into: out, timeout: timeout) {
+        case let .frame(timestamp): return timestamp
+        case .none: return nil
+        }
+    }
+}
+
+/// A video or image file played in a loop at its own frame rate, standing in for a camera.
+public final class FileSource: FrameSource {
+    public let path: String
+    public let width: Int, height: Int, frameRate: Double
+    public var description: String { "\(path) (looped, \(width)x\(height) at \(Int(frameRate.rounded())) fps)" }
+    public let corruptFrames = 0
+    private var decoder: MediaDecoder
+    private var nextDue: Double?
+    private let still: PixelBuffer?
+
+    public init(path: String, frameRate fallbackRate: Double) throws(MediaError) {
+        self.path = path
+        decoder = try MediaDecoder(path: path, format: .yuyv)
+        width = decoder.width
+        height = decoder.height
+        frameRate = decoder.frameRate.map { $0 > 0 && $0 <= 240 ? $0 : fallbackRate } ?? fallbackRate
+        // A single picture is kept and repeated instead of reopening the file every frame.
+        let first = PixelBuffer(width: width, height: height, format: .yuyv)
+        guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
+        let probe = PixelBuffer(width: width, height: height, format: .yuyv)
+        still = try decoder.decodeNext(into: probe) ? nil : first
+        decoder = try MediaDecoder(path: path, format: .yuyv)
+    }
+
+    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
+        // Pace to the file's rate in real time, as a camera would deliver.
+        let now = monotonicMilliseconds()
+        let due = nextDue ?? now
+        if due > now {
+            guard due - now <= Double(timeout) else {
+                usleep(UInt32(Double(timeout) * 1000))
+                return nil
+            }
+            usleep(UInt32((due - now) * 1000))
+        }
+        nextDue = max(due, monotonicMilliseconds() - 1000 / frameRate) + 1000 / frameRate
+        if let still {
+            out.bytes.copyMemory(from: UnsafeRawBufferPointer(still.bytes))
+        } else if try !decoder.decodeNext(into: out) {
+            decoder = try MediaDecoder(path: path, format: .yuyv)
+            guard try decoder.decodeNext(into: out) else { throw MediaError(path, "contains no decodable frame") }
+        }
+        return monotonicMilliseconds()
+    }
+}
+
+/// Generated frames at a fixed rate (moving gradients and noise), for `matte bench pipeline`.
+public final class SyntheticSource: FrameSource {
+    public let width: Int, height: Int, frameRate: Double
+    public var description: String { "generated \(width)x\(height) at \(Int(frameRate)) fps" }
+    public let corruptFrames = 0
+    private var frames: [PixelBuffer]
+    private var index = 0
+    private var nextDue: Double?
+    /// When false, frames come as fast as they are asked for.
+    private let paced: Bool
+
+    public init(width: Int, height: Int, frameRate: Double, paced: Bool = true) {
+        self.width = width
+        self.height = height
+        self.frameRate = frameRate
+        self.paced = paced
+        // A few distinct frames, made once, so generating costs nothing per frame.
+        frames = (0..<4).map { phase in
+            let frame = PixelBuffer(width: width, height: height, format: .yuyv)
+            var state = UInt32(phase + 1)
+            for y in 0..<height {
+                for pair in 0..<(width / 2) {
+                    state = state &* 1_664_525 &+ 1_013_904_223
+                    let at = y * frame.rowBytes + pair * 4
+                    let base = 40 + ((pair * 2 + phase * 16) * 160 / width + y * 40 / height) % 180
+                    frame.bytes[at] = UInt8(base + Int(state >> 29))
+                    frame.bytes[at + 1] = UInt8(100 + y * 50 / height)
+                    frame.bytes[at + 2] = UInt8(base + Int((state >> 26) & 7))
+                    frame.bytes[at + 3] = UInt8(150 - pair * 60 / width)
+                }
+            }
+            return frame
+        }
+    }
+
+    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
+        if paced {
+            let now = monotonicMilliseconds(), due = nextDue ?? now
+            if due > now { usleep(UInt32(min(due - now, Double(timeout)) * 1000)) }
+            nextDue = max(due, monotonicMilliseconds() - 1000 / frameRate) + 1000 / frameRate
+        }
+        out.bytes.copyMemory(from: UnsafeRawBufferPointer(frames[index % frames.count].bytes))
+        index += 1
+        return monotonicMilliseconds()
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+import MatteCompositing
+import MatteImaging
+import MatteMedia
+import MatteOutput
+import MatteSegmentation
+
+/// Where finished frames go: the virtual camera, or nowhere (benchmarks).
+public protocol FrameSink: AnyObject {
+    func write(_ frame: PixelBuffer) throws
+}
+
+extension LoopbackOutput: FrameSink {
+    public func write(_ frame: PixelBuffer) throws { try write(frame) as Void }
+}
+
+public final class NullSink: FrameSink {
+    public init() {}
+    public func write(_ frame: PixelBuffer) throws {}
+}
+
+/// Counters the threads update and the status line and benchmarks read.
+public final class PipelineStatistics: @unchecked Sendable {
+    private let lock = NSLock()
+    public private(set) var framesIn = 0
+    public private(set) var framesOut = 0
+    public private(set) var inferences = 0
+    public private(set) var placeholders = 0
+    private var inferenceTotal = 0.0, compositeTotal = 0.0
+    private var latencies: [Double] = []
+
+    func frameIn() { lock.withLock { framesIn += 1 } }
+    func inference(_ milliseconds: Double) { lock.withLock { inferences += 1; inferenceTotal += milliseconds } }
+    func placeholder() { lock.withLock { placeholders += 1 } }
+    func frameOut(latency: Double, composite: Double) {
+        lock.withLock {
+            framesOut += 1
+            compositeTotal += composite
+            latencies.append(latency)
+            if latencies.count > 20_000 { latencies.removeFirst(10_000) }
+        }
+    }
+
+    public struct Snapshot: Sendable {
+        public let framesIn, framesOut, inferences, placeholders: Int
+        public let inferenceMilliseconds, compositeMilliseconds: Double
+        /// Capture → write latency percentiles (ms) over recent frames.
+        public let latencyP50, latencyP99: Double
+    }
+
+    public func snapshot() -> Snapshot {
+        lock.withLock {
+            let sorted = latencies.sorted()
+            func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            return Snapshot(framesIn: framesIn, framesOut: framesOut, inferences: inferences, placeholders: placeholders,
+                            inferenceMilliseconds: inferences == 0 ? 0 : inferenceTotal / Double(inferences),
+                            compositeMilliseconds: framesOut == 0 ? 0 : compositeTotal / Double(framesOut),
+                            latencyP50: percentile(0.5), latencyP99: percentile(0.99))
+        }
+    }
+}
+
+/// The live path: capture → newest-frame mailbox → segmentation (its own thread, always on the newest frame)
+/// → compositing with the newest mask → the sink. Nothing waits on a slower stage: frames and masks that
+/// are overtaken are dropped, never queued, so output keeps the camera's pace even when inference is slow.
+public final class LivePipeline: @unchecked Sendable {
+    public let width: Int, height: Int, frameRate: Double
+    public let statistics = PipelineStatistics()
+    private let openSource: () throws -> FrameSource
+    private let sink: FrameSink
+    private let segmenter: Segmenter
+    private let processor: FrameProcessor
+    private let mailbox: FrameMailbox
+    private let masks: MaskMailbox
+    private let logger: Logger
+    private let outputScaler: (resampler: Resampler, frame: PixelBuffer)?
+    /// Minimum time between inferences (ms); 0 runs the model on every frame it can.
+    private let inferenceInterval: Double
+
+    private let state = NSCondition()
+    private var active = false
+    private var stopping = false
+    private var pendingSettings: ProcessingSettings?
+    private var threads: [Thread] = []
+    private var finished = 0
+    /// Set by the capture thread while the source is missing or failing (the output then keeps the camera alive).
+    private var sourceMissing = true
+
+    /// - Parameters:
+    ///   - source: the source already opened (its size fixes the pipeline's), and how to reopen it.
+    ///   - outputSize: the sink's size, when it differs from the source's.
+    public init(source: FrameSource, reopen: @escaping () throws -> FrameSource, sink: FrameSink, outputSize: (Int, Int)?,
+                segmenter: Segmenter, settings: ProcessingSettings, inferenceRate: Double?, logger: Logger) throws(SetupError) {
+        width = source.width
+        height = source.height
+        frameRate = source.frameRate
+        openSource = reopen
+        self.sink = sink
+        self.segmenter = segmenter
+        self.logger = logger
+        processor = try FrameProcessor(width: width, height: height, modelWidth: segmenter.modelWidth,
+                                       modelHeight: segmenter.modelHeight, settings: settings, outputRate: frameRate)
+        mailbox = FrameMailbox(width: width, height: height, modelInputCount: segmenter.engine.input.count)
+        masks = MaskMailbox(count: segmenter.modelWidth * segmenter.modelHeight)
+        if let (w, h) = outputSize, w != width || h != height {
+            outputScaler = (Resampler(), PixelBuffer(width: w, height: h, format: .yuyv))
+        } else {
+            outputScaler = nil
+        }
+        inferenceInterval = inferenceRate.map { 1000 / $0 } ?? 0
+        initialSource = source
+    }
+
+    private var initialSource: FrameSource?
+
+    /// Starts the threads; the pipeline processes only while `setActive(true)`.
+    public func start() {
+        threads = [
+            Thread { [self] in captureLoop() },
+            Thread { [self] in segmentationLoop() },
+            Thread { [self] in outputLoop() },
+        ]
+        for (thread, name) in zip(threads, ["matte-capture", "matte-segment", "matte-output"]) {
+            thread.name = name
+            thread.start()
+        }
+    }
+
+    /// Processing on (a reader is watching, or always-on) or off (the camera is closed).
+    public func setActive(_ value: Bool) {
+        state.lock()
+        active = value
+        state.broadcast()
+        state.unlock()
+    }
+
+    public var isActive: Bool { state.withLock { active } }
+
+    /// Applies new settings at the next frame (SIGHUP); a failure keeps the old ones and is logged.
+    public func reload(_ settings: ProcessingSettings) {
+        state.withLock { pendingSettings = settings }
+    }
+
+    /// Stops every thread and waits for them; the source and sink are released by their owners.
+    public func stop() {
+        state.lock()
+        stopping = true
+        state.broadcast()
+        state.unlock()
+        mailbox.close()
+        state.lock()
+        while finished < threads.count { _ = state.wait(until: Date(timeIntervalSinceNow: 0.1)) }
+        state.unlock()
+    }
+
+    private var shouldStop: Bool { state.withLock { stopping } }
+
+    private func threadFinished() {
+        state.lock()
+        finished += 1
+        state.broadcast()
+        state.unlock()
+    }
+
+    // MARK: Threads
+
+    private func captureLoop() {
+        defer { threadFinished() }
+        var source: FrameSource? = initialSource
+        initialSource = nil
+        var frame = FrameMailbox.Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
+                                       modelInput: [Float](repeating: 0, count: segmenter.engine.input.count))
+        let sampler = ModelInputSampler(sourceWidth: width, sourceHeight: height,
+                                        targetWidth: segmenter.modelWidth, targetHeight: segmenter.modelHeight)
+        let mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
+        var sequence = 0
+        var lastFailure: String?
+        var reported = 0
+
+        while true {
+            state.lock()
+            while !active && !stopping {
+                if source != nil {
+                    source = nil
+                    logger.info("idle: no application is reading the virtual camera; camera closed")
+                }
+                sourceMissing = true
+                _ = state.wait(until: Date(timeIntervalSinceNow: 0.5))
+            }
+            let stop = stopping
+            state.unlock()
+            if stop { break }
+
+            if source == nil {
+                do {
+                    let opened = try openSource()
+                    guard opened.width == width, opened.height == height else {
+                        throw SetupError("\(opened.description) now gives \(opened.width)x\(opened.height), not \(width)x\(height)")
+                    }
+                    source = opened
+                    lastFailure = nil
+                    state.withLock { sourceMissing = false }
+                    logger.info("camera opened: \(opened.description)")
+                } catch {
+                    let message = "\(error)"
+                    if message != lastFailure { logger.warning("camera unavailable, retrying every second: \(message)") }
+                    lastFailure = message
+                    state.withLock { sourceMissing = true }
+                    Thread.sleep(forTimeInterval: 1)
+                    continue
+                }
+            }
+            let timestamp: Double?
+            do {
+                timestamp = try source!.next(into: frame.picture, timeout: 250)
+            } catch {
+                logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
+                source = nil
+                state.withLock { sourceMissing = true }
+                continue
+            }
+            if let source, source.corruptFrames > reported {
+                logger.notice("skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera")
+                reported = source.corruptFrames
+            }
+            guard let timestamp else { continue }
+            statistics.frameIn()
+            if processor.settings.mirror {
+                BlendKernels.mirrorYUYV(frame.picture, into: mirrored)
+                frame.picture.bytes.copyMemory(from: UnsafeRawBufferPointer(mirrored.bytes))
+            }
+            frame.modelInput.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
+            sequence += 1
+            frame.sequence = sequence
+            frame.timestamp = timestamp
+            mailbox.publishModelInput(frame.modelInput, sequence: sequence, timestamp: timestamp)
+            mailbox.publish(&frame)
+        }
+    }
+
+    private func segmentationLoop() {
+        defer { threadFinished() }
+        var last = 0
+        var lastStart = 0.0
+        while !shouldStop {
+            guard let (sequence, _) = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
+                continue
+            }
+            last = sequence
+            let start = monotonicMilliseconds()
+            if inferenceInterval > 0, start - lastStart < inferenceInterval { continue }
+            lastStart = start
+            do {
+                let probabilities = try segmenter.segmentPreparedInput()
+                statistics.inference(monotonicMilliseconds() - start)
+                masks.publish(UnsafeBufferPointer(probabilities), sequence: sequence)
+            } catch {
+                logger.error("inference failed: \(error)")
+            }
+        }
+    }
+
+    private func outputLoop() {
+        defer { threadFinished() }
+        var frame = FrameMailbox.Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
+                                       modelInput: [Float](repeating: 0, count: segmenter.engine.input.count))
+        var probabilities = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
+        var lastFrame = 0, maskSequence = 0
+        let interval = 1 / frameRate
+        var lastWrite = monotonicMilliseconds()
+        let placeholder = PixelBuffer(width: outputScaler?.frame.width ?? width, height: outputScaler?.frame.height ?? height,
+                                      format: .yuyv)
+        placeholder.fillYUYV(y: 40, u: 136, v: 124)
+        var wrotePlaceholder = false
+
+        while !shouldStop {
+            if let settings = state.withLock({ () -> ProcessingSettings? in defer { pendingSettings = nil }; return pendingSettings }) {
+                do {
+                    try processor.apply(settings)
+                    logger.info("settings reloaded")
+                } catch {
+                    logger.error("reload failed, keeping the previous settings: \(error)")
+                }
+            }
+            guard mailbox.take(&frame, after: lastFrame, timeout: interval * 1.5) else {
+                // No frame: while someone watches and the camera is missing, keep the virtual camera alive.
+                let (isActive, missing) = state.withLock { (active, sourceMissing) }
+                if isActive && missing && monotonicMilliseconds() - lastWrite > 1000 * interval {
+                    if !wrotePlaceholder { logger.info("showing a placeholder until the camera is back") }
+                    wrotePlaceholder = true
+                    write(placeholder, scaled: false)
+                    statistics.placeholder()
+                    lastWrite = monotonicMilliseconds()
+                }
+                continue
+            }
+            wrotePlaceholder = false
+            lastFrame = frame.sequence
+            maskSequence = masks.copy(into: &probabilities, after: maskSequence)
+            let start = monotonicMilliseconds()
+            let composed: PixelBuffer
+            do {
+                composed = try probabilities.withUnsafeBufferPointer { mask in
+                    try frame.modelInput.withUnsafeBufferPointer { input in
+                        try processor.composite(frame.picture, probabilities: mask.baseAddress!, modelInput: input.baseAddress!)
+                    }
+                }
+            } catch {
+                logger.error("background failed: \(error)")
+                continue
+            }
+            let composite = monotonicMilliseconds() - start
+            write(composed, scaled: true)
+            lastWrite = monotonicMilliseconds()
+            statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite)
+        }
+    }
+
+    private func write(_ frame: PixelBuffer, scaled: Bool) {
+        var out = frame
+        if scaled, let (resampler, target) = outputScaler {
+            resampler.scale(frame, crop: PixelRect(x: 0, y: 0, width: width, height: height), into: target,
+                            at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
+            out = target
+        }
+        do { try sink.write(out) } catch { logger.error("writing to the virtual camera failed: \(error)") }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import MatteOutput
+import MatteV4L2
+
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List cameras (with their formats, sizes and frame rates) and v4l2loopback devices."
+    )
+
+    func run() throws {
+        let devices = DeviceCatalog.scan()
+        let cameras = devices.filter { !$0.isLoopback }, loopbacks = devices.filter(\.isLoopback)
+        print("Cameras:")
+        if cameras.isEmpty { print("  none found") }
+        for camera in cameras {
+            print("  \(camera.path)  \(camera.card) (\(camera.driver))")
+            var byFormat: [String: [String]] = [:], order: [String] = []
+            for mode in camera.modes {
+                let key = "\(mode.format) (\(mode.formatName))"
+                if byFormat[key] == nil { order.append(key) }
+                let rates = mode.rates.map { $0 == $0.rounded() ? "\(Int($0))" : format($0) }.joined(separator: "/")
+                byFormat[key, default: []].append("\(mode.width)x\(mode.height)@\(rates)")
+            }
+            for key in order { print("    \(key): \(byFormat[key]!.joined(separator: " "))") }
+        }
+        print("Virtual cameras (v4l2loopback):")
+        if loopbacks.isEmpty { print("  none found; load the module with: \(LoopbackOutput.recommendedModprobe)") }
+        for loopback in loopbacks { print("  \(loopback.path)  \(loopback.card)") }
+    }
+}
