@@ -66,7 +66,7 @@ struct LiveCommand: ParsableCommand {
         let logger = makeLogger(quiet: quiet)
         let (width, height) = parseSize(size)!
 
-        // The source first: its size decides the model, the compositor and (by default) the output.
+        // How to open the source; the pipeline reopens it when the camera returns or a reader comes back.
         let openSource: () throws -> FrameSource
         if let input {
             openSource = { try FileSource(path: input, frameRate: fps) }
@@ -76,28 +76,15 @@ struct LiveCommand: ParsableCommand {
             }
             openSource = { try CameraSource(path: path, width: width, height: height, frameRate: fps) }
         }
-        let source: FrameSource
-        do { source = try openSource() } catch { throw fail("\(error)") }
-
-        guard let outputPath = output ?? DeviceCatalog.firstLoopback() else {
-            throw fail("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
-        }
-        let (outputWidth, outputHeight) = outputSize.flatMap(parseSize) ?? (source.width, source.height)
-        let sink: LoopbackOutput
-        do {
-            sink = try LoopbackOutput(path: outputPath, width: outputWidth, height: outputHeight, format: outputFormat,
-                                      frameRate: source.frameRate)
-        } catch { throw fail("\(error)") }
-
-        let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
-        let pipeline: LivePipeline
-        do {
-            pipeline = try LivePipeline(source: source, reopen: openSource, sink: sink, outputSize: (outputWidth, outputHeight),
-                                        segmenter: segmenter, settings: processing.settings, inferenceRate: inferenceRate, logger: logger)
-        } catch { throw fail("\(error)") }
+        // The first source is opened here (its size decides the model, the compositor and the output) and then
+        // handed to the pipeline, which alone keeps it: an idle pipeline must be able to close the camera.
+        let (pipeline, sink, sourceDescription) = try makePipeline(openSource: openSource, logger: logger)
+        let outputWidth = sink.width, outputHeight = sink.height, outputPath = sink.device.path
+        // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
+        do { try sink.write(LivePipeline.placeholder(width: outputWidth, height: outputHeight)) } catch { throw fail("\(error)") }
         let monitor: ReaderMonitor
         do { monitor = try ReaderMonitor(device: sink.device) } catch { throw fail("\(error)") }
-        logger.info("\(source.description) → \(outputPath) (\(outputFormat) \(outputWidth)x\(outputHeight)); readers detected by \(monitor.method.rawValue)")
+        logger.info("\(sourceDescription) → \(outputPath) (\(outputFormat) \(outputWidth)x\(outputHeight)); readers detected by \(monitor.method.rawValue)")
 
         // Signals arrive on a descriptor, so the control loop handles them like any other event. The mask is set
         // before the threads start, so none of them is interrupted.
@@ -111,7 +98,7 @@ struct LiveCommand: ParsableCommand {
         pipeline.start()
         let status = StatusLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         var readers = monitor.update()
-        var lastReaderSeen = monotonicMilliseconds()
+        var lastReaderSeen = -Double.infinity
         var lastStatus = 0.0
         var running = true
         while running {
@@ -147,6 +134,29 @@ struct LiveCommand: ParsableCommand {
         pipeline.stop()
         let summary = pipeline.statistics.snapshot()
         logger.notice("stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms; inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms")
+    }
+}
+
+extension LiveCommand {
+    func makePipeline(openSource: @escaping () throws -> FrameSource, logger: Logger) throws -> (LivePipeline, LoopbackOutput, String) {
+        let source: FrameSource
+        do { source = try openSource() } catch { throw fail("\(error)") }
+        guard let outputPath = output ?? DeviceCatalog.firstLoopback() else {
+            throw fail("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
+        }
+        let (outputWidth, outputHeight) = outputSize.flatMap(parseSize) ?? (source.width, source.height)
+        let sink: LoopbackOutput
+        do {
+            sink = try LoopbackOutput(path: outputPath, width: outputWidth, height: outputHeight, format: outputFormat,
+                                      frameRate: source.frameRate)
+        } catch { throw fail("\(error)") }
+        let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
+        do {
+            let pipeline = try LivePipeline(source: source, reopen: openSource, sink: sink, outputSize: (outputWidth, outputHeight),
+                                            segmenter: segmenter, settings: processing.settings, inferenceRate: inferenceRate,
+                                            logger: logger)
+            return (pipeline, sink, source.description)
+        } catch { throw fail("\(error)") }
     }
 }
 

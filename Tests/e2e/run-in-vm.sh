@@ -9,6 +9,8 @@
 #   --results DIR          read-write directory shared with the guest at the same path and at /results
 #                          (default $REPO/.build-vm/results; emptied at the start of each run)
 #   --memory MB            guest memory (default 2048; the overlay's tmpfs lives in it)
+#   --cpus N               guest CPUs (default 1, single-threaded TCG; 2 uses multi-threaded TCG so two
+#                          guest threads really run at once, as Matte's pipeline needs)
 #   --vivid-opts "..."     default "n_devs=1 node_types=0x1"
 #   --loopback-opts "..."  default 'devices=1 video_nr=20 exclusive_caps=1 card_label="Matte" max_buffers=4'
 #   --no-modules           load neither driver (the guest script does it)
@@ -29,13 +31,14 @@ loopback=0.12
 timeout_s=300
 results=$cache/results
 memory=2048
+cpus=1
 vivid_opts="n_devs=1 node_types=0x1"
 loopback_opts='devices=1 video_nr=20 exclusive_caps=1 card_label="Matte" max_buffers=4'
 load_modules=1
 prepare=1
 quiet=0
 
-usage() { echo "usage: run-in-vm.sh [--loopback 0.12|0.15] [--timeout SECONDS] [--results DIR] [--memory MB] [--vivid-opts OPTS] [--loopback-opts OPTS] [--no-modules] [--no-prepare] [--quiet] GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
+usage() { echo "usage: run-in-vm.sh [--loopback 0.12|0.15] [--timeout SECONDS] [--results DIR] [--memory MB] [--cpus N] [--vivid-opts OPTS] [--loopback-opts OPTS] [--no-modules] [--no-prepare] [--quiet] GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
 die() { echo "run-in-vm: error: $1" >&2; exit "${2:-1}"; }
 need_value() { [ "$2" -ge 2 ] || { echo "run-in-vm: error: $1 needs a value" >&2; usage; }; }
 
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
         --timeout) need_value "$1" $#; timeout_s=$2; shift 2 ;;
         --results) need_value "$1" $#; results=$2; shift 2 ;;
         --memory) need_value "$1" $#; memory=$2; shift 2 ;;
+        --cpus) need_value "$1" $#; cpus=$2; shift 2 ;;
         --vivid-opts) need_value "$1" $#; vivid_opts=$2; shift 2 ;;
         --loopback-opts) need_value "$1" $#; loopback_opts=$2; shift 2 ;;
         --no-modules) load_modules=0; shift ;;
@@ -118,7 +122,7 @@ append+=" mitigations=off random.trust_cpu=on nowatchdog rdinit=/init"
 # shellcheck disable=SC2054  # the commas are inside QEMU option values
 qemu=(qemu-system-x86_64
     -machine microvm,pit=on,pic=on,rtc=on,isa-serial=on
-    -accel tcg,thread=single -cpu max -smp 1 -m "$memory"
+    -accel "tcg,thread=$([ "$cpus" -gt 1 ] && echo multi || echo single)" -cpu max -smp "$cpus" -m "$memory"
     -nodefaults -no-user-config -display none -no-reboot
     -kernel "$MATTE_VM_KERNEL" -initrd "$MATTE_VM_INITRD" -append "$append"
     -serial "file:$log"

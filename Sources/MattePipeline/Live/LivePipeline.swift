@@ -11,9 +11,7 @@ public protocol FrameSink: AnyObject {
     func write(_ frame: PixelBuffer) throws
 }
 
-extension LoopbackOutput: FrameSink {
-    public func write(_ frame: PixelBuffer) throws { try write(frame) as Void }
-}
+extension LoopbackOutput: FrameSink {}
 
 public final class NullSink: FrameSink {
     public init() {}
@@ -218,6 +216,8 @@ public final class LivePipeline: @unchecked Sendable {
                 logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
                 source = nil
                 state.withLock { sourceMissing = true }
+                // An unplugged device can linger a moment before its node goes; do not reopen it at once.
+                Thread.sleep(forTimeInterval: 2)
                 continue
             }
             if let source, source.corruptFrames > reported {
@@ -253,7 +253,9 @@ public final class LivePipeline: @unchecked Sendable {
             lastStart = start
             do {
                 let probabilities = try segmenter.segmentPreparedInput()
-                statistics.inference(monotonicMilliseconds() - start)
+                let took = monotonicMilliseconds() - start
+                if statistics.snapshot().inferences == 0 { logger.info("first person mask ready (inference \(Int(took.rounded())) ms)") }
+                statistics.inference(took)
                 masks.publish(UnsafeBufferPointer(probabilities), sequence: sequence)
             } catch {
                 logger.error("inference failed: \(error)")
@@ -269,9 +271,7 @@ public final class LivePipeline: @unchecked Sendable {
         var lastFrame = 0, maskSequence = 0
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
-        let placeholder = PixelBuffer(width: outputScaler?.frame.width ?? width, height: outputScaler?.frame.height ?? height,
-                                      format: .yuyv)
-        placeholder.fillYUYV(y: 40, u: 136, v: 124)
+        let placeholder = Self.placeholder(width: outputScaler?.frame.width ?? width, height: outputScaler?.frame.height ?? height)
         var wrotePlaceholder = false
 
         while !shouldStop {
@@ -315,6 +315,13 @@ public final class LivePipeline: @unchecked Sendable {
             lastWrite = monotonicMilliseconds()
             statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite)
         }
+    }
+
+    /// What the virtual camera shows while there is no camera picture: a plain dark slate.
+    public static func placeholder(width: Int, height: Int) -> PixelBuffer {
+        let frame = PixelBuffer(width: width, height: height, format: .yuyv)
+        frame.fillYUYV(y: 40, u: 136, v: 124)
+        return frame
     }
 
     private func write(_ frame: PixelBuffer, scaled: Bool) {

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End-to-end test of `matte` (live) with real kernel drivers, run inside the VM:
+#     Tests/e2e/run-in-vm.sh --cpus 2 [--loopback 0.12|0.15] Tests/e2e/live.sh [MATTE_BINARY]
+# vivid is the webcam (/dev/video0), v4l2loopback the virtual camera (/dev/video20); ffmpeg and v4l2-ctl
+# read the virtual camera as a call app would. The VM emulates the CPU (TCG), where Matte's float code
+# runs ~300x slower than on the host: the camera runs at 320x180 and 5 fps here so the pipeline keeps up;
+# real-time speed is measured on the host by `matte bench pipeline`.
+# Ends with "live: N passed, M failed" and a non-zero status on failure.
+set -uo pipefail
+[ "${MATTE_E2E_GUEST:-}" = 1 ] || { echo "live: error: run me inside the VM: Tests/e2e/run-in-vm.sh Tests/e2e/live.sh" >&2; exit 2; }
+# shellcheck disable=SC2034  # read by guest-lib.sh
+e2e_name=live
+# shellcheck source=Tests/e2e/guest-lib.sh
+. "$MATTE_REPO/Tests/e2e/guest-lib.sh"
+
+matte=${1:-$MATTE_REPO/.build/release/matte}
+camera=/dev/video0
+virtual=/dev/video20
+width=320 height=180 fps=5
+frame_bytes=$((width * height * 2))
+logs=$MATTE_RESULTS/live
+work=$(mktemp -d)
+mkdir -p "$logs"
+ff=(ffmpeg -hide_banner -nostdin -loglevel error -y)
+echo "live: v4l2loopback $MATTE_LOOPBACK_VERSION, $(nproc) CPUs, $matte"
+
+matte_pid=""
+# start_matte LOG ARGS...: starts matte in the background.
+start_matte() {
+    local log=$1; shift
+    "$matte" --output "$virtual" "$@" >"$log" 2>&1 &
+    matte_pid=$!
+}
+# stop_matte: SIGTERM, then the exit status (124 when it did not stop within 20 s).
+stop_matte() {
+    kill -TERM "$matte_pid" 2>/dev/null
+    local deadline=$((SECONDS + 20))
+    while kill -0 "$matte_pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then kill -KILL "$matte_pid"; wait "$matte_pid" 2>/dev/null; return 124; fi
+        sleep 0.2
+    done
+    wait "$matte_pid"
+}
+# wait_log LOG PATTERN SECONDS [COUNT]: waits until PATTERN appears COUNT times (default 1) in LOG.
+wait_log() {
+    local deadline=$((SECONDS + $3)) count=${4:-1}
+    until [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$count" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "no '$2' in $1 after $3 s:"; tail -n 5 "$1"; return 1; }
+        sleep 0.2
+    done
+}
+holds_camera() { ls -l "/proc/$matte_pid/fd" 2>/dev/null | grep -q "$camera"; }
+releases_camera() {  # releases_camera SECONDS
+    local deadline=$((SECONDS + $1))
+    while holds_camera; do [ "$SECONDS" -lt "$deadline" ] || { echo "matte still holds $camera"; return 1; }; sleep 0.2; done
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
+# read_frames COUNT FILE: reads COUNT frames from the virtual camera as a call app would (mmap streaming).
+read_frames() { timeout 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count="$1" --stream-to="$2" >/dev/null 2>&1; }
+# pixel FILE N X Y: "R G B" of pixel (X, Y) in frame N of a raw YUYV file, converted by ffmpeg.
+pixel() {
+    "${ff[@]}" -f rawvideo -pix_fmt yuyv422 -s "$5" -i "$1" -vf "select=eq(n\\,$2),crop=1:1:$3:$4" -frames:v 1 \
+        -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs
+}
+near() {  # near "R G B" "R G B" TOLERANCE
+    local a=($1) b=($2) i
+    [ ${#a[@]} -eq 3 ] && [ ${#b[@]} -eq 3 ] || { echo "bad pixels '$1' '$2'"; return 1; }
+    for i in 0 1 2; do
+        [ $((a[i] - b[i])) -le "$3" ] && [ $((b[i] - a[i])) -le "$3" ] || { echo "'$1' is not within $3 of '$2'"; return 1; }
+    done
+}
+
+# ---- 1. the picture is really composited: a photo of a person over a solid colour ---------------------------
+photo=$MATTE_REPO/Tests/Fixtures/astronaut.png
+start_matte "$logs/photo.log" --input "$photo" --background "#00c000" --always-on
+check "matte computes a person mask from the photo" wait_log "$logs/photo.log" "first person mask ready" 120
+# Frames written after the mask: read a few and look at the last.
+sleep 2
+read_frames 3 "$work/photo.yuv"
+check "the virtual camera gives 512x512 frames" test "$(stat -c %s "$work/photo.yuv" 2>/dev/null || echo 0)" -eq $((3 * 512 * 512 * 2))
+check "background pixels become the colour" near "$(pixel "$work/photo.yuv" 2 20 20 512x512)" "0 192 0" 8
+check "more background becomes the colour" near "$(pixel "$work/photo.yuv" 2 490 30 512x512)" "0 192 0" 8
+reference=$("${ff[@]}" -i "$photo" -vf "crop=1:1:256:330" -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs)
+check "person pixels keep the photo" near "$(pixel "$work/photo.yuv" 2 256 330 512x512)" "$reference" 12
+stop_matte; status=$?
+check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
+
+# ---- 2. vivid through matte: size, format, rate ----------------------------------------------------------------
+start_matte "$logs/camera.log" --camera "$camera" --size "${width}x${height}" --fps "$fps" --background blur
+check "matte starts" wait_log "$logs/camera.log" "readers detected" 60
+check "with no reader, the camera is closed" releases_camera 10
+# A first reader wakes matte up (the camera opens on demand); the timed reader follows within the grace time.
+read_frames 5 /dev/null
+t0=$(date +%s.%N)
+read_frames 30 "$work/camera.yuv"
+t1=$(date +%s.%N)
+check "30 frames reach the reader" test "$(stat -c %s "$work/camera.yuv" 2>/dev/null || echo 0)" -eq $((30 * frame_bytes))
+v4l2-ctl -d "$virtual" --get-fmt-video >"$logs/format.txt" 2>&1
+check "the virtual camera is ${width}x${height}" grep -qE "Width/Height[[:space:]]*: ${width}/${height}" "$logs/format.txt"
+check "the virtual camera is YUYV" grep -q "'YUYV'" "$logs/format.txt"
+# Distinct frames per second of wall time: vivid's picture changes every frame, repeats are not new frames.
+distinct=$(split -b "$frame_bytes" --filter='md5sum' "$work/camera.yuv" | sort -u | wc -l)
+rate=$(echo "$distinct / ($t1 - $t0)" | bc -l)
+echo "live: $distinct distinct frames in $(echo "$t1 - $t0" | bc) s = $(printf %.1f "$rate") fps (configured $fps)"
+check "frames arrive at the configured rate (≥ 80 % of $fps fps, got $(printf %.1f "$rate"))" \
+    test "$(echo "$rate >= 0.8 * $fps" | bc)" -eq 1
+
+# ---- 3. on demand: the camera is released when the reader stops, reopened when one starts -----------------------
+check "the camera is released after the reader stops" releases_camera 6
+timeout 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count=1000 --stream-to=/dev/null >/dev/null 2>&1 &
+reader=$!
+t0=$SECONDS
+check "the camera is reopened when a reader starts" bash -c "deadline=\$((SECONDS + 10)); until ls -l /proc/$matte_pid/fd | grep -q $camera; do [ \$SECONDS -lt \$deadline ] || exit 1; sleep 0.1; done"
+echo "live: camera reopened $((SECONDS - t0)) s after the reader started"
+
+# ---- 4. the camera is unplugged and comes back while a reader watches ---------------------------------------------
+# vivid's "disconnect" control simulates a USB unplug: the node goes away under matte's open descriptors.
+sleep 2
+v4l2-ctl -d "$camera" --set-ctrl disconnect=1 >/dev/null 2>&1
+check "matte notices the camera is gone" wait_log "$logs/camera.log" "camera lost" 20
+check "matte keeps running without its camera" kill -0 "$matte_pid"
+check "the reader keeps getting frames (placeholder)" wait_log "$logs/camera.log" "placeholder" 20
+check "vivid can be unloaded (matte let go of it)" bash -c "deadline=\$((SECONDS + 20)); until modprobe -r vivid 2>/dev/null; do [ \$SECONDS -lt \$deadline ] || exit 1; sleep 0.5; done"
+check "the webcam is plugged back" camera_plug
+check "matte reopens the camera when it returns" wait_log "$logs/camera.log" "camera opened" 30 2
+kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
+check "the reader was still running when the camera returned" true
+
+# ---- 5. fifty readers come and go: no stall, no leak --------------------------------------------------------------
+sleep 3
+stalls=0
+for cycle in $(seq 1 50); do
+    read_frames 2 /dev/null || stalls=$((stalls + 1))
+    [ "$cycle" -eq 5 ] && rss_early=$(rss_kb)
+done
+rss_late=$(rss_kb)
+echo "live: RSS after 5 cycles ${rss_early} kB, after 50 ${rss_late} kB"
+check "50 open/close cycles without a stall ($stalls stalled)" test "$stalls" -eq 0
+check "memory is stable over the cycles (+$((rss_late - rss_early)) kB)" test $((rss_late - rss_early)) -le 8192
+check "matte is still running" kill -0 "$matte_pid"
+
+# ---- 6. SIGTERM leaves both devices reusable -----------------------------------------------------------------------
+stop_matte; status=$?
+check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
+check "matte reports its latency" grep -q "latency p50" "$logs/camera.log"
+timeout 60 "${ff[@]}" -f v4l2 -input_format yuyv422 -video_size 640x360 -i "$camera" -frames:v 2 -f rawvideo "$work/after.yuv"
+check "the camera is reusable afterwards" test "$(stat -c %s "$work/after.yuv" 2>/dev/null || echo 0)" -eq $((2 * 640 * 360 * 2))
+start_matte "$logs/again.log" --camera "$camera" --size "${width}x${height}" --fps "$fps" --background "#203040"
+check "the virtual camera takes a new producer" wait_log "$logs/again.log" "readers detected" 60
+read_frames 3 "$work/again.yuv"
+check "and gives frames again" test "$(stat -c %s "$work/again.yuv" 2>/dev/null || echo 0)" -eq $((3 * frame_bytes))
+stop_matte
+
+grep -h "matte:" "$logs"/*.log | sed 's/\r//; s/^.*matte:/matte:/' >"$logs/all-messages.txt"
+rm -rf "$work"
+summary
