@@ -106,7 +106,7 @@ public final class MaskRefiner: @unchecked Sendable {
         let count = width * height
         let p = smoothed.baseAddress!
         guard hasHistory, settings.smoothing > 0 else {
-            for index in 0..<count { p[index] = probabilities[index] }
+            for index in 0..<count { p[index] = Self.settled(probabilities[index]) }
             hasHistory = true
             return
         }
@@ -119,7 +119,7 @@ public final class MaskRefiner: @unchecked Sendable {
         for index in 0..<count {
             let moved = min(max((motion[index] - Self.motionStart) / span, 0), 1)
             let weight = (1 - keep) + keep * moved
-            p[index] += (probabilities[index] - p[index]) * weight
+            p[index] = Self.settled(p[index] + (Self.settled(probabilities[index]) - p[index]) * weight)
         }
     }
 
@@ -130,6 +130,13 @@ public final class MaskRefiner: @unchecked Sendable {
             let pixel = tensor + index &* 3
             guide[index] = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2]
         }
+    }
+
+    /// Snaps near-certain probabilities to exactly 0 or 1. The model's sigmoid and the moving average both
+    /// approach 0 geometrically, into denormal floats, which x86 handles ~100× slower in every later stage.
+    @inline(__always)
+    static func settled(_ probability: Float) -> Float {
+        probability < 1e-4 ? 0 : (probability > 1 - 1e-4 ? 1 : probability)
     }
 
     /// The guided filter (He, Sun, Tang 2013) with a grey guide: q = mean(a) · I + mean(b).

@@ -7,6 +7,10 @@ public final class ModelInputSampler: @unchecked Sendable {
     public let sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int
     private let columns: UnsafeMutableBufferPointer<SamplePosition>
     private let rows: UnsafeMutableBufferPointer<SamplePosition>
+    /// The column weights on their own, for the dense interpolation loop.
+    private let columnWeights: UnsafeMutableBufferPointer<Float>
+    /// Per output row: 4 neighbours × 3 channels × targetWidth bytes.
+    private let corners: UnsafeMutableBufferPointer<UInt8>
 
     /// Two neighbouring source indices and the weight of the second.
     struct SamplePosition {
@@ -23,11 +27,17 @@ public final class ModelInputSampler: @unchecked Sendable {
         self.targetHeight = targetHeight
         columns = Self.positions(count: targetWidth, sourceCount: sourceWidth)
         rows = Self.positions(count: targetHeight, sourceCount: sourceHeight)
+        columnWeights = .allocate(capacity: targetWidth)
+        for x in 0..<targetWidth { columnWeights[x] = columns[x].weight }
+        corners = .allocate(capacity: 12 * targetWidth)
+        corners.initialize(repeating: 0)
     }
 
     deinit {
         columns.deallocate()
         rows.deallocate()
+        columnWeights.deallocate()
+        corners.deallocate()
     }
 
     static func positions(count: Int, sourceCount: Int) -> UnsafeMutableBufferPointer<SamplePosition> {
@@ -44,19 +54,17 @@ public final class ModelInputSampler: @unchecked Sendable {
 
     /// Samples packed RGB24 into an NHWC float tensor of targetHeight × targetWidth × 3.
     public func sampleRGB24(_ source: UnsafePointer<UInt8>, rowBytes: Int, into tensor: UnsafeMutablePointer<Float>) {
-        sample(into: tensor) { row, column in
+        sample(into: tensor, convertYUV: false) { row, column in
             let pixel = source + (row &* rowBytes &+ column &* 3)
-            return (Float(pixel[0]), Float(pixel[1]), Float(pixel[2]))
+            return (pixel[0], pixel[1], pixel[2])
         }
     }
 
     /// Samples packed YUYV, converting each neighbour to RGB as `BT601.yuyvToRGB24` would.
     public func sampleYUYV(_ source: UnsafePointer<UInt8>, rowBytes: Int, into tensor: UnsafeMutablePointer<Float>) {
-        sample(into: tensor) { row, column in
-            let pairStart = source + (row &* rowBytes &+ (column &>> 1) &* 4)
-            let luma = pairStart[(column & 1) &* 2]
-            let rgb = BT601.rgb(y: luma, u: pairStart[1], v: pairStart[3])
-            return (Float(rgb.r), Float(rgb.g), Float(rgb.b))
+        sample(into: tensor, convertYUV: true) { row, column in
+            let pair = source + (row &* rowBytes &+ (column &>> 1) &* 4)
+            return (pair[(column & 1) &* 2], pair[1], pair[3])
         }
     }
 
@@ -69,22 +77,51 @@ public final class ModelInputSampler: @unchecked Sendable {
         }
     }
 
+    /// Per output row: first gather the four neighbours' three channels into dense planes (the only scattered
+    /// reads), then convert and interpolate along the planes, which vectorises.
     @inline(__always)
-    private func sample(into tensor: UnsafeMutablePointer<Float>,
-                        _ pixel: (_ row: Int, _ column: Int) -> (Float, Float, Float)) {
+    private func sample(into tensor: UnsafeMutablePointer<Float>, convertYUV: Bool,
+                        _ pixel: (_ row: Int, _ column: Int) -> (UInt8, UInt8, UInt8)) {
+        let width = targetWidth
+        let planes = corners.baseAddress!
+        @inline(__always) func plane(_ corner: Int, _ channel: Int) -> UnsafeMutablePointer<UInt8> {
+            planes + (corner &* 3 &+ channel) &* width
+        }
+        let weights = columnWeights.baseAddress!
         let scale: Float = 1 / 255
-        var out = tensor
         for y in 0..<targetHeight {
             let r = rows[y]
-            for x in 0..<targetWidth {
+            for x in 0..<width {
                 let c = columns[x]
-                let topLeft = pixel(r.first, c.first), topRight = pixel(r.first, c.second)
-                let bottomLeft = pixel(r.second, c.first), bottomRight = pixel(r.second, c.second)
-                @inline(__always) func lerp(_ a: Float, _ b: Float, _ t: Float) -> Float { a + (b - a) * t }
-                out[0] = lerp(lerp(topLeft.0, topRight.0, c.weight), lerp(bottomLeft.0, bottomRight.0, c.weight), r.weight) * scale
-                out[1] = lerp(lerp(topLeft.1, topRight.1, c.weight), lerp(bottomLeft.1, bottomRight.1, c.weight), r.weight) * scale
-                out[2] = lerp(lerp(topLeft.2, topRight.2, c.weight), lerp(bottomLeft.2, bottomRight.2, c.weight), r.weight) * scale
-                out += 3
+                @inline(__always) func gather(_ corner: Int, _ row: Int, _ column: Int) {
+                    let value = pixel(row, column)
+                    plane(corner, 0)[x] = value.0
+                    plane(corner, 1)[x] = value.1
+                    plane(corner, 2)[x] = value.2
+                }
+                gather(0, r.first, c.first)
+                gather(1, r.first, c.second)
+                gather(2, r.second, c.first)
+                gather(3, r.second, c.second)
+            }
+            if convertYUV {
+                for corner in 0..<4 {
+                    let yp = plane(corner, 0), up = plane(corner, 1), vp = plane(corner, 2)
+                    for x in 0..<width {
+                        let rgb = BT601.rgb(y: yp[x], u: up[x], v: vp[x])
+                        yp[x] = rgb.r; up[x] = rgb.g; vp[x] = rgb.b
+                    }
+                }
+            }
+            let out = tensor + y &* width &* 3, t = r.weight
+            for channel in 0..<3 {
+                let tl = plane(0, channel), tr = plane(1, channel), bl = plane(2, channel), br = plane(3, channel)
+                for x in 0..<width {
+                    let w = weights[x]
+                    let top = Float(tl[x]) + (Float(tr[x]) - Float(tl[x])) * w
+                    let bottom = Float(bl[x]) + (Float(br[x]) - Float(bl[x])) * w
+                    out[x &* 3 &+ channel] = (top + (bottom - top) * t) * scale
+                }
             }
         }
     }

@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Matte's stages on this machine.",
-        subcommands: [InferenceBench.self, CompositeBench.self]
+        subcommands: [InferenceBench.self, CompositeBench.self, PipelineBench.self]
     )
 }
 

@@ -44,8 +44,9 @@ struct LiveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Virtual camera size, WIDTHxHEIGHT (default: the capture size).", valueName: "size"))
     var outputSize: String?
 
-    @Option(help: ArgumentHelp("Run the model at most this often per second (default: every frame).", valueName: "fps"))
-    var inferenceRate: Double?
+    @Option(help: ArgumentHelp("Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+                               valueName: "fps"))
+    var inferenceRate: Double = 15
 
     @Flag(help: "Keep the camera open and processing even when no application reads the virtual camera.")
     var alwaysOn = false
@@ -59,7 +60,7 @@ struct LiveCommand: ParsableCommand {
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
         if let outputSize { guard parseSize(outputSize) != nil else { throw ValidationError("--output-size must look like 1280x720") } }
         guard fps > 0 && fps <= 240 else { throw ValidationError("--fps must be between 1 and 240") }
-        if let inferenceRate { guard inferenceRate > 0 else { throw ValidationError("--inference-rate must be positive") } }
+        guard inferenceRate >= 0 else { throw ValidationError("--inference-rate must be 0 (every frame) or positive") }
     }
 
     func run() throws {
@@ -153,7 +154,7 @@ extension LiveCommand {
         let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
         do {
             let pipeline = try LivePipeline(source: source, reopen: openSource, sink: sink, outputSize: (outputWidth, outputHeight),
-                                            segmenter: segmenter, settings: processing.settings, inferenceRate: inferenceRate,
+                                            segmenter: segmenter, settings: processing.settings, inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
                                             logger: logger)
             return (pipeline, sink, source.description)
         } catch { throw fail("\(error)") }

@@ -125,6 +125,23 @@ public final class SyntheticSource: FrameSource {
         }
     }
 
+    /// The first frames of a file, scaled to the size, instead of generated ones.
+    public convenience init(file: String, width: Int, height: Int, frameRate: Double) throws {
+        self.init(width: width, height: height, frameRate: frameRate)
+        let decoder = try MediaDecoder(path: file, format: .rgb24)
+        let decoded = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        let resampler = Resampler()
+        var loaded: [PixelBuffer] = []
+        while loaded.count < 4, try decoder.decodeNext(into: decoded) {
+            let frame = PixelBuffer(width: width, height: height, format: .yuyv)
+            resampler.scale(decoded, crop: PixelRect(x: 0, y: 0, width: decoded.width, height: decoded.height), into: frame,
+                            at: PixelRect(x: 0, y: 0, width: width, height: height))
+            loaded.append(frame)
+        }
+        guard !loaded.isEmpty else { throw MediaError(file, "contains no decodable frame") }
+        frames = loaded
+    }
+
     public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
         if paced {
             let now = monotonicMilliseconds(), due = nextDue ?? now

@@ -25,10 +25,10 @@ public final class PipelineStatistics: @unchecked Sendable {
     public private(set) var framesOut = 0
     public private(set) var inferences = 0
     public private(set) var placeholders = 0
-    private var inferenceTotal = 0.0, compositeTotal = 0.0
+    private var inferenceTotal = 0.0, compositeTotal = 0.0, captureTotal = 0.0
     private var latencies: [Double] = []
 
-    func frameIn() { lock.withLock { framesIn += 1 } }
+    func frameIn(processing: Double) { lock.withLock { framesIn += 1; captureTotal += processing } }
     func inference(_ milliseconds: Double) { lock.withLock { inferences += 1; inferenceTotal += milliseconds } }
     func placeholder() { lock.withLock { placeholders += 1 } }
     func frameOut(latency: Double, composite: Double) {
@@ -42,7 +42,9 @@ public final class PipelineStatistics: @unchecked Sendable {
 
     public struct Snapshot: Sendable {
         public let framesIn, framesOut, inferences, placeholders: Int
-        public let inferenceMilliseconds, compositeMilliseconds: Double
+        /// Mean time per frame in each stage: capture (conversion, mirror, model-input sampling), inference,
+        /// compositing (everything from mask to finished frame).
+        public let captureMilliseconds, inferenceMilliseconds, compositeMilliseconds: Double
         /// Capture → write latency percentiles (ms) over recent frames.
         public let latencyP50, latencyP99: Double
     }
@@ -52,6 +54,7 @@ public final class PipelineStatistics: @unchecked Sendable {
             let sorted = latencies.sorted()
             func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
             return Snapshot(framesIn: framesIn, framesOut: framesOut, inferences: inferences, placeholders: placeholders,
+                            captureMilliseconds: framesIn == 0 ? 0 : captureTotal / Double(framesIn),
                             inferenceMilliseconds: inferences == 0 ? 0 : inferenceTotal / Double(inferences),
                             compositeMilliseconds: framesOut == 0 ? 0 : compositeTotal / Double(framesOut),
                             latencyP50: percentile(0.5), latencyP99: percentile(0.99))
@@ -225,7 +228,7 @@ public final class LivePipeline: @unchecked Sendable {
                 reported = source.corruptFrames
             }
             guard let timestamp else { continue }
-            statistics.frameIn()
+            let arrived = monotonicMilliseconds()
             if processor.settings.mirror {
                 BlendKernels.mirrorYUYV(frame.picture, into: mirrored)
                 frame.picture.bytes.copyMemory(from: UnsafeRawBufferPointer(mirrored.bytes))
@@ -236,6 +239,7 @@ public final class LivePipeline: @unchecked Sendable {
             frame.timestamp = timestamp
             mailbox.publishModelInput(frame.modelInput, sequence: sequence, timestamp: timestamp)
             mailbox.publish(&frame)
+            statistics.frameIn(processing: monotonicMilliseconds() - arrived)
         }
     }
 
@@ -249,7 +253,8 @@ public final class LivePipeline: @unchecked Sendable {
             }
             last = sequence
             let start = monotonicMilliseconds()
-            if inferenceInterval > 0, start - lastStart < inferenceInterval { continue }
+            // A little slack, so a 15/s limit on a 30 fps camera takes every other frame rather than one in three.
+            if inferenceInterval > 0, start - lastStart < inferenceInterval * 0.9 { continue }
             lastStart = start
             do {
                 let probabilities = try segmenter.segmentPreparedInput()
