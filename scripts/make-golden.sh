@@ -6,6 +6,6 @@
 #   scripts/make-golden.sh [--out DIR] [--preview DIR]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=python-tools.sh
+# shellcheck source-path=SCRIPTDIR source=python-tools.sh
 source "$HERE/python-tools.sh"
 exec "$MATTE_PY" "$HERE/make-golden.py" "$@"

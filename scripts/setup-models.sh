@@ -54,9 +54,10 @@ fi
 if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
     say "pip is missing for $PYTHON; installing python3-pip with apt-get"
     if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
-    "${SUDO[@]}" apt-get update -qq >/dev/null \
-        && "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null \
-        || die "could not install python3-pip with apt-get"
+    if ! { "${SUDO[@]}" apt-get update -qq >/dev/null &&
+           "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; }; then
+        die "could not install python3-pip with apt-get"
+    fi
     "$PYTHON" -m pip --version >/dev/null 2>&1 \
         || die "pip still unavailable for $PYTHON after installing python3-pip"
 fi
