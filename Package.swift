@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
+        .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
     ]
 )

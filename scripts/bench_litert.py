@@ -22,18 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from matte_paths import models_dir
+
 MODEL_FILES = {
     "general": "selfie_segmentation.tflite",
     "landscape": "selfie_segmentation_landscape.tflite",
 }
-
-
-def models_dir() -> Path:
-    env = os.environ.get("MATTE_MODELS_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(xdg) / "matte" / "models"
 
 
 def main() -> int:

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from matte_paths import models_dir
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "Tests" / "Fixtures"
 PREVIEW_DIR = Path("/tmp/golden-preview")
@@ -48,14 +50,6 @@ MODELS = {
 }
 
 SOURCES = ["astronaut", "astronaut-1280x720"]
-
-
-def models_dir() -> Path:
-    env = os.environ.get("MATTE_MODELS_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(xdg) / "matte" / "models"
 
 
 def sha256_file(path: Path) -> str:

@@ -8,10 +8,9 @@ import MatteImaging
 /// position i · (frame size / model size), matching how the model input was sampled.
 public final class AlphaExpander: @unchecked Sendable {
     public let lowWidth: Int, lowHeight: Int, width: Int, height: Int
-    private let columnFirst: UnsafeMutableBufferPointer<Int32>
-    private let columnWeight: UnsafeMutableBufferPointer<Float>
-    private let rowFirst: UnsafeMutableBufferPointer<Int32>
-    private let rowWeight: UnsafeMutableBufferPointer<Float>
+    /// Low-resolution cell i covers frame position i · (frame / model): the model input's sampling.
+    private let columns: SampleTable
+    private let rows: SampleTable
     /// Low-resolution rows of a and b already interpolated to full width, two slots each: output rows only
     /// ever need two neighbouring low rows, so each low row is widened once per frame (the gathers) and the
     /// per-pixel loop reads memory in order and vectorises.
@@ -30,8 +29,8 @@ public final class AlphaExpander: @unchecked Sendable {
         self.lowHeight = lowHeight
         self.width = width
         self.height = height
-        (columnFirst, columnWeight) = Self.cornerAlignedTable(count: width, lowCount: lowWidth)
-        (rowFirst, rowWeight) = Self.cornerAlignedTable(count: height, lowCount: lowHeight)
+        columns = SampleTable(count: width, sourceCount: lowWidth, alignment: .corners)
+        rows = SampleTable(count: height, sourceCount: lowHeight, alignment: .corners)
         func row() -> UnsafeMutableBufferPointer<Float> {
             let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: width)
             p.initialize(repeating: 0)
@@ -48,27 +47,10 @@ public final class AlphaExpander: @unchecked Sendable {
     }
 
     deinit {
-        ([columnWeight, rowWeight] + wideA + wideB).forEach { $0.deallocate() }
-        columnFirst.deallocate()
-        rowFirst.deallocate()
+        (wideA + wideB).forEach { $0.deallocate() }
         alphaRow.deallocate()
         byteRow.deallocate()
         paddedRow.deallocate()
-    }
-
-    /// Output index i samples low-resolution position i · lowCount / count; the weight of the next cell is 0
-    /// at the last one, so the next index is clamped without changing the result.
-    static func cornerAlignedTable(count: Int, lowCount: Int) -> (UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>) {
-        let first = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
-        let weight = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-        let scale = Double(lowCount) / Double(count)
-        for index in 0..<count {
-            let at = min(Double(index) * scale, Double(lowCount - 1))
-            let lower = Int(at)
-            first[index] = Int32(lower)
-            weight[index] = lower == lowCount - 1 ? 0 : Float(at - Double(lower))
-        }
-        return (first, weight)
     }
 
     /// The slot holding low row `row` of a and b at full width, widening it into the slot not in use.
@@ -86,7 +68,7 @@ public final class AlphaExpander: @unchecked Sendable {
         paddedA[lowWidth] = sourceA[lowWidth &- 1]
         paddedB[lowWidth] = sourceB[lowWidth &- 1]
         for x in 0..<width {
-            let index = Int(columnFirst[x]), w = columnWeight[x]
+            let index = Int(columns.first[x]), w = columns.weight[x]
             outA[x] = paddedA[index] + (paddedA[index &+ 1] - paddedA[index]) * w
             outB[x] = paddedB[index] + (paddedB[index &+ 1] - paddedB[index]) * w
         }
@@ -102,12 +84,12 @@ public final class AlphaExpander: @unchecked Sendable {
     public func row(_ y: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, luma: UnsafePointer<UInt8>)
         -> UnsafeMutablePointer<UInt8>
     {
-        let lower = Int(rowFirst[y]), upper = min(lower + 1, lowHeight - 1)
+        let lower = Int(rows.first[y]), upper = min(lower + 1, lowHeight - 1)
         let top = widened(lower, keeping: upper, a: a, b: b)
         let bottom = widened(upper, keeping: lower, a: a, b: b)
         AlphaKernels.alphaRow(
             topA: wideA[top].baseAddress!, topB: wideB[top].baseAddress!,
-            bottomA: wideA[bottom].baseAddress!, bottomB: wideB[bottom].baseAddress!, weight: rowWeight[y],
+            bottomA: wideA[bottom].baseAddress!, bottomB: wideB[bottom].baseAddress!, weight: rows.weight[y],
             luma: luma, into: alphaRow.baseAddress!, width: width)
         AlphaKernels.spreadToYUYV(alphaRow.baseAddress!, into: byteRow.baseAddress!, pairs: width &>> 1)
         return byteRow.baseAddress!

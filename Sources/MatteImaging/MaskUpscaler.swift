@@ -5,10 +5,8 @@
 /// each output row first blends two source rows vertically so the inner loop is one horizontal lerp.
 public final class MaskUpscaler: @unchecked Sendable {
     public let sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int
-    private let columnFirst: UnsafeMutableBufferPointer<Int32>
-    private let columnWeight: UnsafeMutableBufferPointer<Float>
-    private let rowFirst: UnsafeMutableBufferPointer<Int32>
-    private let rowWeight: UnsafeMutableBufferPointer<Float>
+    private let columns: SampleTable
+    private let rows: SampleTable
     /// One vertically blended source row, padded by one so the last column's neighbour is readable.
     private let blendedRow: UnsafeMutableBufferPointer<Float>
 
@@ -18,41 +16,19 @@ public final class MaskUpscaler: @unchecked Sendable {
         self.sourceHeight = sourceHeight
         self.targetWidth = targetWidth
         self.targetHeight = targetHeight
-        (columnFirst, columnWeight) = Self.halfPixelTable(count: targetWidth, sourceCount: sourceWidth)
-        (rowFirst, rowWeight) = Self.halfPixelTable(count: targetHeight, sourceCount: sourceHeight)
+        columns = SampleTable(count: targetWidth, sourceCount: sourceWidth, alignment: .centres)
+        rows = SampleTable(count: targetHeight, sourceCount: sourceHeight, alignment: .centres)
         blendedRow = .allocate(capacity: sourceWidth + 1)
         blendedRow.initialize(repeating: 0)
     }
 
-    deinit {
-        columnFirst.deallocate()
-        columnWeight.deallocate()
-        rowFirst.deallocate()
-        rowWeight.deallocate()
-        blendedRow.deallocate()
-    }
-
-    /// For each output index: the first source index and the weight of the next one. At the last source
-    /// index the weight is 0, so reading index+1 (the padding) never changes the result.
-    static func halfPixelTable(count: Int, sourceCount: Int)
-        -> (UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>)
-    {
-        let first = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
-        let weight = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-        let scale = Double(sourceCount) / Double(count)
-        for index in 0..<count {
-            let at = min(max((Double(index) + 0.5) * scale - 0.5, 0), Double(sourceCount - 1))
-            let lower = min(Int(at), sourceCount - 1)
-            first[index] = Int32(lower)
-            weight[index] = lower == sourceCount - 1 ? 0 : Float(at - Double(lower))
-        }
-        return (first, weight)
-    }
+    deinit { blendedRow.deallocate() }
 
     /// `source` holds sourceHeight × sourceWidth floats; `destination` gets targetHeight rows of targetWidth bytes.
     public func upscale(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<UInt8>,
                         destinationRowBytes: Int) {
         let blended = blendedRow.baseAddress!
+        let rowFirst = rows.first, rowWeight = rows.weight, columnFirst = columns.first, columnWeight = columns.weight
         for y in 0..<targetHeight {
             let top = source + Int(rowFirst[y]) &* sourceWidth
             let bottom = source + min(Int(rowFirst[y]) &+ 1, sourceHeight &- 1) &* sourceWidth

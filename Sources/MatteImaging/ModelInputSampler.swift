@@ -41,13 +41,11 @@ public final class ModelInputSampler: @unchecked Sendable {
     }
 
     static func positions(count: Int, sourceCount: Int) -> UnsafeMutableBufferPointer<SamplePosition> {
+        let table = SampleTable(count: count, sourceCount: sourceCount, alignment: .corners)
         let positions = UnsafeMutableBufferPointer<SamplePosition>.allocate(capacity: count)
-        let scale = Double(sourceCount) / Double(count)
         for index in 0..<count {
-            let at = Double(index) * scale
-            let first = min(Int(at), sourceCount - 1)
-            positions[index] = SamplePosition(first: first, second: min(first + 1, sourceCount - 1),
-                                              weight: Float(at - Double(first)))
+            let first = Int(table.first[index])
+            positions[index] = SamplePosition(first: first, second: min(first + 1, sourceCount - 1), weight: table.weight[index])
         }
         return positions
     }
