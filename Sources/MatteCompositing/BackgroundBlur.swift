@@ -1,6 +1,6 @@
 import MatteImaging
 
-/// Blurs the background of a YUYV frame at quarter resolution and blends the person over it, row by row.
+/// Blurs the background of a YUYV frame at quarter resolution, handing it out row by row.
 ///
 /// The blur is weighted by how much of each pixel is background (1 − alpha), so the person's colours do not
 /// bleed into the blurred background as a halo. Alpha for the weights is evaluated at quarter resolution
@@ -65,7 +65,7 @@ public final class BackgroundBlur: @unchecked Sendable {
     }
 
     /// Builds the blurred background of `frame`. `a` and `b` are the mask coefficients at model resolution
-    /// (alpha = a · luma + b), as `MaskRefiner` makes them. Then call `blendRow` for rows 0, 1, 2, … in order.
+    /// (alpha = a · luma + b), as `MaskRefiner` makes them. Then ask for rows 0, 1, 2, … in order.
     public func prepare(frame: PixelBuffer, a: UnsafePointer<Float>, b: UnsafePointer<Float>, modelWidth: Int, modelHeight: Int) {
         precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frame must be YUYV at the blur's size")
         if modelSize != (modelWidth, modelHeight) {
@@ -91,14 +91,12 @@ public final class BackgroundBlur: @unchecked Sendable {
         widenedRows = [-1, -1]
     }
 
-    /// Writes row `y`: `person` (the frame row, or a recoloured one) over the blurred background, by `alpha`
-    /// (per byte, as `AlphaExpander` gives it). `out` may be `person`.
-    public func blendRow(_ y: Int, person: UnsafePointer<UInt8>, alpha: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+    /// Writes row `y` of the blurred background (YUYV). Rows 0, 1, 2, … are asked for in order.
+    public func backgroundRow(_ y: Int, into out: UnsafeMutablePointer<UInt8>) {
         let at = min(max((Double(y) - 1.5) / 4, 0), Double(lowHeight - 1))
         let lower = Int(at), upper = min(lower + 1, lowHeight - 1)
         let top = widened(lower, keeping: upper), bottom = widened(upper, keeping: lower)
-        BlendKernels.blend(foreground: person, backgroundTop: top, backgroundBottom: bottom,
-                           weight: UInt32((at - Double(lower)) * 256), alpha: alpha, into: out, count: width &* 2)
+        BlendKernels.interpolate(top, bottom, weight: UInt32((at - Double(lower)) * 256), into: out, count: width &* 2)
     }
 
     /// 4 × 4 block means of Y, U, V premultiplied by background weight, and the weight itself.

@@ -17,17 +17,13 @@ public enum BlendKernels {
         }
     }
 
-    /// Like `blend`, with the background interpolated between two rows: bg = (top · (256 − w) + bottom · w) / 256.
-    public static func blend(foreground: UnsafePointer<UInt8>, backgroundTop top: UnsafePointer<UInt8>,
-                             backgroundBottom bottom: UnsafePointer<UInt8>, weight: UInt32,
-                             alpha: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, count: Int) {
+    /// out = (top · (256 − w) + bottom · w + 128) / 256, w in 0…256: a row between two rows.
+    public static func interpolate(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, weight: UInt32,
+                                   into out: UnsafeMutablePointer<UInt8>, count: Int) {
         let w = UInt16(weight)
         for index in 0..<count {
             // top · (256 − w) + bottom · w + 128 ≤ 65408: fits 16 bits.
-            let background = (UInt16(top[index]) &* (256 &- w) &+ UInt16(bottom[index]) &* w &+ 128) &>> 8
-            let a = UInt16(alpha[index])
-            let t = UInt16(foreground[index]) &* a &+ background &* (255 &- a) &+ 128
-            out[index] = UInt8(truncatingIfNeeded: (t &+ (t &>> 8)) &>> 8)
+            out[index] = UInt8(truncatingIfNeeded: (UInt16(top[index]) &* (256 &- w) &+ UInt16(bottom[index]) &* w &+ 128) &>> 8)
         }
     }
 

@@ -37,6 +37,10 @@ public final class Compositor: @unchecked Sendable {
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
     private var blur: BackgroundBlur?
+    /// Rows for the blurred background and the light-wrapped person, and the expander that widens the wrap map.
+    private lazy var blurRow = Self.row(width)
+    private lazy var wrappedRow = Self.row(width)
+    private lazy var wrapExpander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
     /// One YUYV row of the solid background colour, so a colour blends like a picture (the fastest loop).
     private let colorRow: UnsafeMutableBufferPointer<UInt8>
     private var colorRowValue: (UInt8, UInt8, UInt8)?
@@ -55,13 +59,20 @@ public final class Compositor: @unchecked Sendable {
         guide.initialize(repeating: 0)
         foreground = PixelBuffer(width: width, height: height, format: .yuyv)
         scratch = PixelBuffer(width: width, height: height, format: .yuyv)
-        colorRow = .allocate(capacity: width * 2)
-        colorRow.initialize(repeating: 0)
+        colorRow = Self.row(width)
+    }
+
+    private static func row(_ width: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        let row = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: width * 2)
+        row.initialize(repeating: 0)
+        return row
     }
 
     deinit {
         guide.deallocate()
         colorRow.deallocate()
+        blurRow.deallocate()
+        wrappedRow.deallocate()
     }
 
     /// Whether a frame needs the person mask at all (a pass-through with no effects does not).
@@ -109,24 +120,37 @@ public final class Compositor: @unchecked Sendable {
         }
         // Row by row, so each row's alpha is made, used and dropped while it is still in cache.
         expander.beginFrame()
+        let wrapping = refiner.settings.lightWrap > 0
+        if wrapping { wrapExpander.beginFrame() }
         let rowBytes = frame.rowBytes
         for y in 0..<height {
             let offset = y &* rowBytes
             let alpha = expander.row(y, a: a, b: b, luma: frame.base + offset)
             if let opacity { BlendKernels.scaleAlpha(alpha, count: rowBytes, factor: opacity) }
-            let foreground = person.base + offset, out = out.base + offset
+            var foreground = UnsafePointer(person.base + offset)
+            let out = out.base + offset
+            let backgroundRow: UnsafePointer<UInt8>
             switch background {
             case .blur:
-                blur!.blendRow(y, person: foreground, alpha: alpha, into: out)
+                blur!.backgroundRow(y, into: blurRow.baseAddress!)
+                backgroundRow = UnsafePointer(blurRow.baseAddress!)
             case .color:
-                BlendKernels.blend(foreground: foreground, background: colorRow.baseAddress!, alpha: alpha, into: out, count: rowBytes)
+                backgroundRow = UnsafePointer(colorRow.baseAddress!)
             case let .picture(picture):
                 precondition(picture.format == .yuyv && picture.width == width && picture.height == height,
                              "background picture must be YUYV at the output size")
-                BlendKernels.blend(foreground: foreground, background: picture.base + offset, alpha: alpha, into: out, count: rowBytes)
+                backgroundRow = UnsafePointer(picture.base + offset)
             case .none:
-                BlendKernels.blend(foreground: foreground, background: frame.base + offset, alpha: alpha, into: out, count: rowBytes)
+                backgroundRow = UnsafePointer(frame.base + offset)
             }
+            if wrapping {
+                // Background light spills onto the person's edge: mix it into the person before the blend.
+                let wrap = wrapExpander.row(y, a: refiner.zeros.baseAddress!, b: refiner.wrap.baseAddress!, luma: frame.base + offset)
+                BlendKernels.blend(foreground: backgroundRow, background: foreground, alpha: wrap, into: wrappedRow.baseAddress!,
+                                   count: rowBytes)
+                foreground = UnsafePointer(wrappedRow.baseAddress!)
+            }
+            BlendKernels.blend(foreground: foreground, background: backgroundRow, alpha: alpha, into: out, count: rowBytes)
         }
         overlay?.draw(onto: out)
     }

@@ -12,6 +12,8 @@ public struct MaskSettings: Equatable, Sendable {
     public var smoothing: Float = 0.6
     /// Follow edges in the full-resolution frame (guided filter) instead of plain bilinear upscaling.
     public var guided: Bool = true
+    /// Light wrap: how much background light spills onto the person's edges, 0 (off) … 1.
+    public var lightWrap: Float = 0
 
     public init() {}
 }
@@ -28,6 +30,10 @@ public final class MaskRefiner: @unchecked Sendable {
     /// Output coefficient maps, width × height: alpha = a · guide + b, guide = luma in 0…1.
     public let a: UnsafeMutableBufferPointer<Float>
     public let b: UnsafeMutableBufferPointer<Float>
+    /// How much of the background to mix into the person, per cell (0…1), when light wrap is on; zeros
+    /// alongside it, so `AlphaExpander` can widen it as a = 0, b = wrap.
+    public let wrap: UnsafeMutableBufferPointer<Float>
+    public let zeros: UnsafeMutableBufferPointer<Float>
 
     private let smoothed: UnsafeMutableBufferPointer<Float>
     private let previousGuide: UnsafeMutableBufferPointer<Float>
@@ -51,12 +57,12 @@ public final class MaskRefiner: @unchecked Sendable {
             p.initialize(repeating: 0)
             return p
         }
-        a = plane(); b = plane(); smoothed = plane(); previousGuide = plane()
+        a = plane(); b = plane(); smoothed = plane(); previousGuide = plane(); wrap = plane(); zeros = plane()
         work = (0..<5).map { _ in plane() }
     }
 
     deinit {
-        ([a, b, smoothed, previousGuide] + work).forEach { $0.deallocate() }
+        ([a, b, smoothed, previousGuide, wrap, zeros] + work).forEach { $0.deallocate() }
     }
 
     /// Forgets the previous frame (after a cut, a camera reopen or a settings change).
@@ -86,6 +92,7 @@ public final class MaskRefiner: @unchecked Sendable {
             BoxFilter.mean(shaped, width: width, height: height, radius: radius, scratch: scratch)
         }
 
+        if settings.lightWrap > 0 { lightWrapWeights(shaped) }
         let aOut = a.baseAddress!, bOut = b.baseAddress!
         if settings.guided {
             guidedCoefficients(p: shaped, guide: guide, a: aOut, b: bOut)
@@ -99,6 +106,18 @@ public final class MaskRefiner: @unchecked Sendable {
             aOut[index] *= k
             bOut[index] = bOut[index] * k + c
         }
+    }
+
+    /// Light wrap weights: strongest just inside the person's edge, where the neighbourhood is part
+    /// background: p · (1 − mean of p around), about 12 pixels wide at 720p, scaled so the edge gets `lightWrap`.
+    private func lightWrapWeights(_ p: UnsafePointer<Float>) {
+        let count = width * height, out = wrap.baseAddress!
+        for index in 0..<count { out[index] = p[index] }
+        BoxFilter.mean(out, width: width, height: height, radius: max(1, Int((12 * Float(height) / 720).rounded())),
+                       scratch: work[0].baseAddress!)
+        // p · (1 − mean) peaks near 0.25 at an edge: ×4 makes the edge's weight `lightWrap`.
+        let gain = 4 * min(max(settings.lightWrap, 0), 1)
+        for index in 0..<count { out[index] = min(p[index] * (1 - out[index]) * gain, 1) }
     }
 
     /// Exponential moving average whose weight on the new frame rises to 1 where the guide moved.

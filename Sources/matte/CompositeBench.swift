@@ -90,11 +90,8 @@ struct CompositeBench: ParsableCommand {
             ("blur background (prepare)", {
                 blur.prepare(frame: frame, a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, modelWidth: modelWidth, modelHeight: modelHeight)
             }),
-            ("blur rows + blend", {
-                for y in 0..<height {
-                    let offset = y * frame.rowBytes
-                    blur.blendRow(y, person: frame.base + offset, alpha: alpha.base + offset, into: out.base + offset)
-                }
+            ("blur rows", {
+                for y in 0..<height { blur.backgroundRow(y, into: out.base + y * out.rowBytes) }
             }),
         ]
         for (name, body) in stages {

@@ -47,6 +47,9 @@ struct ProcessingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter).")
     var edgeRefinement = true
 
+    @Option(help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.")
+    var lightWrap: Float = 0
+
     func validate() throws {
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
@@ -54,6 +57,7 @@ struct ProcessingOptions: ParsableArguments {
         guard (0...1).contains(foregroundOpacity) else { throw ValidationError("--foreground-opacity must be between 0 and 1") }
         guard (-50...50).contains(dilate) else { throw ValidationError("--dilate must be between -50 and 50") }
         guard (0...50).contains(feather) else { throw ValidationError("--feather must be between 0 and 50") }
+        guard (0...1).contains(lightWrap) else { throw ValidationError("--light-wrap must be between 0 and 1") }
     }
 
     var settings: ProcessingSettings {
@@ -70,6 +74,7 @@ struct ProcessingOptions: ParsableArguments {
         settings.mask.feather = feather
         settings.mask.smoothing = smoothing
         settings.mask.guided = edgeRefinement
+        settings.mask.lightWrap = lightWrap
         return settings
     }
 }

@@ -87,7 +87,7 @@ import MatteV4L2
 @Suite struct MJPEGDecoderTests {
     /// A 4:2:2 JPEG of the astronaut (as webcams send), made by ffmpeg, and ffmpeg's own YUYV decode of it.
     static func fixture(width: Int = 320, height: Int = 240) throws -> (jpeg: [UInt8], yuyv: [UInt8]) {
-        let directory = NSTemporaryDirectory() + "matte-mjpeg-\(getpid())-\(width)"
+        let directory = NSTemporaryDirectory() + "matte-mjpeg-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         func ffmpeg(_ arguments: [String]) throws {

@@ -230,6 +230,27 @@ struct Scene {
         #expect(abs(half.y - (original.y + Double(black.y)) / 2) < 1.5)
     }
 
+    @Test func lightWrapTintsOnlyThePersonsEdge() {
+        let scene = Scene()
+        func composite(wrap: Float) -> PixelBuffer {
+            var settings = MaskSettings()
+            settings.lightWrap = wrap
+            let compositor = Compositor(width: Scene.width, height: Scene.height, modelWidth: Scene.modelWidth,
+                                        modelHeight: Scene.modelHeight, maskSettings: settings)
+            let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
+            compositor.composite(frame: scene.frame, probabilities: scene.probabilities, modelInput: scene.modelInput,
+                                 background: .color(y: 235, u: 128, v: 128), into: out)
+            return out
+        }
+        let plain = composite(wrap: 0), wrapped = composite(wrap: 1)
+        func luma(_ image: PixelBuffer, _ x: Int, _ y: Int) -> Int { Int(image.bytes[y * image.rowBytes + x * 2]) }
+        // Just inside the disc's left edge (centre 320, radius 110): brightened by the white background.
+        #expect(luma(wrapped, 216, 190) > luma(plain, 216, 190) + 20)
+        // Its centre and the background far away are untouched.
+        #expect(luma(wrapped, 320, 190) == luma(plain, 320, 190))
+        #expect(luma(wrapped, 20, 20) == luma(plain, 20, 20))
+    }
+
     @Test func effectNamesParse() {
         #expect(PersonEffect(argument: "hologram") == .hologram)
         #expect(PersonEffect(argument: "grayscale") == .colorMap(.gray))
