@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
+        .testTarget(name: "MattePipelineTests", dependencies: ["MattePipeline"]),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
     ]
 )

@@ -19,7 +19,8 @@ struct LiveCommand: ParsableCommand {
         discussion: """
         Reads the camera, replaces the background and writes to a v4l2loopback device that call apps can select. \
         With no application reading the virtual camera, the real camera is closed (its light goes off) until one \
-        starts. SIGINT/SIGTERM stop cleanly; SIGHUP reloads the background and foreground files.
+        starts. SIGINT/SIGTERM stop cleanly; SIGHUP reloads the settings file (--settings) and the background \
+        and foreground files without dropping the virtual camera.
         """
     )
 
@@ -53,6 +54,10 @@ struct LiveCommand: ParsableCommand {
 
     @Flag(help: "No status line; warnings and errors only (for services).")
     var quiet = false
+
+    @Option(help: ArgumentHelp("A file of processing options (--background, --effect, …, one or more per line; lines starting with # are comments), read at start and again on SIGHUP; they override the command line's (effects add up).",
+                               valueName: "file"))
+    var settings: String?
 
     @OptionGroup var processing: ProcessingOptions
 
@@ -117,8 +122,8 @@ struct LiveCommand: ParsableCommand {
                 var info = signalfd_siginfo()
                 if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
                     if Int32(info.ssi_signo) == SIGHUP {
-                        logger.info("SIGHUP: reloading the background and foreground")
-                        pipeline.reload(processing.settings)
+                        logger.info("SIGHUP: reloading \(settings.map { "\($0), " } ?? "")the background and foreground")
+                        do { pipeline.reload(try currentSettings()) } catch { logger.error("\(error); keeping the current settings") }
                     } else {
                         running = false
                     }
@@ -139,6 +144,40 @@ struct LiveCommand: ParsableCommand {
 }
 
 extension LiveCommand {
+    /// The processing settings: the command line's, overridden by the settings file when there is one.
+    func currentSettings() throws -> ProcessingSettings {
+        guard let path = settings else { return processing.settings }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw SettingsFileError(description: "settings file \(path): cannot read it")
+        }
+        let arguments = SettingsFile.arguments(text)
+        do {
+            return try ProcessingOptions.parse(processingArguments + arguments).settings
+        } catch {
+            throw SettingsFileError(description: "settings file \(path): \(ProcessingOptions.message(for: error))")
+        }
+    }
+
+    /// The command line's processing options as arguments, so the file overrides them one by one.
+    var processingArguments: [String] {
+        let all = Array(CommandLine.arguments.dropFirst())
+        var kept: [String] = [], index = 0
+        let names = Set(ProcessingOptions.optionNames)
+        while index < all.count {
+            let word = all[index], name = String(word.split(separator: "=", maxSplits: 1)[0])
+            if names.contains(name) {
+                kept.append(word)
+                if !word.contains("="), !ProcessingOptions.flagNames.contains(name), index + 1 < all.count {
+                    kept.append(all[index + 1])
+                    index += 1
+                }
+            }
+            index += 1
+        }
+        return kept
+    }
+
     func makePipeline(openSource: @escaping () throws -> FrameSource, logger: Logger) throws -> (LivePipeline, LoopbackOutput, String) {
         let source: FrameSource
         do { source = try openSource() } catch { throw fail("\(error)") }
@@ -154,7 +193,7 @@ extension LiveCommand {
         let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
         do {
             let pipeline = try LivePipeline(source: source, reopen: openSource, sink: sink, outputSize: (outputWidth, outputHeight),
-                                            segmenter: segmenter, settings: processing.settings, inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
+                                            segmenter: segmenter, settings: try currentSettings(), inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
                                             logger: logger)
             return (pipeline, sink, source.description)
         } catch { throw fail("\(error)") }

@@ -82,3 +82,13 @@ struct ProcessingOptions: ParsableArguments {
 extension BackgroundChoice: ExpressibleByArgument {}
 extension Fit: ExpressibleByArgument {}
 extension PersonEffect: ExpressibleByArgument {}
+
+struct SettingsFileError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension ProcessingOptions {
+    static let flagNames = ["--mirror", "--edge-refinement", "--no-edge-refinement"]
+    static let optionNames = flagNames + ["--model", "--background", "--fit", "--foreground", "--foreground-opacity", "--effect",
+                                          "--threshold", "--softness", "--dilate", "--feather", "--smoothing", "--light-wrap"]
+}

@@ -94,6 +94,12 @@ steps() {  # clip frame per output frame 0 0 0 1 1 1 2 2 2 3 3 3; ffmpeg's grey 
 }
 check "video background is paced (10 fps in 30 fps): $lumas" steps
 
+# An animated GIF as the background and a WebM as the input: FFmpeg's formats, not just MP4.
+ffmpeg -v error -f lavfi -i "testsrc=size=160x90:rate=5:d=1" "$scratch/anim.gif"
+ffmpeg -v error -loop 1 -framerate 10 -i "$photo" -frames:v 4 -c:v libvpx-vp9 -deadline realtime -pix_fmt yuv420p "$scratch/input.webm"
+check "render a WebM over a GIF" run 0 render "$scratch/input.webm" -o "$scratch/gif.mkv" --background "$scratch/anim.gif" --fit stretch
+check "the GIF render has every frame" test "$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$scratch/gif.mkv")" = 4
+
 for output in out.y4m out.webm out.mp4; do
     check "render writes $output" run 0 render "$scratch/input.mkv" -o "$scratch/$output" --background blur:8 --effect sepia
     check "$output has 12 frames" test "$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$scratch/$output")" = 12

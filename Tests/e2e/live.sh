@@ -72,7 +72,8 @@ near() {  # near "R G B" "R G B" TOLERANCE
 
 # ---- 1. the picture is really composited: a photo of a person over a solid colour ---------------------------
 photo=$MATTE_REPO/Tests/Fixtures/astronaut.png
-start_matte "$logs/photo.log" --input "$photo" --background "#00c000" --always-on
+echo '--background #00c000' >"$work/settings"
+start_matte "$logs/photo.log" --input "$photo" --settings "$work/settings" --always-on
 check "matte computes a person mask from the photo" wait_log "$logs/photo.log" "first person mask ready" 120
 # Frames written after the mask: read a few and look at the last.
 sleep 2
@@ -82,6 +83,14 @@ check "background pixels become the colour" near "$(pixel "$work/photo.yuv" 2 20
 check "more background becomes the colour" near "$(pixel "$work/photo.yuv" 2 490 30 512x512)" "0 192 0" 8
 reference=$("${ff[@]}" -i "$photo" -vf "crop=1:1:256:330" -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs)
 check "person pixels keep the photo" near "$(pixel "$work/photo.yuv" 2 256 330 512x512)" "$reference" 12
+# SIGHUP rereads the settings file: the background turns red without dropping the virtual camera.
+printf '# reloaded\n--background #c00000\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "SIGHUP reloads the settings" wait_log "$logs/photo.log" "settings reloaded" 60
+sleep 2
+read_frames 3 "$work/reloaded.yuv"
+check "the new background shows" near "$(pixel "$work/reloaded.yuv" 2 20 20 512x512)" "192 0 0" 8
+check "the person still shows" near "$(pixel "$work/reloaded.yuv" 2 256 330 512x512)" "$reference" 12
 stop_matte; status=$?
 check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
 
@@ -145,10 +154,12 @@ check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
 check "matte reports its latency" grep -q "latency p50" "$logs/camera.log"
 timeout 60 "${ff[@]}" -f v4l2 -input_format yuyv422 -video_size 640x360 -i "$camera" -frames:v 2 -f rawvideo "$work/after.yuv"
 check "the camera is reusable afterwards" test "$(stat -c %s "$work/after.yuv" 2>/dev/null || echo 0)" -eq $((2 * 640 * 360 * 2))
-start_matte "$logs/again.log" --camera "$camera" --size "${width}x${height}" --fps "$fps" --background "#203040"
+start_matte "$logs/again.log" --camera "$camera" --size "${width}x${height}" --fps "$fps" --background "#203040" --output-format i420
 check "the virtual camera takes a new producer" wait_log "$logs/again.log" "readers detected" 60
 read_frames 3 "$work/again.yuv"
-check "and gives frames again" test "$(stat -c %s "$work/again.yuv" 2>/dev/null || echo 0)" -eq $((3 * frame_bytes))
+check "and gives frames again, as I420" test "$(stat -c %s "$work/again.yuv" 2>/dev/null || echo 0)" -eq $((3 * width * height * 3 / 2))
+v4l2-ctl -d "$virtual" --get-fmt-video >"$logs/format-i420.txt" 2>&1
+check "the virtual camera reports I420 (YU12)" grep -q "'YU12'" "$logs/format-i420.txt"
 stop_matte
 
 grep -h "matte:" "$logs"/*.log | sed 's/\r//; s/^.*matte:/matte:/' >"$logs/all-messages.txt"
