@@ -19,8 +19,9 @@ struct PipelineBench: ParsableCommand {
     @Option(help: "Background: image (a generated picture), colour, or blur.")
     var background: String = "image"
 
-    @Option(help: ArgumentHelp("Run the model at most this often per second (default: every frame).", valueName: "fps"))
-    var inferenceRate: Double?
+    @Option(help: ArgumentHelp("Run the model at most this often per second, as `matte` does by default; 0 = every frame.",
+                               valueName: "fps"))
+    var inferenceRate: Double = 15
 
     @Option(help: ArgumentHelp("A picture or video to use as the camera (e.g. a photo of a person), scaled to each size; default: generated frames.",
                                valueName: "file"))
@@ -29,6 +30,7 @@ struct PipelineBench: ParsableCommand {
     func validate() throws {
         guard ["image", "colour", "color", "blur"].contains(background) else { throw ValidationError("--background must be image, colour or blur") }
         guard seconds >= 1 else { throw ValidationError("--seconds must be at least 1") }
+        guard inferenceRate >= 0 else { throw ValidationError("--inference-rate must be 0 (every frame) or positive") }
     }
 
     func run() throws {
@@ -52,7 +54,7 @@ struct PipelineBench: ParsableCommand {
                 ?? SyntheticSource(width: width, height: height, frameRate: fps)
             let segmenter = try loadSegmenter(.automatic, frameWidth: width, frameHeight: height)
             let pipeline = try LivePipeline(source: source, reopen: { source }, sink: NullSink(), outputSize: nil, segmenter: segmenter,
-                                            settings: settings, inferenceRate: inferenceRate, logger: logger)
+                                            settings: settings, inferenceRate: inferenceRate > 0 ? inferenceRate : nil, logger: logger)
             pipeline.start()
             pipeline.setActive(true)
             Thread.sleep(forTimeInterval: 1)  // warm-up: first frames, first mask
@@ -64,7 +66,7 @@ struct PipelineBench: ParsableCommand {
             let elapsed = (wallAfter - wallBefore) / 1000
             let framesOut = after.framesOut - before.framesOut, framesIn = after.framesIn - before.framesIn
             let cpuPerFrame = (cpuAfter - cpuBefore) / Double(max(framesOut, 1))
-            print("\(width)x\(height) at \(Int(fps)) fps from \(input ?? "generated frames"), \(background) background, \(inferenceRate.map { "inference ≤ \(format($0))/s" } ?? "inference every frame"):")
+            print("\(width)x\(height) at \(Int(fps)) fps from \(input ?? "generated frames"), \(background) background, \(inferenceRate > 0 ? "inference ≤ \(format(inferenceRate))/s" : "inference every frame"):")
             print("  frames in \(format(Double(framesIn) / elapsed)) fps, out \(format(Double(framesOut) / elapsed)) fps, inferences \(format(Double(after.inferences - before.inferences) / elapsed))/s")
             print("  CPU \(format(cpuPerFrame)) ms per frame (all threads; \(format(cpuPerFrame / copy.median))× a frame memcpy of \(format(copy.median)) ms), \(Int(((cpuAfter - cpuBefore) / (wallAfter - wallBefore) * 100).rounded()))% of one core")
             print("  stages: capture \(format(after.captureMilliseconds)) ms, inference \(format(after.inferenceMilliseconds)) ms, compositing \(format(after.compositeMilliseconds)) ms")

@@ -247,6 +247,7 @@ public final class LivePipeline: @unchecked Sendable {
         defer { threadFinished() }
         var last = 0
         var lastStart = 0.0
+        var announcedFirstMask = false
         while !shouldStop {
             guard let (sequence, _) = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
                 continue
@@ -259,7 +260,10 @@ public final class LivePipeline: @unchecked Sendable {
             do {
                 let probabilities = try segmenter.segmentPreparedInput()
                 let took = monotonicMilliseconds() - start
-                if statistics.snapshot().inferences == 0 { logger.info("first person mask ready (inference \(Int(took.rounded())) ms)") }
+                if !announcedFirstMask {
+                    logger.info("first person mask ready (inference \(Int(took.rounded())) ms)")
+                    announcedFirstMask = true
+                }
                 statistics.inference(took)
                 masks.publish(UnsafeBufferPointer(probabilities), sequence: sequence)
             } catch {
