@@ -35,6 +35,8 @@ public final class FrameProcessor {
     public let output: PixelBuffer
     private let outputRate: Double
     public private(set) var framesProcessed = 0
+    /// Why the background video could not advance at the last frame, if it could not.
+    public private(set) var backgroundError: MediaError?
 
     public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, settings: ProcessingSettings,
                 outputRate: Double) throws(SetupError) {
@@ -97,10 +99,17 @@ public final class FrameProcessor {
 
     /// Composites one oriented frame into `output`. `probabilities` is the newest mask (possibly of an
     /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
+    /// A background video that stops decoding keeps its last picture (see `backgroundError`): a live
+    /// camera must not go dark because a file went away.
     public func composite(_ frame: PixelBuffer, probabilities: UnsafePointer<Float>?, modelInput: UnsafePointer<Float>?)
-        throws(MediaError) -> PixelBuffer
+        -> PixelBuffer
     {
-        try backgroundSource?.advance(toOutputFrame: framesProcessed)
+        do {
+            try backgroundSource?.advance(toOutputFrame: framesProcessed)
+            backgroundError = nil
+        } catch {
+            backgroundError = error
+        }
         compositor.composite(frame: frame, probabilities: probabilities, modelInput: modelInput, background: layer, into: output)
         framesProcessed += 1
         return output
@@ -111,6 +120,9 @@ public final class FrameProcessor {
         let input = oriented(frame)
         var probabilities: UnsafePointer<Float>? = nil
         if needsMask { probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!) }
-        return try composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
+        let result = composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
+        // A file render has no one watching live: a broken background fails it.
+        if let backgroundError { throw backgroundError }
+        return result
     }
 }

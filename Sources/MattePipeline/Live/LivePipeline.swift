@@ -178,6 +178,7 @@ public final class LivePipeline: @unchecked Sendable {
         var sequence = 0
         var lastFailure: String?
         var reported = 0
+        var lastCorruptReport = -Double.infinity
 
         while true {
             state.lock()
@@ -223,9 +224,11 @@ public final class LivePipeline: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: 2)
                 continue
             }
-            if let source, source.corruptFrames > reported {
+            // Corrupt frames are counted and reported at most every 5 s, so a failing link cannot flood the log.
+            if let source, source.corruptFrames > reported, monotonicMilliseconds() - lastCorruptReport > 5000 {
                 logger.notice("skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera")
                 reported = source.corruptFrames
+                lastCorruptReport = monotonicMilliseconds()
             }
             guard let timestamp else { continue }
             let arrived = monotonicMilliseconds()
@@ -282,6 +285,7 @@ public final class LivePipeline: @unchecked Sendable {
         var lastWrite = monotonicMilliseconds()
         let placeholder = Self.placeholder(width: outputScaler?.frame.width ?? width, height: outputScaler?.frame.height ?? height)
         var wrotePlaceholder = false
+        var lastBackgroundProblem: String?
 
         while !shouldStop {
             if let settings = state.withLock({ () -> ProcessingSettings? in defer { pendingSettings = nil }; return pendingSettings }) {
@@ -308,16 +312,16 @@ public final class LivePipeline: @unchecked Sendable {
             lastFrame = frame.sequence
             maskSequence = masks.copy(into: &probabilities, after: maskSequence)
             let start = monotonicMilliseconds()
-            let composed: PixelBuffer
-            do {
-                composed = try probabilities.withUnsafeBufferPointer { mask in
-                    try frame.modelInput.withUnsafeBufferPointer { input in
-                        try processor.composite(frame.picture, probabilities: mask.baseAddress!, modelInput: input.baseAddress!)
-                    }
+            let composed = probabilities.withUnsafeBufferPointer { mask in
+                frame.modelInput.withUnsafeBufferPointer { input in
+                    processor.composite(frame.picture, probabilities: mask.baseAddress!, modelInput: input.baseAddress!)
                 }
-            } catch {
-                logger.error("background failed: \(error)")
-                continue
+            }
+            let backgroundProblem = processor.backgroundError.map { "\($0)" }
+            if backgroundProblem != lastBackgroundProblem {
+                if let backgroundProblem { logger.error("background video failed, showing its last picture: \(backgroundProblem)") }
+                else { logger.info("background video plays again") }
+                lastBackgroundProblem = backgroundProblem
             }
             let composite = monotonicMilliseconds() - start
             write(composed, scaled: true)
@@ -340,6 +344,20 @@ public final class LivePipeline: @unchecked Sendable {
                             at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
             out = target
         }
-        do { try sink.write(out) } catch { logger.error("writing to the virtual camera failed: \(error)") }
+        // A failing sink fails every frame: say so once, and once more when it works again.
+        do {
+            try sink.write(out)
+            if lastWriteError != nil {
+                logger.info("writing to the virtual camera works again")
+                lastWriteError = nil
+            }
+        } catch {
+            let message = "\(error)"
+            if message != lastWriteError { logger.error("writing to the virtual camera failed: \(message)") }
+            lastWriteError = message
+        }
     }
+
+    /// The last write failure reported (output thread only).
+    private var lastWriteError: String?
 }
