@@ -15,7 +15,8 @@ public final class Camera: @unchecked Sendable {
     private let mjpeg: MJPEGDecoder?
     /// Frames dropped because they could not be decoded.
     public private(set) var corruptFrames = 0
-    public private(set) var lastError: String?
+    /// Why the last dropped frame could not be decoded.
+    public private(set) var lastCorruption: String?
 
     /// Opens the camera at `path` in the mode nearest the request and starts streaming.
     public init(path: String, width: Int, height: Int, frameRate: Double) throws(DeviceError) {
@@ -160,7 +161,7 @@ public final class Camera: @unchecked Sendable {
                                        into: out.base, outStride: out.rowBytes, width: width, height: height)
         default:
             do { try mjpeg!.decode(data, into: out) } catch {
-                lastError = "\(error)"
+                lastCorruption = "\(error)"
                 return false
             }
         }

@@ -81,9 +81,6 @@ public final class Compositor: @unchecked Sendable {
         return true
     }
 
-    /// Forget the smoothing history (new scene, camera reopened).
-    public func reset() { refiner.reset() }
-
     /// - Parameters:
     ///   - frame: the camera frame, YUYV at the compositor's size.
     ///   - probabilities: the model's person probability, modelWidth × modelHeight (ignored when no mask is needed).

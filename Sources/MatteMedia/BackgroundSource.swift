@@ -5,7 +5,6 @@ public final class BackgroundSource {
     public let path: String
     /// The current background frame (YUYV, output size).
     public let frame: PixelBuffer
-    public let isVideo: Bool
     private let fitter: BackgroundFitter
     private var decoder: MediaDecoder?
     private let decoded: PixelBuffer
@@ -25,12 +24,10 @@ public final class BackgroundSource {
         // A second frame makes it a video.
         let probe = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
         if try decoder.decodeNext(into: probe) {
-            isVideo = true
             pacer = FramePacer(clipRate: decoder.frameRate ?? outputRate, outputRate: outputRate)
             self.decoder = try MediaDecoder(path: path, format: .rgb24)
             _ = try self.decoder!.decodeNext(into: decoded)
         } else {
-            isVideo = false
             pacer = nil
         }
     }

@@ -77,12 +77,10 @@ public final class VideoDevice: @unchecked Sendable {
     public struct Capabilities: Sendable {
         public let driver: String
         public let card: String
-        public let busInfo: String
         /// The capabilities of this node (not of the whole physical device).
         public let deviceCaps: UInt32
 
         public var canCapture: Bool { deviceCaps & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0 }
-        public var canOutput: Bool { deviceCaps & UInt32(V4L2_CAP_VIDEO_OUTPUT) != 0 }
         public var canStream: Bool { deviceCaps & UInt32(V4L2_CAP_STREAMING) != 0 }
         public var isLoopback: Bool { driver == "v4l2 loopback" }
     }
@@ -91,7 +89,7 @@ public final class VideoDevice: @unchecked Sendable {
         var caps = v4l2_capability()
         try control(matte_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP")
         let deviceCaps = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
-        return Capabilities(driver: cString(caps.driver), card: cString(caps.card), busInfo: cString(caps.bus_info),
+        return Capabilities(driver: cString(caps.driver), card: cString(caps.card),
                             deviceCaps: deviceCaps)
     }
 

@@ -13,8 +13,9 @@ public protocol FrameSource: AnyObject {
     /// Waits up to `timeout` ms for the next frame, writes it into `out` (YUYV, width × height) and returns its
     /// capture time (CLOCK_MONOTONIC ms), or nil when none came. Throws when the source is gone.
     func next(into out: PixelBuffer, timeout: Int32) throws -> Double?
-    /// Frames dropped as undecodable so far.
+    /// Frames dropped as undecodable so far, and why the last one was.
     var corruptFrames: Int { get }
+    var lastCorruption: String? { get }
 }
 
 /// CLOCK_MONOTONIC in milliseconds, the clock V4L2 timestamps frames with.
@@ -31,6 +32,7 @@ public final class CameraSource: FrameSource {
     public var frameRate: Double { camera.mode.frameRate }
     public var description: String { "\(camera.device.path) (\(camera.mode))" }
     public var corruptFrames: Int { camera.corruptFrames }
+    public var lastCorruption: String? { camera.lastCorruption }
 
     public init(path: String, width: Int, height: Int, frameRate: Double) throws(DeviceError) {
         camera = try Camera(path: path, width: width, height: height, frameRate: frameRate)
@@ -50,6 +52,7 @@ public final class FileSource: FrameSource {
     public let width: Int, height: Int, frameRate: Double
     public var description: String { "\(path) (looped, \(width)x\(height) at \(Int(frameRate.rounded())) fps)" }
     public let corruptFrames = 0
+    public let lastCorruption: String? = nil
     private var decoder: MediaDecoder
     private var nextDue: Double?
     private let still: PixelBuffer?
@@ -95,6 +98,7 @@ public final class SyntheticSource: FrameSource {
     public let width: Int, height: Int, frameRate: Double
     public var description: String { "generated \(width)x\(height) at \(Int(frameRate)) fps" }
     public let corruptFrames = 0
+    public let lastCorruption: String? = nil
     private var frames: [PixelBuffer]
     private var index = 0
     private var nextDue: Double?

@@ -226,7 +226,7 @@ public final class LivePipeline: @unchecked Sendable {
             }
             // Corrupt frames are counted and reported at most every 5 s, so a failing link cannot flood the log.
             if let source, source.corruptFrames > reported, monotonicMilliseconds() - lastCorruptReport > 5000 {
-                logger.notice("skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera")
+                logger.notice("skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera (last: \(source.lastCorruption ?? "flagged by the driver"))")
                 reported = source.corruptFrames
                 lastCorruptReport = monotonicMilliseconds()
             }
