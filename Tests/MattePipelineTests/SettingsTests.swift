@@ -29,3 +29,35 @@ import MattePipeline
         #expect(BackgroundChoice.color(r: 1, g: 2, b: 255).description == "#0102ff")
     }
 }
+
+import Foundation
+import Logging
+import MatteSegmentation
+import MatteTestSupport
+
+@Suite struct LivePipelineTests {
+    /// Runs the live pipeline on generated frames into a null sink for `seconds`; returns its statistics.
+    static func run(source: SyntheticSource, seconds: Double) throws -> PipelineStatistics.Snapshot {
+        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
+        let pipeline = try LivePipeline(source: source, reopen: { source }, sink: NullSink(), outputSize: nil, segmenter: segmenter,
+                                        settings: ProcessingSettings(), inferenceRate: 15, logger: Logger(label: "test"))
+        pipeline.start()
+        pipeline.setActive(true)
+        Thread.sleep(forTimeInterval: seconds)
+        pipeline.stop()
+        return pipeline.statistics.snapshot()
+    }
+
+    @Test func everyFrameGoesOutAndStillScenesAreSegmentedLessOften() throws {
+        // The same picture over and over (still) against four different pictures in turn (moving).
+        let still = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 1)
+        let moving = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 4)
+        let stillRun = try Self.run(source: still, seconds: 2), movingRun = try Self.run(source: moving, seconds: 2)
+        // Output keeps the source's pace whatever inference does (allow for start-up and a busy machine).
+        #expect(stillRun.framesOut >= stillRun.framesIn - 3 && stillRun.framesIn >= 40)
+        #expect(movingRun.framesOut >= movingRun.framesIn - 3 && movingRun.framesIn >= 40)
+        // Moving: up to 15 masks a second; still: up to 5.
+        #expect(movingRun.inferences > stillRun.inferences * 2, "moving \(movingRun.inferences), still \(stillRun.inferences)")
+        #expect(stillRun.inferences <= 12)
+    }
+}

@@ -105,13 +105,13 @@ public final class SyntheticSource: FrameSource {
     /// When false, frames come as fast as they are asked for.
     private let paced: Bool
 
-    public init(width: Int, height: Int, frameRate: Double, paced: Bool = true) {
+    public init(width: Int, height: Int, frameRate: Double, paced: Bool = true, distinctFrames: Int = 4) {
         self.width = width
         self.height = height
         self.frameRate = frameRate
         self.paced = paced
         // A few distinct frames, made once, so generating costs nothing per frame.
-        frames = (0..<4).map { phase in
+        frames = (0..<max(distinctFrames, 1)).map { phase in
             let frame = PixelBuffer(width: width, height: height, format: .yuyv)
             var state = UInt32(phase + 1)
             for y in 0..<height {

@@ -251,15 +251,28 @@ public final class LivePipeline: @unchecked Sendable {
         var last = 0
         var lastStart = 0.0
         var announcedFirstMask = false
+        // The model input the newest mask was made from.
+        let lastInferred = UnsafeMutableBufferPointer<Float>.allocate(capacity: segmenter.engine.input.count)
+        lastInferred.initialize(repeating: -1)
+        defer { lastInferred.deallocate() }
         while !shouldStop {
             guard let (sequence, _) = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
                 continue
             }
             last = sequence
             let start = monotonicMilliseconds()
-            // A little slack, so a 15/s limit on a 30 fps camera takes every other frame rather than one in three.
-            if inferenceInterval > 0, start - lastStart < inferenceInterval * 0.9 { continue }
+            if inferenceInterval > 0 {
+                // A little slack, so a 15/s limit on a 30 fps camera takes every other frame rather than one in three.
+                let elapsed = start - lastStart
+                if elapsed < inferenceInterval * 0.9 { continue }
+                // A still scene (the picture has hardly changed since the last mask) needs a new mask less often;
+                // the guided filter still aligns the mask to every frame.
+                if elapsed < Self.stillInterval * 0.9,
+                   Self.meanDifference(UnsafePointer(segmenter.engine.input.baseAddress!), lastInferred, count: lastInferred.count)
+                       < Self.stillThreshold { continue }
+            }
             lastStart = start
+            _ = lastInferred.update(fromContentsOf: segmenter.engine.input)
             do {
                 let probabilities = try segmenter.segmentPreparedInput()
                 let took = monotonicMilliseconds() - start
@@ -328,6 +341,20 @@ public final class LivePipeline: @unchecked Sendable {
             lastWrite = monotonicMilliseconds()
             statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite)
         }
+    }
+
+    /// With a rate limit, a still scene is segmented at most this often (ms).
+    static let stillInterval = 200.0
+    /// Mean absolute change of the model input (0…1 per channel) below which the scene counts as still:
+    /// about 4 levels of 255, above a webcam's sensor noise, below a head turning.
+    static let stillThreshold: Float = 0.015
+
+    /// Mean |a − b| over every fourth value: enough to tell motion from noise at a quarter of the cost.
+    static func meanDifference(_ a: UnsafePointer<Float>, _ b: UnsafeMutableBufferPointer<Float>, count: Int) -> Float {
+        var total: Float = 0
+        let samples = count / 4
+        for index in 0..<samples { total += abs(a[index &* 4] - b[index &* 4]) }
+        return total / Float(max(samples, 1))
     }
 
     /// What the virtual camera shows while there is no camera picture: a plain dark slate.
