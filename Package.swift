@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
-        .testTarget(name: "MattePipelineTests", dependencies: ["MattePipeline", "MatteTestSupport",
+        .testTarget(name: "MattePipelineTests", dependencies: ["MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
     ]

@@ -32,6 +32,8 @@ import MattePipeline
 
 import Foundation
 import Logging
+import MatteCompositing
+import MatteImaging
 import MatteSegmentation
 import MatteTestSupport
 
@@ -61,5 +63,38 @@ import MatteTestSupport
         // Moving: up to 15 masks a second; still: up to 5.
         #expect(movingRun.inferences > stillRun.inferences * 2, "moving \(movingRun.inferences), still \(stillRun.inferences)")
         #expect(stillRun.inferences <= 12)
+    }
+}
+
+/// Keeps a copy of the newest frame written.
+final class RecordingSink: FrameSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var frame: [UInt8] = []
+    var last: [UInt8] { lock.withLock { frame } }
+    func write(_ frame: PixelBuffer) throws { lock.withLock { self.frame = frame.array } }
+}
+
+@Suite struct LiveMirrorTests {
+    @Test func mirrorIsAppliedBeforeEverythingElse() throws {
+        let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
+        let picture = PixelBuffer(width: 64, height: 36, format: .yuyv), expected = PixelBuffer(width: 64, height: 36, format: .yuyv)
+        _ = try source.next(into: picture, timeout: 100)
+        BlendKernels.mirrorYUYV(picture, into: expected)
+        var settings = ProcessingSettings()
+        settings.mirror = true
+        settings.background = .none  // no mask needed: the output is the (mirrored) camera frame itself
+        let sink = RecordingSink()
+        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
+        let pipeline = try LivePipeline(source: source, reopen: { source }, sink: sink, outputSize: nil, segmenter: segmenter,
+                                        settings: settings, inferenceRate: 15, logger: Logger(label: "test"))
+        pipeline.start()
+        pipeline.setActive(true)
+        // The first composited frame can take a moment on a busy machine; nothing but camera frames may come out.
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while sink.last != expected.array && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        pipeline.stop()
+        #expect(sink.last == expected.array)
+        #expect(sink.last != picture.array)
+        #expect(pipeline.statistics.snapshot().placeholders == 0)
     }
 }

@@ -170,11 +170,12 @@ public final class LivePipeline: @unchecked Sendable {
         defer { threadFinished() }
         var source: FrameSource? = initialSource
         initialSource = nil
+        state.withLock { sourceMissing = source == nil }
         var frame = FrameMailbox.Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
                                        modelInput: [Float](repeating: 0, count: segmenter.engine.input.count))
         let sampler = ModelInputSampler(sourceWidth: width, sourceHeight: height,
                                         targetWidth: segmenter.modelWidth, targetHeight: segmenter.modelHeight)
-        let mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
+        var mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
         var sequence = 0
         var lastFailure: String?
         var reported = 0
@@ -234,7 +235,7 @@ public final class LivePipeline: @unchecked Sendable {
             let arrived = monotonicMilliseconds()
             if processor.settings.mirror {
                 BlendKernels.mirrorYUYV(frame.picture, into: mirrored)
-                frame.picture.bytes.copyMemory(from: UnsafeRawBufferPointer(mirrored.bytes))
+                swap(&frame.picture, &mirrored)
             }
             frame.modelInput.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
             sequence += 1
