@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MatteImaging
 
 /// What goes behind the person, for one frame.
@@ -26,7 +29,10 @@ public final class Compositor: @unchecked Sendable {
     public var maskSettings: MaskSettings {
         get { refiner.settings }
         set {
-            if newValue != refiner.settings { refiner.reset() }
+            if newValue != refiner.settings {
+                refiner.reset()
+                refinedCurrentMask = false
+            }
             refiner.settings = newValue
         }
     }
@@ -34,6 +40,9 @@ public final class Compositor: @unchecked Sendable {
     public let refiner: MaskRefiner
     private let expander: AlphaExpander
     private let guide: UnsafeMutableBufferPointer<Float>
+    /// The mask the refiner's coefficients were made from.
+    private let refinedMask: UnsafeMutableBufferPointer<Float>
+    private var refinedCurrentMask = false
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
     private var blur: BackgroundBlur?
@@ -57,6 +66,8 @@ public final class Compositor: @unchecked Sendable {
         expander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
         guide = .allocate(capacity: modelWidth * modelHeight)
         guide.initialize(repeating: 0)
+        refinedMask = .allocate(capacity: modelWidth * modelHeight)
+        refinedMask.initialize(repeating: 0)
         foreground = PixelBuffer(width: width, height: height, format: .yuyv)
         scratch = PixelBuffer(width: width, height: height, format: .yuyv)
         colorRow = Self.row(width)
@@ -70,6 +81,7 @@ public final class Compositor: @unchecked Sendable {
 
     deinit {
         guide.deallocate()
+        refinedMask.deallocate()
         colorRow.deallocate()
         blurRow.deallocate()
         wrappedRow.deallocate()
@@ -96,8 +108,14 @@ public final class Compositor: @unchecked Sendable {
             overlay?.draw(onto: out)
             return
         }
-        MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.baseAddress!)
-        refiner.refine(probabilities: probabilities, guide: guide.baseAddress!)
+        // The live camera composites every frame but gets a new mask only a few times a second: refine each
+        // mask once (the full-resolution step still follows every frame's own edges).
+        if !refinedCurrentMask || memcmp(refinedMask.baseAddress!, probabilities, refinedMask.count * 4) != 0 {
+            MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.baseAddress!)
+            refiner.refine(probabilities: probabilities, guide: guide.baseAddress!)
+            refinedMask.baseAddress!.update(from: probabilities, count: refinedMask.count)
+            refinedCurrentMask = true
+        }
         let a = UnsafePointer(refiner.a.baseAddress!), b = UnsafePointer(refiner.b.baseAddress!)
         let person = applyEffects(to: frame)
         var opacity: UInt32? = nil

@@ -34,14 +34,19 @@ struct CompositeBench: ParsableCommand {
         let frame = Self.syntheticFrame(width: width, height: height)
         let out = PixelBuffer(width: width, height: height, format: .yuyv)
         let picture = Self.syntheticFrame(width: width, height: height, seed: 7)
-        // A person-shaped probability map (an ellipse with soft edges) and the model input for the guide.
-        var probabilities = [Float](repeating: 0, count: modelWidth * modelHeight)
-        for y in 0..<modelHeight {
-            for x in 0..<modelWidth {
-                let dx = (Float(x) - 128) / 60, dy = (Float(y) - 100) / 80
-                probabilities[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
+        // Person-shaped probability maps (an ellipse with soft edges), two of them so that every composite gets
+        // a new mask and pays for refining it (the live pipeline refines each new mask once).
+        let masks: [[Float]] = [Float(128), 131].map { centre in
+            var probabilities = [Float](repeating: 0, count: modelWidth * modelHeight)
+            for y in 0..<modelHeight {
+                for x in 0..<modelWidth {
+                    let dx = (Float(x) - centre) / 60, dy = (Float(y) - 100) / 80
+                    probabilities[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
+                }
             }
+            return probabilities
         }
+        let probabilities = masks[0]
         var modelInput = [Float](repeating: 0, count: modelWidth * modelHeight * 3)
         ModelInputSampler(sourceWidth: width, sourceHeight: height, targetWidth: modelWidth, targetHeight: modelHeight)
             .sample(frame, into: &modelInput)
@@ -58,8 +63,10 @@ struct CompositeBench: ParsableCommand {
                 settings.guided = guided
                 let compositor = Compositor(width: width, height: height, modelWidth: modelWidth, modelHeight: modelHeight,
                                             maskSettings: settings)
+                var run = 0
                 let time = measure(runs: runs) {
-                    compositor.composite(frame: frame, probabilities: probabilities, modelInput: modelInput, background: layer, into: out)
+                    run += 1
+                    compositor.composite(frame: frame, probabilities: masks[run % 2], modelInput: modelInput, background: layer, into: out)
                 }
                 let label = "\(name)\(guided ? "" : " (bilinear mask)")".padding(toLength: 24)
                 print("\(label) \(format(time.median)) ms  (\(format(time.median / copy.median))× memcpy, p10 \(format(time.p10)) ms)")
