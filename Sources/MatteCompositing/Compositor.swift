@@ -87,6 +87,12 @@ public final class Compositor: @unchecked Sendable {
         wrappedRow.deallocate()
     }
 
+    /// Forgets the smoothing history, so the next mask is taken as it is (the first real mask after a stand-in).
+    public func resetSmoothing() {
+        refiner.reset()
+        refinedCurrentMask = false
+    }
+
     /// Whether a frame needs the person mask at all (a pass-through with no effects does not).
     public func needsMask(for background: BackgroundLayer) -> Bool {
         if case .none = background { return !effects.isEmpty }

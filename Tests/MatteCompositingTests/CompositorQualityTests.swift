@@ -262,3 +262,27 @@ struct Scene {
         #expect(PersonEffect(argument: "sparkles") == nil)
     }
 }
+
+@Suite struct CompositorSmoothingTests {
+    @Test func theFirstRealMaskIsNotAveragedWithAStandIn() {
+        let scene = Scene()
+        let empty = [Float](repeating: 0, count: Scene.modelWidth * Scene.modelHeight)
+        let green = BT601.yuv(r: 0, g: 255, b: 0)
+        func personPixel(reset: Bool) -> [UInt8] {
+            let compositor = Compositor(width: Scene.width, height: Scene.height, modelWidth: Scene.modelWidth, modelHeight: Scene.modelHeight)
+            let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
+            let layer = BackgroundLayer.color(y: green.y, u: green.u, v: green.v)
+            compositor.composite(frame: scene.frame, probabilities: empty, modelInput: scene.modelInput, background: layer, into: out)
+            if reset { compositor.resetSmoothing() }
+            compositor.composite(frame: scene.frame, probabilities: scene.probabilities, modelInput: scene.modelInput, background: layer, into: out)
+            let at = 190 * out.rowBytes + 320 * 2
+            return Array(out.bytes[at..<(at + 4)])
+        }
+        let at = 190 * scene.frame.rowBytes + 320 * 2
+        let frame = Array(scene.frame.bytes[at..<(at + 4)])
+        // Smoothing blends a new mask with the history...
+        #expect(personPixel(reset: false) != frame)
+        // ...so the first real one after a stand-in is taken as it is.
+        #expect(personPixel(reset: true) == frame)
+    }
+}

@@ -324,7 +324,11 @@ public final class LivePipeline: @unchecked Sendable {
             }
             wrotePlaceholder = false
             lastFrame = frame.sequence
+            let previousMask = maskSequence
             maskSequence = masks.copy(into: &probabilities, after: maskSequence)
+            // Until the first mask, frames go out as all background (an empty mask); the first real mask must not
+            // be averaged with that stand-in, or the person would fade in over seconds.
+            if previousMask == 0 && maskSequence > 0 { processor.compositor.resetSmoothing() }
             let start = monotonicMilliseconds()
             let composed = probabilities.withUnsafeBufferPointer { mask in
                 frame.modelInput.withUnsafeBufferPointer { input in
