@@ -83,6 +83,8 @@ public final class LivePipeline: @unchecked Sendable {
     private var active = false
     private var stopping = false
     private var pendingSettings: ProcessingSettings?
+    /// The mirror setting as the capture thread sees it: `processor` belongs to the output thread.
+    private var mirror: Bool
     private var threads: [Thread] = []
     private var finished = 0
     /// Set by the capture thread while the source is missing or failing (the output then keeps the camera alive).
@@ -110,6 +112,7 @@ public final class LivePipeline: @unchecked Sendable {
             outputScaler = nil
         }
         inferenceInterval = inferenceRate.map { 1000 / $0 } ?? 0
+        mirror = settings.mirror
         initialSource = source
     }
 
@@ -233,7 +236,7 @@ public final class LivePipeline: @unchecked Sendable {
             }
             guard let timestamp else { continue }
             let arrived = monotonicMilliseconds()
-            if processor.settings.mirror {
+            if state.withLock({ mirror }) {
                 BlendKernels.mirrorYUYV(frame.picture, into: mirrored)
                 swap(&frame.picture, &mirrored)
             }
@@ -241,7 +244,7 @@ public final class LivePipeline: @unchecked Sendable {
             sequence += 1
             frame.sequence = sequence
             frame.timestamp = timestamp
-            mailbox.publishModelInput(frame.modelInput, sequence: sequence, timestamp: timestamp)
+            mailbox.publishModelInput(frame.modelInput, sequence: sequence)
             mailbox.publish(&frame)
             statistics.frameIn(processing: monotonicMilliseconds() - arrived)
         }
@@ -257,7 +260,7 @@ public final class LivePipeline: @unchecked Sendable {
         lastInferred.initialize(repeating: -1)
         defer { lastInferred.deallocate() }
         while !shouldStop {
-            guard let (sequence, _) = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
+            guard let sequence = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
                 continue
             }
             last = sequence
@@ -305,6 +308,7 @@ public final class LivePipeline: @unchecked Sendable {
             if let settings = state.withLock({ () -> ProcessingSettings? in defer { pendingSettings = nil }; return pendingSettings }) {
                 do {
                     try processor.apply(settings)
+                    state.withLock { mirror = settings.mirror }
                     logger.info("settings reloaded")
                 } catch {
                     logger.error("reload failed, keeping the previous settings: \(error)")

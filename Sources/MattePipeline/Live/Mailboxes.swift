@@ -42,7 +42,7 @@ final class FrameMailbox: @unchecked Sendable {
     }
 
     /// The newest model input (copied; the frame stays for the compositor), if newer than `after`.
-    func copyModelInput(into buffer: UnsafeMutableBufferPointer<Float>, after sequence: Int, timeout: Double) -> (sequence: Int, timestamp: Double)? {
+    func copyModelInput(into buffer: UnsafeMutableBufferPointer<Float>, after sequence: Int, timeout: Double) -> Int? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date(timeIntervalSinceNow: timeout)
@@ -51,21 +51,19 @@ final class FrameMailbox: @unchecked Sendable {
         }
         guard latestInputSequence > sequence else { return nil }
         _ = buffer.update(fromContentsOf: latestInput)
-        return (latestInputSequence, latestInputTimestamp)
+        return latestInputSequence
     }
 
     /// Segmentation reads the model input of every published frame, even one the compositor already took.
     private var latestInput: [Float] = []
     private var latestInputSequence = 0
-    private var latestInputTimestamp = 0.0
 
-    func publishModelInput(_ input: [Float], sequence: Int, timestamp: Double) {
+    func publishModelInput(_ input: [Float], sequence: Int) {
         condition.lock()
         if latestInput.count != input.count { latestInput = input } else {
             latestInput.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input) }
         }
         latestInputSequence = sequence
-        latestInputTimestamp = timestamp
         condition.unlock()
     }
 
