@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
         .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
         .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings),
-        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "MatteImaging"]),
+        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"]),
         .target(name: "MattePipeline", dependencies: ["MatteCapture", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteOutput",
                                                       .product(name: "Logging", package: "swift-log")]),
         .executableTarget(

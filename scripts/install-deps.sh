@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev
           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-          ffmpeg python3-venv python3-pip)
+          ffmpeg python3-venv python3-pip
+          gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

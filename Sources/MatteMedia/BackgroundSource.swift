@@ -17,12 +17,12 @@ public final class BackgroundSource {
         fitter = BackgroundFitter(width: width, height: height, fit: fit)
         frame = PixelBuffer(width: width, height: height, format: .yuyv)
         let decoder = try MediaDecoder(path: path, format: .rgb24)
-        decoded = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        decoded = decoder.makeFrame()
         guard try decoder.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
         fitter.fill(frame, from: decoded)
         clipFrame = 0
         // A second frame makes it a video.
-        let probe = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        let probe = decoder.makeFrame()
         if try decoder.decodeNext(into: probe) {
             pacer = FramePacer(clipRate: decoder.frameRate ?? outputRate, outputRate: outputRate)
             self.decoder = try MediaDecoder(path: path, format: .rgb24)

@@ -6,41 +6,22 @@ import MatteImaging
 
 /// Still images in and out: any image FFmpeg reads, PNG out.
 public enum ImageFile {
-    /// The first frame of an image (or video) file, converted to `format`.
+    /// The first picture of an image (or video) file, upright, converted to `format`.
     public static func load(_ path: String, format: PixelFormat = .rgb24) throws(MediaError) -> PixelBuffer {
         let decoder = try MediaDecoder(path: path, format: format)
-        let image = PixelBuffer(width: decoder.width, height: decoder.height, format: format)
+        let image = decoder.makeFrame()
         guard try decoder.decodeNext(into: image) else { throw MediaError(path, "contains no decodable frame") }
         return image
     }
 
-    /// Writes `image` (gray8 or rgb24) as a PNG. The file appears only when complete: it is written
-    /// beside the destination and renamed over it, so a failure never leaves a truncated PNG.
-    public static func savePNG(_ image: PixelBuffer, to path: String) throws(MediaError) {
-        let data = try encodePNG(image, path: path)
-        let temporary = path + ".partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MediaError(path, "cannot write: \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < data.count {
-            let count = data.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary)
-                throw MediaError(path, "cannot write: \(reason)")
-            }
-            written += count
-        }
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw MediaError(path, "cannot write: \(reason)")
-        }
+    /// Writes `image` (gray8 or rgb24) as a PNG, safely (see `OutputFile`): complete or not at all, never
+    /// over one of `inputs`.
+    public static func savePNG(_ image: PixelBuffer, to path: String, inputs: [String] = []) throws(MediaError) {
+        let target = try OutputFile(path, inputs: inputs)
+        try target.write(try encodePNG(image, path: path))
     }
 
-    static func encodePNG(_ image: PixelBuffer, path: String) throws(MediaError) -> [UInt8] {
+    public static func encodePNG(_ image: PixelBuffer, path: String) throws(MediaError) -> [UInt8] {
         quietFFmpegLogs
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG), let context = avcodec_alloc_context3(codec) else {
             throw MediaError(path, "this FFmpeg has no PNG encoder")

@@ -1,4 +1,7 @@
 import CFFmpeg
+#if canImport(Glibc)
+import Glibc
+#endif
 import MatteImaging
 
 /// Why a media file could not be read or written; the description names the file.
@@ -22,148 +25,342 @@ public struct MediaError: Error, CustomStringConvertible {
 /// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead.
 let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
 
-/// Decodes the video stream of any file FFmpeg reads (images included) into frames of one pixel format.
+/// Decodes the pictures of any file FFmpeg reads (JPEG photos through libjpeg-turbo) into frames of one
+/// pixel format, shown upright: EXIF orientation and a video's rotation are applied.
+///
+/// `width` × `height` is the displayed size. Frames are `frameWidth` wide: YUYV pairs pixels, so an odd
+/// width gets one more column, a copy of the last (`MediaEncoder` crops it off again).
 public final class MediaDecoder {
     public let path: String
     public let width: Int
     public let height: Int
+    public let frameWidth: Int
+    public let format: PixelFormat
+    public let orientation: Orientation
     /// Frames per second of the stream, when the container says.
     public let frameRate: Double?
     /// The number of frames the container announces (or its duration × rate), when it says.
     public let frameCountEstimate: Int?
-    public let format: PixelFormat
+    /// The stream's time base: timestamps count this fraction of a second.
+    public let timeBase: (numerator: Int32, denominator: Int32)
+    /// The presentation time and duration of the last frame decoded, in `timeBase` units (nil when unknown).
+    public private(set) var timestamp: Int64?
+    public private(set) var duration: Int64 = 0
+    public private(set) var framesDecoded = 0
 
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
-    private let streamIndex: Int32
-    private let packet: UnsafeMutablePointer<AVPacket>
-    private let frame: UnsafeMutablePointer<AVFrame>
-    private var scaler: OpaquePointer?
-    private var scalerSource: (width: Int32, height: Int32, format: Int32) = (0, 0, -1)
+    private var streamIndex: Int32 = -1
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private let converter = PixelConverter()
     private var drained = false
+    private var damagedPackets = 0
+    private var readFailure: Int32?
+    /// A JPEG photo decoded at opening, delivered once.
+    private var still: JPEGStill.Decoded?
+    private var stillDelivered = false
+    /// Pictures as stored and then upright, for inputs that need turning.
+    private var stored: PixelBuffer?
+    private var upright: PixelBuffer?
+    private let orientationConverter = PixelConverter()
+    /// Streams whose packets a `MediaEncoder` copies into its output (audio), and their packets read so far.
+    private(set) var carriedStreams: [UnsafeMutablePointer<AVStream>] = []
+    private var carriedPackets: [UnsafeMutablePointer<AVPacket>] = []
+    private let carriesAudio: Bool
 
-    /// Frames come out at the stream's size, except that YUYV output drops an odd last column.
-    public init(path: String, format: PixelFormat = .rgb24) throws(MediaError) {
+    /// Opens `path`, checking its picture size against `FrameLimits` before anything is decoded.
+    /// `carryAudio` keeps the audio packets for an encoder to copy (see `MediaEncoder`).
+    public init(path: String, format: PixelFormat = .rgb24, carryAudio: Bool = false) throws(MediaError) {
         quietFFmpegLogs
         self.path = path
         self.format = format
+        carriesAudio = carryAudio
+        try Self.checkReadable(path)
+
+        let header = Self.readPrefix(path, count: 3)
+        if JPEGStill.isJPEG(header), let decoded = try JPEGStill.decode(try Self.readAll(path), path: path) {
+            still = decoded
+            orientation = decoded.orientation
+            (width, height) = decoded.orientation.displayedSize(width: decoded.picture.width, height: decoded.picture.height)
+            frameWidth = format == .yuyv ? (width + 1) & ~1 : width
+            frameRate = nil
+            frameCountEstimate = 1
+            timeBase = (1, 25)
+            return
+        }
+
         var opened: UnsafeMutablePointer<AVFormatContext>? = nil
         let status = avformat_open_input(&opened, path, nil, nil)
-        guard status >= 0, let context = opened else { throw MediaError(path, "cannot open", code: status) }
-        guard avformat_find_stream_info(context, nil) >= 0 else {
-            avformat_close_input(&opened)
-            throw MediaError(path, "not a readable image or video")
-        }
+        guard status >= 0, let context = opened else { throw MediaError(path, "not a readable image or video", code: status) }
+        formatContext = context
+        // Decoding refuses pictures over the limit before it allocates them (a decompression bomb).
+        var probeOptions = [OpaquePointer?](repeating: nil, count: Int(context.pointee.nb_streams))
+        for index in probeOptions.indices { av_dict_set(&probeOptions[index], "max_pixels", Self.maximumPixels, 0) }
+        let probed = avformat_find_stream_info(context, &probeOptions)
+        for index in probeOptions.indices { av_dict_free(&probeOptions[index]) }
+        guard probed >= 0 else { throw MediaError(path, "not a readable image or video") }
         var codec: UnsafePointer<AVCodec>? = nil
         let stream = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
         guard stream >= 0, let codec, let codecContext = avcodec_alloc_context3(codec) else {
-            avformat_close_input(&opened)
             throw MediaError(path, "has no image or video stream FFmpeg can decode")
         }
-        let parameters = context.pointee.streams[Int(stream)]!.pointee.codecpar
-        var codecPointer: UnsafeMutablePointer<AVCodecContext>? = codecContext
-        guard avcodec_parameters_to_context(codecContext, parameters) >= 0, avcodec_open2(codecContext, codec, nil) >= 0,
-              codecContext.pointee.width > 0, codecContext.pointee.height > 0 else {
-            avcodec_free_context(&codecPointer)
-            avformat_close_input(&opened)
-            throw MediaError(path, "cannot decode its video stream")
-        }
-        let rate = context.pointee.streams[Int(stream)]!.pointee.avg_frame_rate
-        formatContext = context
         self.codecContext = codecContext
         streamIndex = stream
-        width = Int(codecContext.pointee.width) & (format == .yuyv ? ~1 : ~0)
-        height = Int(codecContext.pointee.height)
+        let videoStream = context.pointee.streams[Int(stream)]!
+        let parameters = videoStream.pointee.codecpar!
+        if let problem = FrameLimits.pictureProblem(width: Int(parameters.pointee.width), height: Int(parameters.pointee.height)),
+           parameters.pointee.width > 0 {
+            throw MediaError(path, problem)
+        }
+        var codecOptions: OpaquePointer? = nil
+        av_dict_set(&codecOptions, "max_pixels", Self.maximumPixels, 0)
+        let opening = avcodec_parameters_to_context(codecContext, parameters) >= 0 ? avcodec_open2(codecContext, codec, &codecOptions) : -1
+        av_dict_free(&codecOptions)
+        guard opening >= 0 else { throw MediaError(path, "cannot decode its video stream") }
+        guard codecContext.pointee.width > 0, codecContext.pointee.height > 0 else {
+            // The probe could not decode a picture: over the pixel limit, or not a picture at all.
+            throw MediaError(path, "cannot decode its video stream (damaged, or too large: the limit is "
+                + "\(FrameLimits.maximumSide)×\(FrameLimits.maximumSide))")
+        }
+        if let problem = FrameLimits.pictureProblem(width: Int(codecContext.pointee.width), height: Int(codecContext.pointee.height)) {
+            throw MediaError(path, problem)
+        }
+        orientation = Self.orientation(of: videoStream)
+        (width, height) = orientation.displayedSize(width: Int(codecContext.pointee.width), height: Int(codecContext.pointee.height))
+        frameWidth = format == .yuyv ? (width + 1) & ~1 : width
+        let rate = videoStream.pointee.avg_frame_rate
         frameRate = rate.num > 0 && rate.den > 0 ? Double(rate.num) / Double(rate.den) : nil
-        let announced = Int(context.pointee.streams[Int(stream)]!.pointee.nb_frames)
+        timeBase = (videoStream.pointee.time_base.num, videoStream.pointee.time_base.den)
+        let announced = Int(videoStream.pointee.nb_frames)
         let seconds = Double(context.pointee.duration) / Double(AV_TIME_BASE)
         frameCountEstimate = announced > 0 ? announced
             : (seconds > 0 && frameRate != nil) ? Int((seconds * frameRate!).rounded()) : nil
+        if carryAudio {
+            for index in 0..<Int(context.pointee.nb_streams) where context.pointee.streams[index]!.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+                carriedStreams.append(context.pointee.streams[index]!)
+            }
+        }
         packet = av_packet_alloc()
         frame = av_frame_alloc()
+        guard packet != nil, frame != nil else { throw MediaError(path, "out of memory") }
     }
 
     deinit {
-        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&packetPointer)
-        var framePointer: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&framePointer)
-        sws_freeContext(scaler)
+        av_packet_free(&packet)
+        av_frame_free(&frame)
+        for var carried in carriedPackets as [UnsafeMutablePointer<AVPacket>?] { av_packet_free(&carried) }
         avcodec_free_context(&codecContext)
         avformat_close_input(&formatContext)
     }
 
-    /// Decodes the next frame into `destination` (which must be width × height in `format`).
-    /// Returns false at the end of the stream.
+    static let maximumPixels = "\(FrameLimits.maximumSide * FrameLimits.maximumSide)"
+
+    /// A buffer of the right size and format for `decodeNext`.
+    public func makeFrame() -> PixelBuffer { PixelBuffer(width: frameWidth, height: height, format: format) }
+
+    /// Why the input looks damaged or cut short, once decoding has ended; nil when it looked whole.
+    public var damage: String? {
+        if let damage = still?.damage { return damage }
+        if let readFailure { return MediaError(path, "reading stopped early", code: readFailure).reason }
+        if let expected = frameCountEstimate, expected > 1, framesDecoded < expected - max(1, expected / 50) {
+            return "ends early or is damaged: \(framesDecoded) of about \(expected) frames could be decoded"
+        }
+        if damagedPackets > 0 { return "is damaged: \(damagedPackets) damaged packet\(damagedPackets == 1 ? "" : "s") skipped" }
+        return nil
+    }
+
+    /// Decodes the next frame into `destination` (`makeFrame()`'s size and format). False at the end.
     public func decodeNext(into destination: PixelBuffer) throws(MediaError) -> Bool {
-        precondition(destination.width == width && destination.height == height && destination.format == format,
-                     "destination must match the decoder's size and format")
+        precondition(destination.width == frameWidth && destination.height == height && destination.format == format,
+                     "destination must match the decoder's frame size and format")
+        if let still {
+            guard !stillDelivered else { return false }
+            stillDelivered = true
+            try deliver(still.picture, into: destination)
+            framesDecoded = 1
+            timestamp = 0
+            return true
+        }
+        guard let codecContext, let frame else { return false }
         while true {
             let received = avcodec_receive_frame(codecContext, frame)
             if received >= 0 {
                 defer { av_frame_unref(frame) }
                 try convert(frame, into: destination)
+                let pts = frame.pointee.best_effort_timestamp
+                timestamp = pts == matte_av_nopts_value() ? nil : pts
+                duration = frame.pointee.pkt_duration
+                framesDecoded += 1
                 return true
             }
             if received == matte_averror_eof() { return false }
-            guard received == matte_averror_eagain() else { throw MediaError(path, "decoding failed", code: received) }
+            if received != matte_averror_eagain() {
+                // A damaged frame is skipped; the decoder resynchronises on the next packet.
+                damagedPackets += 1
+                if drained { return false }
+            }
             if drained { return false }
-            try sendNextPacket()
+            sendNextPacket()
         }
     }
 
-    private func sendNextPacket() throws(MediaError) {
+    private func sendNextPacket() {
+        guard let formatContext, let packet else { return }
         while true {
             let read = av_read_frame(formatContext, packet)
             if read < 0 {
+                if read != matte_averror_eof() { readFailure = read }
                 // End of file (or a truncated one): flush the decoder so buffered frames still come out.
                 drained = true
                 avcodec_send_packet(codecContext, nil)
                 return
             }
+            if packet.pointee.stream_index != streamIndex {
+                if carriesAudio, carriedStreams.contains(where: { $0.pointee.index == packet.pointee.stream_index }),
+                   let copy = av_packet_clone(packet) {
+                    carriedPackets.append(copy)
+                }
+                av_packet_unref(packet)
+                continue
+            }
             defer { av_packet_unref(packet) }
-            guard packet.pointee.stream_index == streamIndex else { continue }
             // The receive loop has emptied the decoder, so this cannot say EAGAIN; a damaged packet is
             // refused and skipped, and the decoder resynchronises on the next one.
-            _ = avcodec_send_packet(codecContext, packet)
+            if avcodec_send_packet(codecContext, packet) < 0 { damagedPackets += 1 }
             return
         }
     }
 
+    /// Hands over the carried packets read so far; the caller frees them.
+    func takeCarriedPackets() -> [UnsafeMutablePointer<AVPacket>] {
+        defer { carriedPackets.removeAll(keepingCapacity: true) }
+        return carriedPackets
+    }
+
+    /// Reads to the end of the file for the carried streams' packets (after the last picture).
+    func readRemainingCarriedPackets() {
+        while !drained { sendNextPacket() }
+    }
+
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>, into destination: PixelBuffer) throws(MediaError) {
-        let source = (width: frame.pointee.width, height: frame.pointee.height, format: frame.pointee.format)
-        guard source.width & (format == .yuyv ? ~1 : ~0) == Int32(width), source.height == Int32(height) else {
-            throw MediaError(path, "frame size changed mid-stream to \(source.width)×\(source.height)")
+        let storedSize = orientation.swapsSides ? (width: height, height: width) : (width: width, height: height)
+        guard frame.pointee.width == Int32(storedSize.width), frame.pointee.height == Int32(storedSize.height) else {
+            throw MediaError(path, "frame size changed mid-stream to \(frame.pointee.width)×\(frame.pointee.height)")
         }
-        if scaler == nil || scalerSource != source {
-            sws_freeContext(scaler)
-            let (sourceFormat, fullRange) = Self.rangeExplicit(AVPixelFormat(source.format), frame.pointee.color_range)
-            scaler = sws_getContext(source.width, source.height, sourceFormat,
-                                    Int32(width), Int32(height), format.ffmpegFormat, SWS_BILINEAR, nil, nil, nil)
-            scalerSource = source
-            if let scaler {
-                // RGB is full range; YUYV output is limited range, as cameras send it.
-                let coefficients = sws_getCoefficients(SWS_CS_ITU601)
-                sws_setColorspaceDetails(scaler, coefficients, fullRange ? 1 : 0, coefficients,
-                                         format == .yuyv ? 0 : 1, 0, 1 << 16, 1 << 16)
-            }
-        }
-        guard let scaler else { throw MediaError(path, "cannot convert its pixel format") }
-        var planes: [UnsafeMutablePointer<UInt8>?] = [destination.base, nil, nil, nil]
-        var strides: [Int32] = [Int32(destination.rowBytes), 0, 0, 0]
+        let (sourceFormat, fullRange) = Self.rangeExplicit(AVPixelFormat(frame.pointee.format), frame.pointee.color_range)
+        let source = PixelConverter.Endpoint(width: frame.pointee.width, height: frame.pointee.height, format: sourceFormat,
+                                             fullRange: fullRange, matrix: Self.matrix(frame.pointee.colorspace))
         var sourcePlanes = frame.pointee.data, sourceStrides = frame.pointee.linesize
-        withUnsafeBytes(of: &sourcePlanes) { planeBytes in
-            withUnsafeBytes(of: &sourceStrides) { strideBytes in
-                _ = sws_scale(scaler, planeBytes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress,
-                              strideBytes.bindMemory(to: Int32.self).baseAddress, 0, source.height, &planes, &strides)
+        let converted: Bool
+        if orientation == .upright {
+            converted = convertPlanes(source, &sourcePlanes, &sourceStrides, into: destination, width: width)
+        } else {
+            if stored == nil { stored = PixelBuffer(width: storedSize.width, height: storedSize.height, format: .rgb24) }
+            converted = convertPlanes(source, &sourcePlanes, &sourceStrides, into: stored!, width: storedSize.width)
+        }
+        guard converted else { throw MediaError(path, "cannot convert its pixel format") }
+        if let stored { try deliver(stored, into: destination) }
+        if destination.format == .yuyv && width % 2 == 1 { Self.padLastColumn(destination) }
+    }
+
+    private func convertPlanes(_ source: PixelConverter.Endpoint, _ planes: inout (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?),
+                               _ strides: inout (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32), into buffer: PixelBuffer,
+                               width: Int) -> Bool {
+        var destinationPlanes: [UnsafeMutablePointer<UInt8>?] = [buffer.base, nil, nil, nil]
+        var destinationStrides: [Int32] = [Int32(buffer.rowBytes), 0, 0, 0]
+        return withUnsafeBytes(of: &planes) { planeBytes in
+            withUnsafeBytes(of: &strides) { strideBytes in
+                converter.convert(from: source, planes: planeBytes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!,
+                                  strides: strideBytes.bindMemory(to: Int32.self).baseAddress!,
+                                  to: buffer.format.endpoint(width: width, height: buffer.height),
+                                  planes: &destinationPlanes, strides: &destinationStrides)
             }
+        }
+    }
+
+    /// Turns an RGB24 picture as stored upright and converts it to the destination's format.
+    private func deliver(_ picture: PixelBuffer, into destination: PixelBuffer) throws(MediaError) {
+        let target = destination.format == .rgb24 ? destination : {
+            if upright == nil { upright = PixelBuffer(width: width, height: height, format: .rgb24) }
+            return upright!
+        }()
+        orientation.apply(picture.base, width: picture.width, height: picture.height, rowBytes: picture.rowBytes,
+                          bytesPerPixel: 3, into: target.base, destinationRowBytes: target.rowBytes)
+        if target !== destination {
+            guard orientationConverter.convert(target, crop: PixelRect(x: 0, y: 0, width: width, height: height), into: destination,
+                                               at: PixelRect(x: 0, y: 0, width: width, height: height)) else {
+                throw MediaError(path, "cannot convert its pixel format")
+            }
+            if destination.format == .yuyv && width % 2 == 1 { Self.padLastColumn(destination) }
+        }
+    }
+
+    /// The extra YUYV column of an odd width repeats the last real pixel.
+    static func padLastColumn(_ picture: PixelBuffer) {
+        for row in 0..<picture.height {
+            let pair = picture.base + row * picture.rowBytes + picture.rowBytes - 4
+            pair[2] = pair[0]
         }
     }
 }
 
 extension MediaDecoder {
+    /// Only regular files are read: a FIFO or a device could block forever, a directory is a mistake.
+    static func checkReadable(_ path: String) throws(MediaError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw MediaError(path, "is a directory, not an image or video file")
+        default: throw MediaError(path, "is not a regular file (a device, FIFO or socket); give an image or video file")
+        }
+        guard access(path, R_OK) == 0 else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        guard info.st_size > 0 else { throw MediaError(path, "is empty (0 bytes)") }
+    }
+
+    static func readPrefix(_ path: String, count: Int) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = fread(&bytes, 1, count, file)
+        return Array(bytes.prefix(read))
+    }
+
+    static func readAll(_ path: String) throws(MediaError) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let read = fread(&chunk, 1, chunk.count, file)
+            if read == 0 { break }
+            bytes.append(contentsOf: chunk.prefix(read))
+            guard bytes.count <= JPEGStill.maximumFileBytes else { throw MediaError(path, "is too large for a JPEG photo") }
+        }
+        guard ferror(file) == 0 else { throw MediaError(path, "cannot read: \(String(cString: strerror(errno)))") }
+        return bytes
+    }
+
+    /// The rotation a video's display matrix asks for.
+    static func orientation(of stream: UnsafeMutablePointer<AVStream>) -> Orientation {
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nil) else { return .upright }
+        return data.withMemoryRebound(to: Int32.self, capacity: 9) { matrix in
+            let rotation = av_display_rotation_get(matrix)
+            guard rotation.isFinite else { return .upright }
+            // A negative determinant of the 2×2 part means the matrix also mirrors.
+            let mirrored = Int64(matrix[0]) * Int64(matrix[4]) - Int64(matrix[1]) * Int64(matrix[3]) < 0
+            return Orientation(displayRotation: rotation, mirrored: mirrored)
+        }
+    }
+
+    /// The swscale matrix for a YUV source: BT.709 when the stream says so (HD video), else BT.601.
+    static func matrix(_ space: AVColorSpace) -> Int32 {
+        space == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601
+    }
+
     /// JPEG decoders report the deprecated full-range "yuvj" formats; swscale wants the plain format
-    /// with the range given separately.
+    /// with the range given separately. RGB and grey pictures are full range whatever they say.
     static func rangeExplicit(_ format: AVPixelFormat, _ range: AVColorRange) -> (AVPixelFormat, Bool) {
         switch format {
         case AV_PIX_FMT_YUVJ420P: return (AV_PIX_FMT_YUV420P, true)
@@ -171,7 +368,10 @@ extension MediaDecoder {
         case AV_PIX_FMT_YUVJ444P: return (AV_PIX_FMT_YUV444P, true)
         case AV_PIX_FMT_YUVJ440P: return (AV_PIX_FMT_YUV440P, true)
         case AV_PIX_FMT_YUVJ411P: return (AV_PIX_FMT_YUV411P, true)
-        default: return (format, range == AVCOL_RANGE_JPEG)
+        default:
+            guard let descriptor = av_pix_fmt_desc_get(format) else { return (format, range == AVCOL_RANGE_JPEG) }
+            let isYUV = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0 && descriptor.pointee.nb_components >= 3
+            return (format, isYUV ? range == AVCOL_RANGE_JPEG : true)
         }
     }
 }

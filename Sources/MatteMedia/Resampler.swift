@@ -1,15 +1,12 @@
 import CFFmpeg
 import MatteImaging
 
-/// Scales part of a picture onto part of another through swscale (bilinear), converting formats on the way.
-/// The swscale context is kept while sizes and formats stay the same, so per-frame use allocates nothing.
+/// Scales part of a picture onto part of another (bilinear), converting formats on the way.
+/// Per-frame use allocates nothing while sizes and formats stay the same.
 public final class Resampler {
-    private var context: OpaquePointer?
-    private var key: (Int, Int, PixelFormat, Int, Int, PixelFormat)?
+    private let converter = PixelConverter()
 
     public init() {}
-
-    deinit { sws_freeContext(context) }
 
     public func scale(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) {
         precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= source.width && crop.y + crop.height <= source.height
@@ -17,28 +14,9 @@ public final class Resampler {
                      && target.y + target.height <= destination.height, "rectangles must lie inside their pictures")
         precondition(source.format != .yuyv || crop.x % 2 == 0, "YUYV crops start on an even column")
         precondition(destination.format != .yuyv || (target.x % 2 == 0 && target.width % 2 == 0), "YUYV targets are even")
-        let wanted = (crop.width, crop.height, source.format, target.width, target.height, destination.format)
-        if key == nil || key! != wanted {
-            sws_freeContext(context)
-            context = sws_getContext(Int32(crop.width), Int32(crop.height), source.format.ffmpegFormat,
-                                     Int32(target.width), Int32(target.height), destination.format.ffmpegFormat,
-                                     SWS_BILINEAR | SWS_ACCURATE_RND, nil, nil, nil)
-            key = wanted
-            if let context {
-                let coefficients = sws_getCoefficients(SWS_CS_ITU601)
-                sws_setColorspaceDetails(context, coefficients, source.format == .yuyv ? 0 : 1, coefficients,
-                                         destination.format == .yuyv ? 0 : 1, 0, 1 << 16, 1 << 16)
-            }
-        }
-        let sourceStart: UnsafePointer<UInt8>? = UnsafePointer(source.base + crop.y * source.rowBytes
-            + crop.x * source.format.packedRowBytes(width: 1))
-        let destinationStart: UnsafeMutablePointer<UInt8>? = destination.base + target.y * destination.rowBytes
-            + target.x * destination.format.packedRowBytes(width: 1)
-        var sourcePlanes = [sourceStart, nil, nil, nil]
-        var sourceStrides: [Int32] = [Int32(source.rowBytes), 0, 0, 0]
-        var destinationPlanes = [destinationStart, nil, nil, nil]
-        var destinationStrides: [Int32] = [Int32(destination.rowBytes), 0, 0, 0]
-        _ = sws_scale(context, &sourcePlanes, &sourceStrides, 0, Int32(crop.height), &destinationPlanes, &destinationStrides)
+        // swscale converts every pair of packed formats Matte has; a failure here is a programming error.
+        let converted = converter.convert(source, crop: crop, into: destination, at: target)
+        precondition(converted, "swscale cannot convert \(source.format) to \(destination.format)")
     }
 }
 

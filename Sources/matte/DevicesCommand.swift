@@ -10,6 +10,8 @@ struct DevicesCommand: ParsableCommand {
 
     func run() throws {
         let devices = DeviceCatalog.scan()
+        var lines: [String] = []
+        func print(_ line: String) { lines.append(line) }
         let cameras = devices.filter { !$0.isLoopback }, loopbacks = devices.filter(\.isLoopback)
         print("Cameras:")
         if cameras.isEmpty { print("  none found") }
@@ -27,5 +29,6 @@ struct DevicesCommand: ParsableCommand {
         print("Virtual cameras (v4l2loopback):")
         if loopbacks.isEmpty { print("  none found; load the module with: \(LoopbackOutput.recommendedModprobe)") }
         for loopback in loopbacks { print("  \(loopback.path)  \(loopback.card)") }
+        try writeStdout(lines.map { $0 + "\n" }.joined())
     }
 }

@@ -19,15 +19,18 @@ struct MaskCommand: ParsableCommand {
     var model: ModelChoice = .automatic
 
     func run() throws {
-        let frame: PixelBuffer
-        do { frame = try ImageFile.load(image) } catch { throw fail(error.description) }
+        let interruption = InterruptionGuard()
+        let frame = try ImageFile.load(image)
+        if let problem = FrameLimits.frameProblem(width: frame.width, height: frame.height) { throw fail("\(image): \(problem)") }
+        let target = try OutputFile(output, inputs: [image])
         let segmenter = try loadSegmenter(model, frameWidth: frame.width, frameHeight: frame.height)
-        let probabilities: UnsafeMutableBufferPointer<Float>
-        do { probabilities = try segmenter.segment(frame) } catch { throw fail(error.description) }
+        let probabilities = try segmenter.segment(frame)
         let mask = PixelBuffer(width: frame.width, height: frame.height, format: .gray8)
         MaskUpscaler(sourceWidth: segmenter.modelWidth, sourceHeight: segmenter.modelHeight,
                      targetWidth: frame.width, targetHeight: frame.height)
             .upscale(probabilities.baseAddress!, into: mask)
-        do { try ImageFile.savePNG(mask, to: output) } catch { throw fail(error.description) }
+        let png = try ImageFile.encodePNG(mask, path: output)
+        if let signal = interruption.pending() { throw InterruptionGuard.interrupted(signal, what: "\(output) was not written") }
+        try target.write(png)
     }
 }

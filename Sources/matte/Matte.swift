@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,25 @@ struct Matte: ParsableCommand {
             exit(withError: fail("this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
                 + "from 2013 or later (Intel Haswell, AMD Excavator/Zen)"))
         }
-        Self.main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(reporting: error)
+        }
+    }
+
+    /// Every failure ends as one line, `matte: …`, and the exit status ArgumentParser assigns (64 for a
+    /// wrong argument, 1 otherwise); help and version requests print as usual.
+    static func exit(reporting error: Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success { exit(withError: error) }
+        let message = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.hasPrefix("Error: ") ? $0.dropFirst(7) : $0 }
+            .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        // `fail` has already said why; its ExitCode carries no message.
+        if let message { writeStderr("matte: \(message)\n") }
+        Glibc.exit(code.rawValue)
     }
 
     /// The required CPU flags /proc/cpuinfo does not list, or nil when it cannot be read.

@@ -60,6 +60,14 @@ struct ProcessingOptions: ParsableArguments {
         guard (0...1).contains(lightWrap) else { throw ValidationError("--light-wrap must be between 0 and 1") }
     }
 
+    /// The files these options read, which an output must never replace.
+    var inputFiles: [String] {
+        var files: [String] = []
+        if case let .file(path) = background { files.append(path) }
+        if let foreground { files.append(foreground) }
+        return files
+    }
+
     var settings: ProcessingSettings {
         var settings = ProcessingSettings()
         settings.background = background

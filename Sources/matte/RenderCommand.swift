@@ -22,34 +22,44 @@ struct RenderCommand: ParsableCommand {
     @OptionGroup var processing: ProcessingOptions
 
     func run() throws {
-        let decoder: MediaDecoder
-        do { decoder = try MediaDecoder(path: input, format: .yuyv) } catch { throw fail(error.description) }
+        let interruption = InterruptionGuard()
+        let decoder = try MediaDecoder(path: input, format: .yuyv, carryAudio: true)
+        if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) {
+            throw fail("\(input): \(problem)")
+        }
         let rate = decoder.frameRate ?? 30
         let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
-        let processor: FrameProcessor
-        do {
-            processor = try FrameProcessor(width: decoder.width, height: decoder.height, modelWidth: segmenter.modelWidth,
+        let processor = try FrameProcessor(width: decoder.frameWidth, height: decoder.height, modelWidth: segmenter.modelWidth,
                                            modelHeight: segmenter.modelHeight, settings: processing.settings, outputRate: rate)
-        } catch { throw fail(error.description) }
-        let encoder: MediaEncoder
-        do { encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate) } catch {
-            throw fail(error.description)
-        }
-
-        let frame = PixelBuffer(width: decoder.width, height: decoder.height, format: .yuyv)
+        let encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate,
+                                       source: decoder, inputs: [input] + processing.inputFiles)
+        let frame = decoder.makeFrame()
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
-                try encoder.write(try processor.process(frame, segmenter: segmenter))
+                if let signal = interruption.pending() {
+                    encoder.abandon()
+                    progress.clear()
+                    throw InterruptionGuard.interrupted(signal, what: "\(output) was not written")
+                }
+                try encoder.write(try processor.process(frame, segmenter: segmenter), timestamp: decoder.timestamp,
+                                  duration: decoder.duration)
                 progress.update(done: encoder.framesWritten)
             }
             guard encoder.framesWritten > 0 else { throw MediaError(input, "contains no decodable frame") }
+            if let signal = interruption.pending() {
+                encoder.abandon()
+                throw InterruptionGuard.interrupted(signal, what: "\(output) was not written")
+            }
             try encoder.finish()
         } catch {
+            encoder.abandon()
             progress.clear()
-            throw fail("\(error)")
+            throw error
         }
         progress.finish(done: encoder.framesWritten, output: output)
+        if let damage = decoder.damage { warn("\(input) \(damage)") }
+        for note in encoder.notes { warn(note) }
     }
 }
 

@@ -11,6 +11,27 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
+/// Writes to standard output, failing (not succeeding silently) when it cannot: a full disk, a closed pipe.
+func writeStdout(_ text: String) throws {
+    var text = text
+    let failure: Int32? = text.withUTF8 { bytes in
+        var written = 0
+        while written < bytes.count {
+            let count = write(STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return errno }
+            written += count
+        }
+        return nil
+    }
+    if let failure { throw fail("cannot write the output: \(String(cString: strerror(failure)))") }
+}
+
+/// A problem that does not stop the command: one line, `matte: warning: …`.
+func warn(_ message: String) {
+    writeStderr("matte: warning: " + message + "\n")
+}
+
 /// Loads the segmenter for a `--model` value, resolving `auto` against the frame size.
 func loadSegmenter(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) throws -> Segmenter {
     let path: String
@@ -40,4 +61,40 @@ func monotonicMilliseconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+}
+
+/// Blocks the signals that end a command, so that a file being written is never cut off halfway: the
+/// command polls `pending()` between frames, cleans up and exits with `interrupted(_:)`.
+final class InterruptionGuard {
+    static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    private var set = sigset_t()
+
+    init() {
+        sigemptyset(&set)
+        for signal in Self.signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// The signal that arrived since the last call, if one did (taken without waiting).
+    func pending() -> Int32? {
+        var noWait = timespec(tv_sec: 0, tv_nsec: 0)
+        let signal = sigtimedwait(&set, nil, &noWait)
+        return signal > 0 ? signal : nil
+    }
+
+    /// Says what was interrupted and ends with status 128 + the signal, as a shell reports it.
+    static func interrupted(_ signal: Int32, what: String) -> ExitCode {
+        writeStderr("matte: interrupted by \(signalName(signal)); \(what)\n")
+        return ExitCode(128 + signal)
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        case SIGQUIT: return "SIGQUIT"
+        default: return "signal \(signal)"
+        }
+    }
 }

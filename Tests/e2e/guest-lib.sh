@@ -51,3 +51,54 @@ loopback_reload() {
     eval "opts=($MATTE_LOOPBACK_OPTS)"
     modprobe -r v4l2loopback && modprobe v4l2loopback "${opts[@]}" && video_perms
 }
+
+# ---- a call app that records when each frame arrives ------------------------------------------------------------
+# reader_start TIMES [COUNT] [FILE] [DEVICE]: reads DEVICE (default /dev/video20) in the background as a call app
+# would (v4l2-ctl, mmap streaming, COUNT frames, default: until reader_stop) and appends one line per frame to
+# TIMES as it arrives: "ARRIVAL SEQUENCE", ARRIVAL the guest's wall clock in seconds (bash's $EPOCHREALTIME, taken
+# when v4l2-ctl reports the dequeued buffer, so it is the reader's time, not the driver's timestamp), SEQUENCE
+# the driver's. Frames go to FILE (default /dev/null). One reader at a time: sets reader_pid and reader_stamp_pid.
+reader_start() {
+    local times=$1 count=${2:-100000000} to=${3:-/dev/null} device=${4:-/dev/video20}
+    : >"$times"; rm -f "$times.pid"
+    { timeout "${reader_timeout:-7200}" v4l2-ctl -d "$device" --verbose --stream-mmap --stream-count="$count" \
+          --stream-to="$to" 2>&1 & echo $! >"$times.pid"; wait $!; } | reader_stamp >"$times" &
+    reader_stamp_pid=$!
+    until [ -s "$times.pid" ]; do sleep 0.05; done
+    reader_pid=$(cat "$times.pid")
+}
+# reader_stamp: v4l2-ctl --verbose's output on stdin, "ARRIVAL SEQUENCE" per dequeued buffer on stdout (a bash
+# builtin loop, so no process start delays a line).
+reader_stamp() {
+    local line seq
+    while IFS= read -r line; do
+        case $line in *"cap dqbuf:"*"seq:"*)
+            seq=${line#*seq:}; seq=${seq%%bytesused*}
+            echo "$EPOCHREALTIME $((seq))" ;;
+        esac
+    done
+}
+# reader_running: the reader started by reader_start is still reading.
+reader_running() { [ -n "${reader_pid:-}" ] && kill -0 "$reader_pid" 2>/dev/null; }
+# reader_stop: stops the reader (if still running) and waits until TIMES is complete.
+reader_stop() {
+    [ -n "${reader_pid:-}" ] || return 0
+    kill -TERM "$reader_pid" 2>/dev/null
+    wait "$reader_stamp_pid" 2>/dev/null
+    reader_pid="" reader_stamp_pid=""
+}
+# frame_stats TIMES [FROM [TO]]: "FRAMES MAXGAP GAPAT" for the frames that arrived between FROM and TO (wall-clock
+# seconds; default: first to last frame). MAXGAP is the longest time in seconds without a frame, counting the
+# edges (FROM to the first frame, the last frame to TO); GAPAT is when that gap began.
+frame_stats() {
+    awk -v from="${2:-}" -v to="${3:-}" '
+        from != "" && $1 < from { next }
+        to != "" && $1 > to { next }
+        { if (n == 0) { prev = (from != "") ? from : $1 }
+          if ($1 - prev > gap) { gap = $1 - prev; at = prev }
+          prev = $1; n++ }
+        END { if (to != "") { if (n == 0) prev = from; if (to - prev > gap) { gap = to - prev; at = prev } }
+              printf "%d %.3f %.3f\n", n, gap, at }' "$1"
+}
+# le A B: A <= B for decimal numbers.
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }

@@ -60,13 +60,15 @@ public final class FileSource: FrameSource {
     public init(path: String, frameRate fallbackRate: Double) throws(MediaError) {
         self.path = path
         decoder = try MediaDecoder(path: path, format: .yuyv)
-        width = decoder.width
+        if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) { throw MediaError(path, problem) }
+        // An odd width plays with its last column repeated: a virtual camera's YUYV needs an even one.
+        width = decoder.frameWidth
         height = decoder.height
         frameRate = decoder.frameRate.map { $0 > 0 && $0 <= 240 ? $0 : fallbackRate } ?? fallbackRate
         // A single picture is kept and repeated instead of reopening the file every frame.
-        let first = PixelBuffer(width: width, height: height, format: .yuyv)
+        let first = decoder.makeFrame()
         guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
-        let probe = PixelBuffer(width: width, height: height, format: .yuyv)
+        let probe = decoder.makeFrame()
         still = try decoder.decodeNext(into: probe) ? nil : first
         decoder = try MediaDecoder(path: path, format: .yuyv)
     }
@@ -133,7 +135,7 @@ public final class SyntheticSource: FrameSource {
     public convenience init(file: String, width: Int, height: Int, frameRate: Double) throws {
         self.init(width: width, height: height, frameRate: frameRate)
         let decoder = try MediaDecoder(path: file, format: .rgb24)
-        let decoded = PixelBuffer(width: decoder.width, height: decoder.height, format: .rgb24)
+        let decoded = decoder.makeFrame()
         let resampler = Resampler()
         var loaded: [PixelBuffer] = []
         while loaded.count < 4, try decoder.decodeNext(into: decoded) {
