@@ -47,6 +47,10 @@ public final class VideoDevice: @unchecked Sendable {
     /// Opens `path` read-write (V4L2 needs it for both directions), non-blocking so reads can time out.
     public init(path: String) throws(DeviceError) {
         self.path = path
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFCHR {
+            throw DeviceError(path, "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)")
+        }
         let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
@@ -87,7 +91,12 @@ public final class VideoDevice: @unchecked Sendable {
 
     public func capabilities() throws(DeviceError) -> Capabilities {
         var caps = v4l2_capability()
-        try control(matte_VIDIOC_QUERYCAP, &caps, "VIDIOC_QUERYCAP")
+        let failure = tryControl(matte_VIDIOC_QUERYCAP, &caps)
+        if failure == ENOTTY || failure == EINVAL {
+            // /dev/null, a tty, or another character device that is not V4L2.
+            throw DeviceError(path, "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)", code: failure)
+        }
+        guard failure == 0 else { throw DeviceError.system(path, "VIDIOC_QUERYCAP", code: failure) }
         let deviceCaps = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
         return Capabilities(driver: cString(caps.driver), card: cString(caps.card),
                             deviceCaps: deviceCaps)

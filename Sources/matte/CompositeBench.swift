@@ -18,18 +18,12 @@ struct CompositeBench: ParsableCommand {
     var runs: Int = 200
 
     func validate() throws {
-        guard parsedSize != nil else { throw ValidationError("--size must look like 1280x720 (even width, at least 16x16)") }
+        _ = try frameSize(size, option: "--size")
         guard runs >= 10 else { throw ValidationError("--runs must be at least 10") }
     }
 
-    var parsedSize: (width: Int, height: Int)? {
-        let parts = size.split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] >= 16, parts[1] >= 16, parts[0] % 2 == 0 else { return nil }
-        return (parts[0], parts[1])
-    }
-
     func run() throws {
-        let (width, height) = parsedSize!
+        let (width, height) = try frameSize(size, option: "--size")
         let (modelWidth, modelHeight) = (256, 144)
         let frame = Self.syntheticFrame(width: width, height: height)
         let out = PixelBuffer(width: width, height: height, format: .yuyv)

@@ -33,7 +33,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Capture size, WIDTHxHEIGHT (the nearest the camera offers).")
     var size: String = "1280x720"
 
-    @Option(help: "Capture frame rate (the nearest the camera offers).")
+    @Option(parsing: .unconditional, help: "Capture frame rate, 1-240 (the nearest the camera offers).")
     var fps: Double = 30
 
     @Option(help: ArgumentHelp("The v4l2loopback device (default: the first one).", valueName: "path"))
@@ -45,7 +45,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Virtual camera size, WIDTHxHEIGHT (default: the capture size).", valueName: "size"))
     var outputSize: String?
 
-    @Option(help: ArgumentHelp("Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
                                valueName: "fps"))
     var inferenceRate: Double = 15
 
@@ -62,15 +63,21 @@ struct LiveCommand: ParsableCommand {
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
-        guard parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
-        if let outputSize { guard parseSize(outputSize) != nil else { throw ValidationError("--output-size must look like 1280x720") } }
-        guard fps > 0 && fps <= 240 else { throw ValidationError("--fps must be between 1 and 240") }
-        guard inferenceRate >= 0 else { throw ValidationError("--inference-rate must be 0 (every frame) or positive") }
+        _ = try frameSize(size, option: "--size")
+        if let outputSize { _ = try frameSize(outputSize, option: "--output-size") }
+        guard fps >= 1 && fps <= 240 else { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
+        guard inferenceRate >= 0 && inferenceRate <= 240 else {
+            throw ValidationError("--inference-rate \(inferenceRate): use 0 (every frame) or a rate up to 240")
+        }
+        // A broken settings file is reported before any device is touched.
+        if settings != nil {
+            do { _ = try currentSettings() } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {
         let logger = makeLogger(quiet: quiet)
-        let (width, height) = parseSize(size)!
+        let (width, height) = try frameSize(size, option: "--size")
 
         // How to open the source; the pipeline reopens it when the camera returns or a reader comes back.
         let openSource: () throws -> FrameSource
@@ -184,7 +191,7 @@ extension LiveCommand {
         guard let outputPath = output ?? DeviceCatalog.firstLoopback() else {
             throw fail("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
         }
-        let (outputWidth, outputHeight) = outputSize.flatMap(parseSize) ?? (source.width, source.height)
+        let (outputWidth, outputHeight) = try outputSize.map { try frameSize($0, option: "--output-size") } ?? (source.width, source.height)
         let sink: LoopbackOutput
         do {
             sink = try LoopbackOutput(path: outputPath, width: outputWidth, height: outputHeight, format: outputFormat,
@@ -200,10 +207,12 @@ extension LiveCommand {
     }
 }
 
-func parseSize(_ text: String) -> (Int, Int)? {
-    let parts = text.split(separator: "x").compactMap { Int($0) }
-    guard parts.count == 2, parts[0] >= 16, parts[1] >= 16, parts[0] <= 7680, parts[1] <= 4320, parts[0] % 2 == 0 else { return nil }
-    return (parts[0], parts[1])
+/// A `WIDTHxHEIGHT` option for a camera or virtual camera (even width, within `FrameLimits`).
+func frameSize(_ text: String, option: String) throws -> (Int, Int) {
+    switch FrameLimits.parseFrameSize(text, evenWidth: true) {
+    case let .success(size): return size
+    case let .failure(error): throw ValidationError("\(option) \(error)")
+    }
 }
 
 extension OutputFormat: ExpressibleByArgument {}

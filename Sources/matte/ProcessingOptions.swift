@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import MatteCompositing
 import MatteImaging
 import MattePipeline
@@ -10,7 +13,7 @@ struct ProcessingOptions: ParsableArguments {
     var model: ModelChoice = .automatic
 
     @Option(help: ArgumentHelp("What replaces the background: blur, blur:STRENGTH (1-100), an image or video file, #RRGGBB, or none.",
-                               valueName: "value"))
+                               valueName: "value"), transform: BackgroundChoice.parse)
     var background: BackgroundChoice = .blur(strength: BackgroundChoice.defaultBlurStrength)
 
     @Option(help: "How a background image or video fills the frame: cover, contain, stretch or tile.")
@@ -19,38 +22,41 @@ struct ProcessingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An image drawn over everything (PNG with alpha), scaled to the frame.", valueName: "path"))
     var foreground: String?
 
-    @Option(help: "Opacity of the foreground image, 0-1.")
+    @Option(parsing: .unconditional, help: "Opacity of the foreground image, 0-1.")
     var foregroundOpacity: Float = 1
 
     @Option(help: ArgumentHelp("Person effect, repeatable: hologram, grayscale, sepia, colormap:NAME (gray, sepia, winter, thermal, ocean), brightness:F, opacity:F.",
-                               valueName: "effect"))
+                               valueName: "effect"), transform: PersonEffect.parse)
     var effect: [PersonEffect] = []
 
     @Flag(help: "Mirror the picture left to right.")
     var mirror = false
 
-    @Option(help: "Mask threshold: the probability that counts as half person (0-1).")
+    @Option(parsing: .unconditional, help: "Mask threshold: the probability that counts as half person (0-1).")
     var threshold: Float = MaskSettings().threshold
 
-    @Option(help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft).")
+    @Option(parsing: .unconditional, help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft).")
     var softness: Float = MaskSettings().softness
 
-    @Option(help: "Grow (positive) or shrink (negative) the person, in pixels at 720p.")
+    @Option(parsing: .unconditional, help: "Grow (positive) or shrink (negative) the person, in pixels at 720p.")
     var dilate: Int = 0
 
-    @Option(help: "Blur the mask edge by this many pixels at 720p.")
+    @Option(parsing: .unconditional, help: "Blur the mask edge by this many pixels at 720p.")
     var feather: Int = 0
 
-    @Option(help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).")
+    @Option(parsing: .unconditional, help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).")
     var smoothing: Float = MaskSettings().smoothing
 
     @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter).")
     var edgeRefinement = true
 
-    @Option(help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.")
+    @Option(parsing: .unconditional, help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.")
     var lightWrap: Float = 0
 
     func validate() throws {
+        if case let .file(path) = model, access(path, F_OK) != 0 {
+            throw ValidationError("--model \(path): use general, landscape, auto, or the path of a .tflite model file (no such file)")
+        }
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
         guard (0...1).contains(smoothing) else { throw ValidationError("--smoothing must be between 0 and 1") }
@@ -87,9 +93,25 @@ struct ProcessingOptions: ParsableArguments {
     }
 }
 
-extension BackgroundChoice: ExpressibleByArgument {}
 extension Fit: ExpressibleByArgument {}
-extension PersonEffect: ExpressibleByArgument {}
+
+extension BackgroundChoice {
+    static func parse(_ text: String) throws -> BackgroundChoice {
+        guard let choice = BackgroundChoice(argument: text) else {
+            throw ValidationError("use blur, blur:1-100, #RRGGBB (six hex digits), none, or an image or video file")
+        }
+        return choice
+    }
+}
+
+extension PersonEffect {
+    static func parse(_ text: String) throws -> PersonEffect {
+        guard let effect = PersonEffect(argument: text) else {
+            throw ValidationError("use hologram, grayscale, sepia, colormap:gray|sepia|winter|thermal|ocean, brightness:0-4 or opacity:0-1")
+        }
+        return effect
+    }
+}
 
 struct SettingsFileError: Error, CustomStringConvertible {
     let description: String
