@@ -78,7 +78,11 @@ public final class MediaDecoder {
         carriesAudio = carryAudio
         try Self.checkReadable(path)
 
-        let header = Self.readPrefix(path, count: 3)
+        let header = Self.readPrefix(path, count: 24)
+        if let declared = Self.declaredPNGSize(header),
+           let problem = FrameLimits.pictureProblem(width: declared.width, height: declared.height) {
+            throw MediaError(path, problem)
+        }
         if JPEGStill.isJPEG(header), let decoded = try JPEGStill.decode(try Self.readAll(path), path: path) {
             still = decoded
             orientation = decoded.orientation
@@ -206,7 +210,10 @@ public final class MediaDecoder {
     }
 
     private func sendNextPacket() {
-        guard let formatContext, let packet else { return }
+        guard let formatContext, let packet else {
+            drained = true
+            return
+        }
         while true {
             let read = av_read_frame(formatContext, packet)
             if read < 0 {
@@ -240,6 +247,7 @@ public final class MediaDecoder {
 
     /// Reads to the end of the file for the carried streams' packets (after the last picture).
     func readRemainingCarriedPackets() {
+        guard !carriedStreams.isEmpty else { return }
         while !drained { sendNextPacket() }
     }
 
@@ -317,6 +325,14 @@ extension MediaDecoder {
         }
         guard access(path, R_OK) == 0 else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
         guard info.st_size > 0 else { throw MediaError(path, "is empty (0 bytes)") }
+    }
+
+    /// The size a PNG's header declares (FFmpeg does not report it when it refuses the size).
+    static func declaredPNGSize(_ header: [UInt8]) -> (width: Int, height: Int)? {
+        guard header.count >= 24, header[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+              header[12..<16].elementsEqual(Array("IHDR".utf8)) else { return nil }
+        func u32(_ at: Int) -> Int { header[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (u32(16), u32(20))
     }
 
     static func readPrefix(_ path: String, count: Int) -> [UInt8] {

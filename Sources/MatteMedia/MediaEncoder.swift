@@ -19,6 +19,9 @@ public final class MediaEncoder {
     /// What could not be kept (audio a container cannot hold), one line each, for the user.
     public private(set) var notes: [String] = []
 
+    /// The file being written until `finish()` moves it into place (nil for a picture sequence).
+    public var temporaryPath: String? { file?.temporary }
+
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private let stream: UnsafeMutablePointer<AVStream>

@@ -23,6 +23,7 @@ struct MaskCommand: ParsableCommand {
         let frame = try ImageFile.load(image)
         if let problem = FrameLimits.frameProblem(width: frame.width, height: frame.height) { throw fail("\(image): \(problem)") }
         let target = try OutputFile(output, inputs: [image])
+        interruption.removeOnSecondSignal(target.temporary)
         let segmenter = try loadSegmenter(model, frameWidth: frame.width, frameHeight: frame.height)
         let probabilities = try segmenter.segment(frame)
         let mask = PixelBuffer(width: frame.width, height: frame.height, format: .gray8)

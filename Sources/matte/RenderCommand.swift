@@ -33,6 +33,7 @@ struct RenderCommand: ParsableCommand {
                                            modelHeight: segmenter.modelHeight, settings: processing.settings, outputRate: rate)
         let encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate,
                                        source: decoder, inputs: [input] + processing.inputFiles)
+        interruption.removeOnSecondSignal(encoder.temporaryPath)
         let frame = decoder.makeFrame()
         let progress = Progress(total: decoder.frameCountEstimate)
         do {

@@ -63,23 +63,39 @@ func monotonicMilliseconds() -> Double {
     return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
 }
 
-/// Blocks the signals that end a command, so that a file being written is never cut off halfway: the
-/// command polls `pending()` between frames, cleans up and exits with `interrupted(_:)`.
+/// The signals that end a command, caught so that a file being written is never cut off halfway: the
+/// command polls `pending()` between frames, cleans up and exits with `interrupted(_:)`. A second signal
+/// (the first was not noticed, e.g. a decoder stuck on a damaged file) removes the temporary file at once
+/// and exits.
 final class InterruptionGuard {
     static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
-    private var set = sigset_t()
 
     init() {
-        sigemptyset(&set)
-        for signal in Self.signals { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        // Touch the globals first: a signal handler must not be the one to initialise them.
+        receivedSignal = 0
+        temporaryFileToRemove = nil
+        for signal in Self.signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                if receivedSignal != 0 {
+                    if let path = temporaryFileToRemove { unlink(path) }
+                    _exit(128 + signal)
+                }
+                receivedSignal = signal
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
     }
 
-    /// The signal that arrived since the last call, if one did (taken without waiting).
+    /// The temporary file a second signal removes before exiting.
+    func removeOnSecondSignal(_ path: String?) {
+        temporaryFileToRemove = path.map { strdup($0) }
+    }
+
+    /// The signal that arrived, if one did.
     func pending() -> Int32? {
-        var noWait = timespec(tv_sec: 0, tv_nsec: 0)
-        let signal = sigtimedwait(&set, nil, &noWait)
-        return signal > 0 ? signal : nil
+        receivedSignal != 0 ? receivedSignal : nil
     }
 
     /// Says what was interrupted and ends with status 128 + the signal, as a shell reports it.
@@ -98,3 +114,7 @@ final class InterruptionGuard {
         }
     }
 }
+
+// Shared with the signal handler, which can only reach globals; written once before handlers are installed.
+nonisolated(unsafe) private var receivedSignal: Int32 = 0
+nonisolated(unsafe) private var temporaryFileToRemove: UnsafeMutablePointer<CChar>?
