@@ -40,8 +40,9 @@ public enum Fit: String, CaseIterable, Sendable {
             let height = min(targetHeight, max(1, Int((Double(sourceHeight) * scale).rounded())))
             return (whole, PixelRect(x: ((targetWidth - width) / 2) & ~1, y: (targetHeight - height) / 2, width: width, height: height))
         case .tile:
+            // YUYV tiles are an even number of pixels wide: an odd-width picture is squeezed by one column.
             let width = max(2, sourceWidth & ~1)
-            return (PixelRect(x: 0, y: 0, width: width, height: sourceHeight), PixelRect(x: 0, y: 0, width: width, height: sourceHeight))
+            return (whole, PixelRect(x: 0, y: 0, width: width, height: sourceHeight))
         }
     }
 }

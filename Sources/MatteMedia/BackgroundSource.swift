@@ -19,7 +19,7 @@ public final class BackgroundSource {
         let decoder = try MediaDecoder(path: path, format: .rgb24)
         decoded = decoder.makeFrame()
         guard try decoder.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
-        fitter.fill(frame, from: decoded)
+        try fitter.fill(frame, from: decoded, path: path)
         clipFrame = 0
         // A second frame makes it a video.
         let probe = decoder.makeFrame()
@@ -45,6 +45,6 @@ public final class BackgroundSource {
             }
             clipFrame += 1
         }
-        fitter.fill(frame, from: decoded)
+        try fitter.fill(frame, from: decoded, path: path)
     }
 }

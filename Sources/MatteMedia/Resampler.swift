@@ -8,15 +8,15 @@ public final class Resampler {
 
     public init() {}
 
-    public func scale(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) {
+    /// False when swscale cannot make this conversion (a degenerate size); the destination is then untouched.
+    @discardableResult
+    public func scale(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) -> Bool {
         precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= source.width && crop.y + crop.height <= source.height
                      && target.x >= 0 && target.y >= 0 && target.x + target.width <= destination.width
                      && target.y + target.height <= destination.height, "rectangles must lie inside their pictures")
         precondition(source.format != .yuyv || crop.x % 2 == 0, "YUYV crops start on an even column")
         precondition(destination.format != .yuyv || (target.x % 2 == 0 && target.width % 2 == 0), "YUYV targets are even")
-        // swscale converts every pair of packed formats Matte has; a failure here is a programming error.
-        let converted = converter.convert(source, crop: crop, into: destination, at: target)
-        precondition(converted, "swscale cannot convert \(source.format) to \(destination.format)")
+        return converter.convert(source, crop: crop, into: destination, at: target)
     }
 }
 
@@ -42,20 +42,22 @@ public final class BackgroundFitter {
         self.fit = fit
     }
 
-    public func fill(_ destination: PixelBuffer, from picture: PixelBuffer) {
+    /// Throws when the picture cannot be scaled to the frame (a shape so extreme that swscale refuses it).
+    public func fill(_ destination: PixelBuffer, from picture: PixelBuffer, path: String) throws(MediaError) {
         let (crop, target) = fit.layout(sourceWidth: picture.width, sourceHeight: picture.height,
                                         targetWidth: width, targetHeight: height)
+        var scaled = true
         switch fit {
         case .cover, .stretch:
-            resampler.scale(picture, crop: crop, into: destination, at: target)
+            scaled = resampler.scale(picture, crop: crop, into: destination, at: target)
         case .contain:
             destination.fillYUYV(y: 16, u: 128, v: 128)
-            resampler.scale(picture, crop: crop, into: destination, at: target)
+            scaled = resampler.scale(picture, crop: crop, into: destination, at: target)
         case .tile:
             if tile == nil || tile!.width != target.width || tile!.height != target.height {
                 tile = PixelBuffer(width: target.width, height: target.height, format: .yuyv)
             }
-            resampler.scale(picture, crop: crop, into: tile!, at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
+            scaled = resampler.scale(picture, crop: crop, into: tile!, at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
             let tileBytes = tile!.rowBytes
             for row in 0..<height {
                 let source = tile!.base + (row % target.height) * tileBytes
@@ -68,5 +70,6 @@ public final class BackgroundFitter {
                 }
             }
         }
+        guard scaled else { throw MediaError(path, "cannot be scaled to \(width)×\(height) (\(picture.width)×\(picture.height) is too extreme a shape)") }
     }
 }

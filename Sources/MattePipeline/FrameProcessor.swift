@@ -61,11 +61,13 @@ public final class FrameProcessor {
         }
         var overlay: Overlay? = nil
         if let path = settings.foreground {
-            do {
+            do throws(MediaError) {
                 let image = try ImageFile.load(path, format: .rgba32)
                 let scaled = PixelBuffer(width: width, height: height, format: .rgba32)
-                Resampler().scale(image, crop: PixelRect(x: 0, y: 0, width: image.width, height: image.height),
-                                  into: scaled, at: PixelRect(x: 0, y: 0, width: width, height: height))
+                guard Resampler().scale(image, crop: PixelRect(x: 0, y: 0, width: image.width, height: image.height),
+                                        into: scaled, at: PixelRect(x: 0, y: 0, width: width, height: height)) else {
+                    throw MediaError(path, "cannot be scaled to \(width)×\(height)")
+                }
                 overlay = Overlay(rgba: scaled, opacity: settings.foregroundOpacity)
             } catch { throw SetupError("foreground \(error.description)") }
         }

@@ -106,6 +106,11 @@ struct LiveCommand: ParsableCommand {
         for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         let signalFD = signalfd(-1, &signals, Int32(SFD_CLOEXEC))
+        guard signalFD >= 0 else {
+            // Blocked and unread, these signals could not stop Matte at all.
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+            throw fail("cannot watch for signals (signalfd: \(String(cString: strerror(errno))))")
+        }
         defer { close(signalFD) }
 
         pipeline.start()

@@ -156,6 +156,16 @@ public final class LivePipeline: @unchecked Sendable {
         state.lock()
         while finished < threads.count { _ = state.wait(until: Date(timeIntervalSinceNow: 0.1)) }
         state.unlock()
+        // The threads' closures hold the pipeline; dropping them lets it (and the sink it owns) go.
+        threads.removeAll()
+    }
+
+    /// Waits up to `seconds`, returning early when the pipeline stops.
+    private func pause(_ seconds: Double) {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        state.lock()
+        while !stopping && Date() < deadline { _ = state.wait(until: deadline) }
+        state.unlock()
     }
 
     private var shouldStop: Bool { state.withLock { stopping } }
@@ -185,12 +195,13 @@ public final class LivePipeline: @unchecked Sendable {
         var lastCorruptReport = -Double.infinity
 
         while true {
+            // Closing a camera takes ioctls and unmapping: never while holding the lock the other threads need.
+            if source != nil, state.withLock({ !active && !stopping }) {
+                source = nil
+                logger.info("idle: no application is reading the virtual camera; camera closed")
+            }
             state.lock()
             while !active && !stopping {
-                if source != nil {
-                    source = nil
-                    logger.info("idle: no application is reading the virtual camera; camera closed")
-                }
                 sourceMissing = true
                 _ = state.wait(until: Date(timeIntervalSinceNow: 0.5))
             }
@@ -213,7 +224,7 @@ public final class LivePipeline: @unchecked Sendable {
                     if message != lastFailure { logger.warning("camera unavailable, retrying every second: \(message)") }
                     lastFailure = message
                     state.withLock { sourceMissing = true }
-                    Thread.sleep(forTimeInterval: 1)
+                    pause(1)
                     continue
                 }
             }
@@ -225,7 +236,7 @@ public final class LivePipeline: @unchecked Sendable {
                 source = nil
                 state.withLock { sourceMissing = true }
                 // An unplugged device can linger a moment before its node goes; do not reopen it at once.
-                Thread.sleep(forTimeInterval: 2)
+                pause(2)
                 continue
             }
             // Corrupt frames are counted and reported at most every 5 s, so a failing link cannot flood the log.

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import Logging
+import MatteImaging
+import MatteSegmentation
+import MatteTestSupport
+import MattePipeline
+
+/// A camera stand-in that counts how often it is opened and closed (released), and can be made to fail.
+final class CountingSource: FrameSource, @unchecked Sendable {
+    static let lock = NSLock()
+    nonisolated(unsafe) static var opened = 0
+    nonisolated(unsafe) static var closed = 0
+    let inner: SyntheticSource
+    var width: Int { inner.width }
+    var height: Int { inner.height }
+    var frameRate: Double { inner.frameRate }
+    var description: String { "counting source" }
+    let corruptFrames = 0
+    let lastCorruption: String? = nil
+
+    init() {
+        inner = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
+        Self.lock.withLock { Self.opened += 1 }
+    }
+
+    deinit { Self.lock.withLock { Self.closed += 1 } }
+
+    func next(into out: PixelBuffer, timeout: Int32) throws -> Double? { try inner.next(into: out, timeout: timeout) }
+
+    static var counts: (opened: Int, closed: Int) { lock.withLock { (opened, closed) } }
+}
+
+/// Counts frames written and keeps the newest.
+final class CountingSink: FrameSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var newest: [UInt8] = []
+    var frames: Int { lock.withLock { count } }
+    var last: [UInt8] { lock.withLock { newest } }
+    func write(_ frame: PixelBuffer) throws { lock.withLock { count += 1; newest = frame.array } }
+}
+
+/// Polls `condition` for up to `seconds`; the machine may be busy, so waits are generous, and what is checked
+/// is that the thing happens, not how fast.
+func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while !condition() {
+        if Date() > deadline { return false }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return true
+}
+
+@Suite(.serialized) struct LivePipelineLifecycleTests {
+    @Test func idleClosesTheSourceReaderReopensItReloadAppliesStopReleasesEverything() throws {
+        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
+        var settings = ProcessingSettings()
+        settings.background = .color(r: 0, g: 255, b: 0)
+        let sink = CountingSink()
+        let before = CountingSource.counts
+        let released = try Self.exercise(segmenter: segmenter, settings: settings, sink: sink, before: before)
+        // The threads end just after stop() returns; their closures are the last references.
+        #expect(eventually(5) { released.pipeline == nil }, "a stopped pipeline is released with its threads")
+        #expect(CountingSource.counts.closed - before.closed == CountingSource.counts.opened - before.opened,
+                "every opened source is closed")
+    }
+
+    final class WeakPipeline { weak var pipeline: LivePipeline? }
+
+    static func exercise(segmenter: Segmenter, settings: ProcessingSettings, sink: CountingSink,
+                         before: (opened: Int, closed: Int)) throws -> WeakPipeline {
+            let released = WeakPipeline()
+            let pipeline = try LivePipeline(source: CountingSource(), reopen: { CountingSource() }, sink: sink, outputSize: nil,
+                                            segmenter: segmenter, settings: settings, inferenceRate: 15, logger: Logger(label: "test"))
+            released.pipeline = pipeline
+            pipeline.start()
+            pipeline.setActive(true)
+            #expect(eventually(10) { sink.frames >= 5 }, "frames flow while active")
+            // (The capture thread may have closed and reopened the source once if it started before setActive.)
+            let flowing = CountingSource.counts
+
+            // Idle: the source is closed (released), and nothing is opened again while idle.
+            pipeline.setActive(false)
+            #expect(eventually(10) { CountingSource.counts.closed - flowing.closed == 1 }, "idle closes the camera")
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(CountingSource.counts.opened == flowing.opened, "nothing is opened while idle")
+
+            // A reader returns: reopened, frames flow again.
+            let written = sink.frames
+            pipeline.setActive(true)
+            #expect(eventually(10) { CountingSource.counts.opened - flowing.opened == 1 }, "a reader reopens the camera")
+            #expect(eventually(10) { sink.frames >= written + 5 }, "frames flow after reopening")
+
+            // Reload: a grey background replaces the green one in what the sink gets (the person mask of a
+            // generated picture is not all person, so background pixels show the colour).
+            var grey = settings
+            grey.background = .color(r: 128, g: 128, b: 128)
+            grey.mask.smoothing = 0
+            pipeline.reload(grey)
+            let greyY = BT601.yuv(r: 128, g: 128, b: 128).y, greenY = BT601.yuv(r: 0, g: 255, b: 0).y
+            #expect(eventually(10) {
+                let frame = sink.last
+                let lumas = stride(from: 0, to: frame.count, by: 2).map { frame[$0] }
+                return lumas.filter { $0 == greyY }.count > lumas.count / 4 && !lumas.contains(greenY)
+            }, "reload changes the background")
+
+            // Stop returns promptly even while the source is being retried, and closes the camera.
+            let stopStart = Date()
+            pipeline.stop()
+            #expect(Date().timeIntervalSince(stopStart) < 1.5, "stop returns promptly")
+            return released
+    }
+
+    @Test func stopDuringARetryPauseIsPrompt() throws {
+        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
+        struct Unplugged: Error {}
+        let pipeline = try LivePipeline(source: CountingSource(), reopen: { throw Unplugged() }, sink: CountingSink(), outputSize: nil,
+                                        segmenter: segmenter, settings: ProcessingSettings(), inferenceRate: 15,
+                                        logger: Logger(label: "test"))
+        pipeline.start()
+        pipeline.setActive(true)
+        Thread.sleep(forTimeInterval: 0.2)
+        pipeline.setActive(false)
+        Thread.sleep(forTimeInterval: 0.3)
+        pipeline.setActive(true)  // reopening fails: the capture thread pauses a second before retrying
+        Thread.sleep(forTimeInterval: 0.05)
+        let start = Date()
+        pipeline.stop()
+        // Waiting out the pause would take over 0.9 s; the other threads notice within 0.25 s.
+        #expect(Date().timeIntervalSince(start) < 0.75, "stop interrupts the retry pause")
+    }
+}
