@@ -10,6 +10,8 @@ scripts/setup-models.sh
 swift build --build-tests
 swift build -c release
 Tests/cli/cli-tests.sh .build/debug/matte
+# Colours, frames, timestamps, audio and orientation survive a render (ffmpeg as the reader).
+python3 Tests/cli/fidelity.py .build/debug/matte Tests/Fixtures
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
