@@ -2,7 +2,7 @@
 # Installs the Debian packages Matte builds and tests with (idempotent; apt runs only when one is missing).
 set -euo pipefail
 packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev
-          libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+          libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
           ffmpeg python3-venv python3-pip
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 missing=()

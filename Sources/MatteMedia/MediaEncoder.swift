@@ -34,8 +34,9 @@ public final class MediaEncoder {
     private let isSinglePicture: Bool
     private var finished = false
     private let source: MediaDecoder?
-    /// Output stream for each carried input stream index.
+    /// Output stream for each carried input stream index, copied as it is or re-encoded.
     private var carried: [Int32: UnsafeMutablePointer<AVStream>] = [:]
+    private var transcoders: [Int32: AudioTranscoder] = [:]
     private var lastTimestamp: Int64?
     /// How long the newest frame shows, in the codec's time base: packets need it, or an MP4 drops its last frame.
     private var frameDuration: Int64 = 1
@@ -190,20 +191,23 @@ public final class MediaEncoder {
         }
     }
 
-    /// An output stream for each carried input stream whose codec the container takes; a note for the others.
+    /// An output stream for each carried input stream: copied where the container takes the codec, re-encoded
+    /// to the container's own audio codec otherwise; a note for what cannot be kept.
     private func addCarriedStreams(container: UnsafePointer<AVOutputFormat>, extensionName: String) {
         guard let source, let format else { return }
         for input in source.carriedStreams {
             let parameters = input.pointee.codecpar!
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
-            guard avformat_query_codec(container, parameters.pointee.codec_id, FF_COMPLIANCE_NORMAL) == 1,
-                  let output = avformat_new_stream(format, nil), avcodec_parameters_copy(output.pointee.codecpar, parameters) >= 0 else {
+            if avformat_query_codec(container, parameters.pointee.codec_id, FF_COMPLIANCE_NORMAL) == 1,
+               let output = avformat_new_stream(format, nil), avcodec_parameters_copy(output.pointee.codecpar, parameters) >= 0 {
+                output.pointee.codecpar.pointee.codec_tag = 0
+                output.pointee.time_base = input.pointee.time_base
+                carried[input.pointee.index] = output
+            } else if let transcoder = AudioTranscoder(input: input, format: format, container: container) {
+                transcoders[input.pointee.index] = transcoder
+            } else {
                 notes.append("the \(name) audio cannot go into a .\(extensionName) file and was left out; use .mkv to keep it")
-                continue
             }
-            output.pointee.codecpar.pointee.codec_tag = 0
-            output.pointee.time_base = input.pointee.time_base
-            carried[input.pointee.index] = output
         }
     }
 
@@ -249,10 +253,15 @@ public final class MediaEncoder {
     }
 
     private func copyCarriedPackets() throws(MediaError) {
-        guard let source, !carried.isEmpty else { return }
+        guard let source, !carried.isEmpty || !transcoders.isEmpty else { return }
         var packets = source.takeCarriedPackets() as [UnsafeMutablePointer<AVPacket>?]
         defer { for index in packets.indices { av_packet_free(&packets[index]) } }
         for case let packet? in packets {
+            if let transcoder = transcoders[packet.pointee.stream_index] {
+                let written = transcoder.transcode(packet) { av_interleaved_write_frame(format, $0) }
+                guard written >= 0 else { throw MediaError(path, "cannot write its audio", code: written) }
+                continue
+            }
             guard let input = source.carriedStreams.first(where: { $0.pointee.index == packet.pointee.stream_index }),
                   let output = carried[packet.pointee.stream_index] else { continue }
             av_packet_rescale_ts(packet, input.pointee.time_base, output.pointee.time_base)
@@ -265,10 +274,14 @@ public final class MediaEncoder {
 
     /// Flushes the encoder, copies the rest of the audio, writes the trailer and moves the file into place.
     public func finish() throws(MediaError) {
-        do {
+        do throws(MediaError) {
             try send(nil)
             source?.readRemainingCarriedPackets()
             try copyCarriedPackets()
+            for transcoder in transcoders.values {
+                let written = transcoder.transcode(nil) { av_interleaved_write_frame(format, $0) }
+                guard written >= 0 else { throw MediaError(path, "cannot write its audio", code: written) }
+            }
         } catch {
             abandon()
             throw error

@@ -151,7 +151,7 @@ public struct OutputSequence {
     static func frameName(_ pattern: String, _ number: Int) -> String? {
         var name = [CChar](repeating: 0, count: 4096)
         guard av_get_frame_filename(&name, Int32(name.count), pattern, Int32(number)) == 0 else { return nil }
-        return String(cString: name)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public init(_ pattern: String, inputs: [String]) throws(MediaError) {
@@ -165,7 +165,7 @@ public struct OutputSequence {
         self.directory = directory
         var template = Array((directory + "/.matte-\(getpid())-XXXXXX").utf8CString)
         guard mkdtemp(&template) != nil else { throw MediaError(pattern, "cannot write: \(String(cString: strerror(errno)))") }
-        temporaryDirectory = String(cString: template)
+        temporaryDirectory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         temporaryPattern = temporaryDirectory + "/" + name
     }
 

@@ -85,7 +85,8 @@ for rate in [10, 25, 50]:
     ffmpeg("-f", "lavfi", "-i", f"testsrc=size=96x64:rate={rate}", "-f", "lavfi", "-i", "sine=frequency=440",
            "-frames:v", "12", "-t", str(12 / rate), "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip)
     source = probe(clip)
-    for container in ["mp4", "mkv"]:
+    # AAC is copied into .mp4 and .mkv and re-encoded as Opus for .webm.
+    for container in ["mp4", "mkv", "webm"]:
         out = path(f"clip{rate}-out.{container}")
         status, err = matte_run("render", clip, "-o", out, "--background", "#00ff00")
         check(f"{rate} fps clip to .{container} renders", status == 0, err)
