@@ -10,8 +10,10 @@ public struct MaskSettings: Equatable, Sendable {
     public var feather: Int = 0
     /// Temporal smoothing, 0 (off) … 1 (strong); motion resets it locally so moving edges do not ghost.
     public var smoothing: Float = 0.6
-    /// Follow edges in the full-resolution frame (guided filter) instead of plain bilinear upscaling.
-    public var guided: Bool = true
+    /// Follow edges in the full-resolution frame (guided filter) instead of plain bilinear upscaling. Off by
+    /// default: on people over textured backgrounds it raised the edge error and flicker
+    /// (scripts/bench-matting.py; figures in docs/performance.md).
+    public var guided: Bool = false
     /// Light wrap: how much background light spills onto the person's edges, 0 (off) … 1.
     public var lightWrap: Float = 0
 

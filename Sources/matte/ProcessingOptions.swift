@@ -47,8 +47,8 @@ struct ProcessingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).")
     var smoothing: Float = MaskSettings().smoothing
 
-    @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter).")
-    var edgeRefinement = true
+    @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter; off by default).")
+    var edgeRefinement = MaskSettings().guided
 
     @Option(parsing: .unconditional, help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.")
     var lightWrap: Float = 0

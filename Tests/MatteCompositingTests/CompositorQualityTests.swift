@@ -104,7 +104,8 @@ struct Scene {
 @Suite struct CompositorQualityTests {
     @Test func guidedUpsamplingFollowsTheRealEdge() {
         let scene = Scene()
-        let guided = MaskSettings()
+        var guided = MaskSettings()
+        guided.guided = true
         var plain = MaskSettings()
         plain.guided = false
         let guidedError = scene.boundaryError(scene.alpha(refiner: MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: guided)))

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Helpers for guest scripts run by Tests/e2e/run-in-vm.sh (source it: . "$MATTE_REPO/Tests/e2e/guest-lib.sh").
-# Bash only. Counts checks and prints the closing line "NAME: N passed, M failed".
+# Bash only. Counts checks and prints the closing line "NAME: N passed, M failed". Also: the webcam unplugged and
+# back (camera_pull, camera_unplug, camera_plug), and a reader that records when each frame arrives (reader_start,
+# reader_stop, frame_stats).
 
 e2e_name=${e2e_name:-e2e}
 e2e_passed=0
@@ -44,6 +46,25 @@ video_perms() { chgrp video /dev/video* 2>/dev/null; chmod 0660 /dev/video* 2>/d
 camera_unplug() { modprobe -r vivid && wait_gone /dev/video0 10; }
 # shellcheck disable=SC2086  # MATTE_VIVID_OPTS are words by design
 camera_plug() { modprobe vivid $MATTE_VIVID_OPTS && wait_for /dev/video0 10 && video_perms; }
+
+# camera_pull [SECONDS]: a USB unplug as far as vivid allows: its "disconnect" control (the node fails under its
+# users' descriptors), then the module unloaded as soon as nobody holds it. vivid re-registers a disconnected device
+# when its last user closes it, so the camera is really back at once; a program that reopens it before the unload
+# (matte retries 2 s after a loss) gets it: then it is disconnected again. Sets camera_pull_retries (how often).
+camera_pull() {
+    local deadline=$((SECONDS + ${1:-30}))
+    camera_pull_retries=0
+    v4l2-ctl -d /dev/video0 --set-ctrl disconnect=1 >/dev/null 2>&1 || return 1
+    until modprobe -r vivid 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "vivid is still in use after ${1:-30} s"; return 1; }
+        # Reconnected and held by someone again (open succeeds only on a registered node): unplug again.
+        if v4l2-ctl -d /dev/video0 --set-ctrl disconnect=1 >/dev/null 2>&1; then
+            camera_pull_retries=$((camera_pull_retries + 1))
+        fi
+        sleep 0.1
+    done
+    wait_gone /dev/video0 10
+}
 
 # loopback_reload: unload and reload v4l2loopback with the run's options (clears 0.12.7's stuck state).
 loopback_reload() {

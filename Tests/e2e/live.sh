@@ -146,21 +146,22 @@ check "the camera is reopened when a reader starts" bash -c "deadline=\$((SECOND
 echo "live: camera reopened $((SECONDS - t0)) s after the reader started"
 
 # ---- 4. the camera is unplugged and comes back while a reader watches ---------------------------------------------
-# vivid's "disconnect" control simulates a USB unplug: the node goes away under matte's open descriptors. The reader
-# must get frames all along: the camera's, then placeholders while it is away, then the camera's again, with no
-# break longer than 3 frame intervals.
+# vivid's "disconnect" control simulates a USB unplug: the node fails under matte's open descriptors; then vivid is
+# unloaded (camera_pull, guest-lib.sh) and stays away a few seconds. The reader must get frames all along: the
+# camera's, then placeholders while it is away, then the camera's again, with no break longer than 3 frame intervals.
 sleep 3
 t_unplug=$EPOCHREALTIME
-v4l2-ctl -d "$camera" --set-ctrl disconnect=1 >/dev/null 2>&1
-check "matte notices the camera is gone" wait_log "$logs/camera.log" "camera lost" 20
+check "the webcam is unplugged (disconnected, then vivid unloaded: matte let go of it)" camera_pull 30
 t_lost=$EPOCHREALTIME
+[ "${camera_pull_retries:-0}" -eq 0 ] || echo "live: matte reopened the reconnected camera before the unload; disconnected it again ($camera_pull_retries x)"
+check "matte noticed the camera was gone" wait_log "$logs/camera.log" "camera lost" 20
 check "matte keeps running without its camera" kill -0 "$matte_pid"
 check "matte says it shows a placeholder" wait_log "$logs/camera.log" "placeholder" 20
-check "vivid can be unloaded (matte let go of it)" bash -c "deadline=\$((SECONDS + 20)); until modprobe -r vivid 2>/dev/null; do [ \$SECONDS -lt \$deadline ] || exit 1; sleep 0.5; done"
-sleep 2
+sleep 3
 t_plug=$EPOCHREALTIME
+opened=$(($(grep -c "camera opened" "$logs/camera.log") + 1))
 check "the webcam is plugged back" camera_plug
-check "matte reopens the camera when it returns" wait_log "$logs/camera.log" "camera opened" 30 2
+check "matte reopens the camera when it returns" wait_log "$logs/camera.log" "camera opened" 30 "$opened"
 t_back=$EPOCHREALTIME
 sleep 4
 t_end=$EPOCHREALTIME

@@ -28,10 +28,12 @@ e2e_name=soak
 
 duration=${1:-600}
 matte=${2:-$MATTE_REPO/.build/release/matte}
+fps=${3:-5}
 [[ "$duration" =~ ^[1-9][0-9]*$ ]] || { echo "soak: error: the duration must be a whole number of seconds, not '$duration'" >&2; exit 2; }
+[[ "$fps" =~ ^[1-9][0-9]?$ ]] || { echo "soak: error: the frame rate must be a whole number from 1 to 99, not '$fps'" >&2; exit 2; }
 camera=/dev/video0
 virtual=/dev/video20
-width=320 height=180 fps=5
+width=320 height=180
 max_gap=$(echo "3 / $fps" | bc -l)       # 3 frame intervals
 pause=4                                  # seconds of plain streaming between two events
 logs=$MATTE_RESULTS/soak
@@ -76,36 +78,31 @@ wait_log() {
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status" 2>/dev/null; }
 sample_rss() { echo "$(now) $(rss_kb) ${1:-}" >>"$rss_file"; }
 unplugs=0 unplug_failures=0 reloads=0 reload_failures=0 refused=0 variant=0
-# unplug: simulated USB unplug, unload, reload; matte must notice the loss and reopen the camera.
+# unplug: simulated USB unplug (camera_pull: disconnect, unload), back after a second; matte must notice the loss
+# and reopen the camera.
+pull_retries=0
 unplug() {
     local lost opened why=""
-    lost=$(($(count_log "camera lost") + 1)); opened=$(($(count_log "camera opened") + 1))
+    lost=$(($(count_log "camera lost") + 1))
     echo "$(now) unplug" >>"$events"
     unplugs=$((unplugs + 1))
-    if ! v4l2-ctl -d "$camera" --set-ctrl disconnect=1 >/dev/null 2>&1; then why="vivid's disconnect control failed"
-    elif ! wait_log "camera lost" "$lost" 20 >/dev/null; then why="matte did not notice the unplug within 20 s"
-    elif ! unload_vivid 20; then why="vivid could not be unloaded for 20 s ($(holders))"
+    if ! camera_pull 30 >/dev/null; then why="vivid could not be unloaded within 30 s ($(holders))"
+    elif ! wait_log "camera lost" "$lost" 20 >/dev/null; then why="matte did not log the loss"
     fi
+    pull_retries=$((pull_retries + camera_pull_retries))
+    sleep 1
     echo "$(now) replug" >>"$events"
-    if [ -z "$why" ]; then
-        if ! camera_plug; then why="vivid did not come back"
-        elif ! wait_log "camera opened" "$opened" 30 >/dev/null; then why="matte did not reopen the camera within 30 s"
-        fi
-    else
-        # Leave the camera as the next cycle expects it.
-        unload_vivid 30; camera_plug
+    opened=$(($(count_log "camera opened") + 1))
+    if ! camera_plug; then why="${why:+$why; }vivid did not come back"
+    elif ! wait_log "camera opened" "$opened" 30 >/dev/null; then why="${why:+$why; }matte did not reopen the camera within 30 s"
     fi
     [ -z "$why" ] || { echo "soak: unplug $unplugs failed: $why"; unplug_failures=$((unplug_failures + 1)); }
     echo "$(now) reopened" >>"$events"
 }
-unload_vivid() {  # unload_vivid SECONDS
-    local deadline=$((SECONDS + $1))
-    until modprobe -r vivid 2>"$work/modprobe.err"; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.5; done
-}
-holders() {  # why vivid stays loaded: modprobe's complaint, its use count, matte's descriptors and threads
+holders() {  # why vivid stays loaded: its use count, matte's descriptors and threads (those go to unplug-stuck.txt)
     local fds
     fds=$(ls -l "/proc/$matte_pid/fd" 2>/dev/null | grep -c -- "$camera")
-    echo "$(tail -n 1 "$work/modprobe.err"); use count $(cat /sys/module/vivid/refcnt 2>/dev/null); matte has $fds descriptor(s) of $camera open"
+    echo "use count $(cat /sys/module/vivid/refcnt 2>/dev/null); matte has $fds descriptor(s) of $camera open"
     {   echo "---- $(now): vivid stays loaded; matte's threads:"
         for task in /proc/"$matte_pid"/task/*; do
             echo "$(cat "$task/comm") state $(awk '/^State/ { print $2 }' "$task/status") wchan $(cat "$task/wchan" 2>/dev/null)"
@@ -209,7 +206,7 @@ over=$(awk -v lim="$(echo "2 / $fps" | bc -l)" -v from="$start_t" '$1 >= from { 
 gap_kinds=$(awk '{ print $2 }' "$events" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
 echo "soak: measured $(printf %.0f "$soak_s") s: $n_soak frames ($(printf %.2f "$rate") fps), longest gap $(printf %.3f "$gap_soak") s, $(printf %.3f "$file_gap_soak") s around file reloads"
 echo "soak: since the first mask: $n_all frames; longest gap $(printf %.3f "$gap_all") s ($(after "$gap_at")), around file reloads $(printf %.3f "$file_gap") s ($(after "$file_gap_at")); $over gaps over 2 frame intervals"
-echo "soak: events: $gap_kinds"
+echo "soak: events: $gap_kinds; matte reopened the reconnected camera before the unload $pull_retries time(s) (disconnected again)"
 echo "soak: RSS ${rss_start} kB after warm-up, ${rss_end} kB at the end ($( [ $growth -ge 0 ] && echo +)${growth} kB), peak ${rss_peak} kB; at each cycle's start (kB): $cycles"
 check "every unplug was noticed and the camera reopened ($unplugs unplugs, $unplug_failures failures)" test "$unplug_failures" -eq 0
 check "every reload was applied ($reloads reloads, $reload_failures failures)" test "$reload_failures" -eq 0

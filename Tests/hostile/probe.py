@@ -4,17 +4,18 @@ EXIF orientation and a corner marker) and reads the outputs back. ffprobe/ffmpeg
 this file only adds what they do not do (EXIF orientation of JPEGs, PNG headers). numpy is the only
 dependency.
 
-  probe.py bomb OUT W H full|header      a PNG declaring WxH: complete 1-bit zeros, or IHDR + a cut IDAT
-  probe.py adam7 OUT W H                 an interlaced (Adam7) RGB PNG
+  probe.py bomb OUT W H full|header        a PNG declaring WxH: complete 1-bit zeros, or IHDR + a cut IDAT
+  probe.py adam7 OUT W H                   an interlaced (Adam7) RGB PNG
   probe.py exif OUT W H ORIENT [le|be|bad-offset|bad-count]
                                            a WxH-stored JPEG whose *displayed* picture (after ORIENT) has a red
                                            block top-left and a green block top-right
-  probe.py marker-raw W H                writes the displayed marker picture as rgb24 to stdout
-  probe.py probe FILE                    "W H FRAMES AUDIO DURATION": displayed size (display matrix and
-                                           EXIF orientation applied), decoded frames, audio streams, seconds
-  probe.py check-marker FILE             red block top-left, green top-right, grey bottom corners (first frame)
-  probe.py magic FILE                    png, jpeg, matroska, mp4, y4m, gif, ... or unknown
-  probe.py png-size FILE                 "W H" from the IHDR (for PNG sequences; no decoding)
+  probe.py marker-raw W H                  writes the displayed marker picture as rgb24 to stdout
+  probe.py probe FILE                      "W H FRAMES AUDIO DURATION MAGIC": displayed size (display matrix
+                                           and EXIF orientation applied), decoded frames, audio streams,
+                                           seconds, and the file type by its first bytes ("none ..." if no video)
+  probe.py check-marker FILE               red block top-left, green top-right, grey bottom corners (first frame)
+  probe.py magic FILE                      png, jpeg, matroska, mp4, y4m, gif, ... or unknown
+  probe.py png-size FILE                   "W H" from the IHDR (for PNG sequences; no decoding)
   probe.py signal SIG DELAY TIMEOUT ERR -- CMD...
                                            runs CMD with default signal dispositions, sends SIG after DELAY s,
                                            prints its shell-style exit status (128+n if killed, 124 if it
@@ -29,7 +30,14 @@ import sys
 import time
 import zlib
 
-import numpy as np
+np = None  # numpy, imported only by the commands that need it (it costs a tenth of a second)
+
+
+def need_numpy():
+    global np
+    if np is None:
+        import numpy
+        np = numpy
 
 
 def png_chunk(kind, data):
@@ -58,6 +66,7 @@ def bomb(path, w, h, mode):
 
 
 def adam7(path, w, h):
+    need_numpy()
     y, x = np.mgrid[0:h, 0:w]
     img = np.stack([(x * 255 // max(w - 1, 1)), (y * 255 // max(h - 1, 1)), np.full_like(x, 90)], -1).astype(np.uint8)
     img[: h // 4, : w // 4] = (255, 0, 0)
@@ -74,6 +83,7 @@ def adam7(path, w, h):
 
 def marker_picture(w, h):
     """The displayed picture: grey, red block top-left, green block top-right (quarter size each)."""
+    need_numpy()
     img = np.full((h, w, 3), 128, np.uint8)
     bw, bh = max(w // 4, 1), max(h // 4, 1)
     img[:bh, :bw] = (255, 0, 0)
@@ -203,6 +213,7 @@ def magic(path):
 
 
 def first_frame_rgb(path):
+    need_numpy()
     info = probe(path)
     if info is None:
         raise SystemExit("no video stream")
@@ -276,7 +287,7 @@ def main(argv):
         sys.stdout.buffer.write(marker_picture(int(argv[2]), int(argv[3])).tobytes())
     elif cmd == "probe":
         r = probe(argv[2])
-        print("none" if r is None else "%d %d %d %d %.4f" % r)
+        print(("none 0 0 0 0" if r is None else "%d %d %d %d %.4f" % r) + " " + magic(argv[2]))
     elif cmd == "check-marker":
         return check_marker(argv[2])
     elif cmd == "magic":
