@@ -29,6 +29,10 @@ public final class PixelBuffer: @unchecked Sendable {
     public let format: PixelFormat
     public let rowBytes: Int
     public let bytes: UnsafeMutableRawBufferPointer
+    /// `bytes` plus a tail: FFmpeg's SIMD code may read and write a little past the last pixel of a row, which
+    /// on the last row would be past the allocation (it corrupted the heap on odd-width pictures).
+    private let storage: UnsafeMutableRawBufferPointer
+    static let tailPadding = 64
 
     public init(width: Int, height: Int, format: PixelFormat) {
         precondition(width > 0 && height > 0, "image size must be positive")
@@ -37,8 +41,9 @@ public final class PixelBuffer: @unchecked Sendable {
         self.height = height
         self.format = format
         rowBytes = format.packedRowBytes(width: width)
-        bytes = .allocate(byteCount: rowBytes * height, alignment: 64)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        storage = .allocate(byteCount: rowBytes * height + Self.tailPadding, alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0)
+        bytes = UnsafeMutableRawBufferPointer(rebasing: storage[0..<(rowBytes * height)])
     }
 
     /// A copy of `data`, which must hold exactly `height` packed rows.
@@ -48,7 +53,7 @@ public final class PixelBuffer: @unchecked Sendable {
         data.withUnsafeBytes { bytes.copyMemory(from: $0) }
     }
 
-    deinit { bytes.deallocate() }
+    deinit { storage.deallocate() }
 
     public var base: UnsafeMutablePointer<UInt8> { bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) }
 
