@@ -68,3 +68,30 @@ import MatteTestSupport
         }
     }
 }
+
+@Suite struct BackgroundConversionTests {
+    /// A background picture reaches the live path's YUYV with BT.601 limited-range levels (the standard's
+    /// formula, Y = 16 + 219·v/255 for grey), within one level: no drift, no bias.
+    @Test func greyRampBecomesExactLimitedRangeLuma() throws {
+        let ramp = PixelBuffer(width: 256, height: 8, format: .rgb24)
+        for y in 0..<8 {
+            for x in 0..<256 {
+                for channel in 0..<3 { ramp.bytes[y * ramp.rowBytes + x * 3 + channel] = UInt8(x) }
+            }
+        }
+        let path = NSTemporaryDirectory() + "matte-ramp-\(getpid()).png"
+        defer { unlink(path) }
+        try ImageFile.savePNG(ramp, to: path)
+        let background = try BackgroundSource(path: path, width: 256, height: 8, fit: .stretch, outputRate: 30)
+        var worst = 0, biasSum = 0
+        for x in 0..<256 {
+            let expected = Int((16 + 219 * Double(x) / 255).rounded())
+            let luma = Int(background.frame.bytes[4 * background.frame.rowBytes + x * 2])
+            let chroma = Int(background.frame.bytes[4 * background.frame.rowBytes + (x & ~1) * 2 + 1 + (x & 1) * 2])
+            worst = max(worst, abs(luma - expected), abs(chroma - 128))
+            biasSum += luma - expected
+        }
+        #expect(worst <= 1, "largest level error \(worst)")
+        #expect(abs(Double(biasSum) / 256) <= 0.25, "mean bias \(Double(biasSum) / 256)")
+    }
+}
