@@ -159,6 +159,11 @@ extension LiveCommand {
     /// The processing settings: the command line's, overridden by the settings file when there is one.
     func currentSettings() throws -> ProcessingSettings {
         guard let path = settings else { return processing.settings }
+        // A FIFO or device would block the read forever; a huge file is not a settings file.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= 1 << 20 else {
+            throw SettingsFileError(description: "settings file \(path): not a readable regular file of at most 1 MB")
+        }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw SettingsFileError(description: "settings file \(path): cannot read it")
