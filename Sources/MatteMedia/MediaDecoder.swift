@@ -182,6 +182,7 @@ public final class MediaDecoder {
             guard !stillDelivered else { return false }
             stillDelivered = true
             try deliver(still.picture, into: destination)
+            padOddWidth(destination)
             framesDecoded = 1
             timestamp = 0
             return true
@@ -192,6 +193,7 @@ public final class MediaDecoder {
             if received >= 0 {
                 defer { av_frame_unref(frame) }
                 try convert(frame, into: destination)
+                padOddWidth(destination)
                 let pts = frame.pointee.best_effort_timestamp
                 timestamp = pts == matte_av_nopts_value() ? nil : pts
                 duration = frame.pointee.pkt_duration
@@ -259,32 +261,24 @@ public final class MediaDecoder {
         let (sourceFormat, fullRange) = Self.rangeExplicit(AVPixelFormat(frame.pointee.format), frame.pointee.color_range)
         let source = PixelConverter.Endpoint(width: frame.pointee.width, height: frame.pointee.height, format: sourceFormat,
                                              fullRange: fullRange, matrix: Self.matrix(frame.pointee.colorspace))
-        var sourcePlanes = frame.pointee.data, sourceStrides = frame.pointee.linesize
-        let converted: Bool
-        if orientation == .upright {
-            converted = convertPlanes(source, &sourcePlanes, &sourceStrides, into: destination, width: width)
-        } else {
-            if stored == nil { stored = PixelBuffer(width: storedSize.width, height: storedSize.height, format: .rgb24) }
-            converted = convertPlanes(source, &sourcePlanes, &sourceStrides, into: stored!, width: storedSize.width)
+        // Upright pictures convert straight into the destination; others go through RGB to be turned.
+        if orientation != .upright && stored == nil {
+            stored = PixelBuffer(width: storedSize.width, height: storedSize.height, format: .rgb24)
         }
-        guard converted else { throw MediaError(path, "cannot convert its pixel format") }
-        if let stored { try deliver(stored, into: destination) }
-        if destination.format == .yuyv && width % 2 == 1 { Self.padLastColumn(destination) }
-    }
-
-    private func convertPlanes(_ source: PixelConverter.Endpoint, _ planes: inout (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?),
-                               _ strides: inout (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32), into buffer: PixelBuffer,
-                               width: Int) -> Bool {
-        var destinationPlanes: [UnsafeMutablePointer<UInt8>?] = [buffer.base, nil, nil, nil]
-        var destinationStrides: [Int32] = [Int32(buffer.rowBytes), 0, 0, 0]
-        return withUnsafeBytes(of: &planes) { planeBytes in
-            withUnsafeBytes(of: &strides) { strideBytes in
-                converter.convert(from: source, planes: planeBytes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!,
-                                  strides: strideBytes.bindMemory(to: Int32.self).baseAddress!,
-                                  to: buffer.format.endpoint(width: width, height: buffer.height),
+        // An odd-width YUYV destination is one column wider than the picture swscale writes into it.
+        let (target, targetWidth) = orientation == .upright ? (destination, width) : (stored!, storedSize.width)
+        var destinationPlanes: [UnsafeMutablePointer<UInt8>?] = [target.base, nil, nil, nil]
+        var destinationStrides: [Int32] = [Int32(target.rowBytes), 0, 0, 0]
+        let converted = withUnsafeBytes(of: &frame.pointee.data) { planes in
+            withUnsafeBytes(of: &frame.pointee.linesize) { strides in
+                converter.convert(from: source, planes: planes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!,
+                                  strides: strides.bindMemory(to: Int32.self).baseAddress!,
+                                  to: target.format.endpoint(width: targetWidth, height: target.height),
                                   planes: &destinationPlanes, strides: &destinationStrides)
             }
         }
+        guard converted else { throw MediaError(path, "cannot convert its pixel format") }
+        if let stored, orientation != .upright { try deliver(stored, into: destination) }
     }
 
     /// Turns an RGB24 picture as stored upright and converts it to the destination's format.
@@ -300,12 +294,12 @@ public final class MediaDecoder {
                                                at: PixelRect(x: 0, y: 0, width: width, height: height)) else {
                 throw MediaError(path, "cannot convert its pixel format")
             }
-            if destination.format == .yuyv && width % 2 == 1 { Self.padLastColumn(destination) }
         }
     }
 
     /// The extra YUYV column of an odd width repeats the last real pixel.
-    static func padLastColumn(_ picture: PixelBuffer) {
+    private func padOddWidth(_ picture: PixelBuffer) {
+        guard picture.format == .yuyv, width % 2 == 1 else { return }
         for row in 0..<picture.height {
             let pair = picture.base + row * picture.rowBytes + picture.rowBytes - 4
             pair[2] = pair[0]
