@@ -18,11 +18,10 @@ public enum FrameLimits {
 
     /// Why a picture of this size cannot be a frame (segmented and composited), or nil.
     public static func frameProblem(width: Int, height: Int) -> String? {
-        if let problem = pictureProblem(width: width, height: height) { return problem }
         guard width >= minimumFrameSide, height >= minimumFrameSide else {
             return "too small (\(width)×\(height); Matte needs at least \(minimumFrameSide)×\(minimumFrameSide))"
         }
-        return nil
+        return pictureProblem(width: width, height: height)
     }
 
     /// Parses `WIDTHxHEIGHT` strictly (digits only), for frame sizes: nil when it does not look like one.

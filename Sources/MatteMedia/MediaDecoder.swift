@@ -95,7 +95,11 @@ public final class MediaDecoder {
         }
 
         var opened: UnsafeMutablePointer<AVFormatContext>? = nil
-        let status = avformat_open_input(&opened, path, nil, nil)
+        // A name is a name: FFmpeg's image reader would take `photo%d.png` as a numbered sequence.
+        var openOptions: OpaquePointer? = nil
+        av_dict_set(&openOptions, "pattern_type", "none", 0)
+        let status = avformat_open_input(&opened, path, nil, &openOptions)
+        av_dict_free(&openOptions)
         guard status >= 0, let context = opened else { throw MediaError(path, "not a readable image or video", code: status) }
         formatContext = context
         // Decoding refuses pictures over the limit before it allocates them (a decompression bomb).

@@ -15,7 +15,7 @@ struct InferenceBench: ParsableCommand {
         abstract: "Time one model inference (single-threaded XNNPACK) on a fixed input."
     )
 
-    @Option(help: "general, landscape, or a path to a .tflite model.")
+    @Option(help: "general, landscape, or a path to a .tflite model.", transform: ModelChoice.parse)
     var model: ModelChoice = .landscape
 
     @Option(help: "Timed runs after 10 warm-up runs.")

@@ -15,8 +15,15 @@ struct MaskCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the mask PNG.")
     var output: String
 
-    @Option(help: "general, landscape, auto (landscape for wide images), or a path to a .tflite model.")
+    @Option(help: "general, landscape, auto (landscape for wide images), or a path to a .tflite model.",
+            transform: ModelChoice.parse)
     var model: ModelChoice = .automatic
+
+    func validate() throws {
+        guard output.lowercased().hasSuffix(".png") else {
+            throw ValidationError("-o \(output): the mask is written as a PNG; give a name ending in .png")
+        }
+    }
 
     func run() throws {
         let interruption = InterruptionGuard()

@@ -9,7 +9,8 @@ import MatteSegmentation
 
 /// The options `matte render` shares with the live camera.
 struct ProcessingOptions: ParsableArguments {
-    @Option(help: "general, landscape, auto (landscape for wide frames), or a path to a .tflite model.")
+    @Option(help: "general, landscape, auto (landscape for wide frames), or a path to a .tflite model.",
+            transform: ModelChoice.parse)
     var model: ModelChoice = .automatic
 
     @Option(help: ArgumentHelp("What replaces the background: blur, blur:STRENGTH (1-100), an image or video file, #RRGGBB, or none.",
@@ -54,9 +55,6 @@ struct ProcessingOptions: ParsableArguments {
     var lightWrap: Float = 0
 
     func validate() throws {
-        if case let .file(path) = model, access(path, F_OK) != 0 {
-            throw ValidationError("--model \(path): use general, landscape, auto, or the path of a .tflite model file (no such file)")
-        }
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
         guard (0...1).contains(smoothing) else { throw ValidationError("--smoothing must be between 0 and 1") }

@@ -47,7 +47,16 @@ func loadSegmenter(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) thr
     }
 }
 
-extension ModelChoice: ExpressibleByArgument {}
+extension ModelChoice {
+    /// A model name, or the path of an existing file.
+    static func parse(_ text: String) throws -> ModelChoice {
+        let choice = ModelChoice(argument: text)
+        if case .file = choice, access(text, F_OK) != 0 {
+            throw ValidationError("use general, landscape, auto, or the path of a .tflite model file (no such file)")
+        }
+        return choice
+    }
+}
 
 /// CPU time of the calling thread, in milliseconds.
 func threadCPUMilliseconds() -> Double {

@@ -2,9 +2,9 @@
 # End-to-end test of `matte` (live) with real kernel drivers, run inside the VM:
 #     Tests/e2e/run-in-vm.sh --cpus 2 [--loopback 0.12|0.15] Tests/e2e/live.sh [MATTE_BINARY]
 # vivid is the webcam (/dev/video0), v4l2loopback the virtual camera (/dev/video20); ffmpeg, v4l2-ctl and
-# GStreamer (v4l2src) read the virtual camera as a call app would. The VM emulates the CPU (TCG), where Matte's float code
-# runs ~300x slower than on the host: the camera runs at 320x180 and 5 fps here so the pipeline keeps up;
-# real-time speed is measured on the host by `matte bench pipeline`.
+# GStreamer (v4l2src) read the virtual camera as a call app would. The VM emulates the CPU (TCG), where Matte's
+# float code runs ~300x slower than on the host: the camera runs at 320x180 and 5 fps here so the pipeline keeps
+# up; real-time speed is measured on the host by `matte bench pipeline`.
 # Ends with "live: N passed, M failed" and a non-zero status on failure.
 set -uo pipefail
 [ "${MATTE_E2E_GUEST:-}" = 1 ] || { echo "live: error: run me inside the VM: Tests/e2e/run-in-vm.sh Tests/e2e/live.sh" >&2; exit 2; }
@@ -102,7 +102,7 @@ check "person pixels keep the photo" near "$(pixel "$work/photo.yuv" 2 256 330 5
 t0=$SECONDS
 gst_read 3 "$work/photo.rgb"
 echo "live: GStreamer read 3 frames in $((SECONDS - t0)) s"
-check "GStreamer (v4l2src) reads 512x512 frames" test "$(stat -c %s "$work/photo.rgb" 2>/dev/null || echo 0)" -eq $((3 * 512 * 512 * 3))
+check "GStreamer (v4l2src) reads 512x512 frames" bash -c "[ \"\$(stat -c %s '$work/photo.rgb' 2>/dev/null)\" = $((3 * 512 * 512 * 3)) ] || { cat '$logs/gst.log'; exit 1; }"
 check "GStreamer: background pixels become the colour" near "$(rgb_pixel "$work/photo.rgb" 2 20 20 512 512)" "0 192 0" 8
 check "GStreamer: more background becomes the colour" near "$(rgb_pixel "$work/photo.rgb" 2 490 30 512 512)" "0 192 0" 8
 check "GStreamer: person pixels keep the photo" near "$(rgb_pixel "$work/photo.rgb" 2 256 330 512 512)" "$reference" 12
@@ -181,10 +181,12 @@ after=$(window "$(echo "$t_back + 1" | bc)" "$t_end")
 n_after=$(printf '%s' "$after" | grep -c .)
 after_distinct=$(printf '%s\n' "$after" | cut -d' ' -f3 | sort -u | grep -c .)
 max_gap=$(echo "3 / $fps" | bc -l)
-echo "live: reader: $n_all frames from the unplug to $(printf %.1f "$(echo "$t_end - $t_unplug" | bc)") s later; $n_away in the $(printf %.1f "$away_s") s the camera was away ($away_distinct distinct after the first second); $n_after in the $(printf %.1f "$(echo "$t_end - $t_back - 1" | bc)") s after it returned ($after_distinct distinct); longest gap $(printf %.3f "$gap_all") s, $(printf %.1f "$(echo "$gap_at - $t_unplug" | bc)") s after the unplug"
+echo "live: reader: $n_all frames from the unplug to $(printf %.1f "$(echo "$t_end - $t_unplug" | bc)") s later; $n_away in the $(printf %.1f "$away_s") s the camera was away ($away_distinct distinct after the first second); $n_after in the $(printf %.1f "$(echo "$t_end - $t_back - 1" | bc)") s from 1 s after it returned ($after_distinct distinct); longest gap $(printf %.3f "$gap_all") s, $(printf %.1f "$(echo "$gap_at - $t_unplug" | bc)") s after the unplug"
 check "the reader got frames while the camera was away ($n_away in $(printf %.1f "$away_s") s)" test "$n_away" -ge "$(printf %.0f "$(echo "$away_s * $fps / 3" | bc -l)")"
 check "those were the placeholder, one still picture ($away_distinct distinct)" test "$away_distinct" -eq 1
-check "the reader got the camera's moving picture after it returned ($after_distinct distinct of $n_after)" test "$after_distinct" -ge $((3 * fps * 8 / 10))
+after_s=$(echo "$t_end - $t_back - 1" | bc)
+check "the reader got the camera's moving picture after it returned ($after_distinct distinct of $n_after in $(printf %.1f "$after_s") s)" \
+    test "$n_after" -ge "$(printf %.0f "$(echo "$after_s * $fps / 3" | bc -l)")" -a $((after_distinct * 10)) -ge $((n_after * 8))
 check "no break in the reader's frames longer than 3 frame intervals ($(printf %.3f "$gap_all") s ≤ $(printf %.3f "$max_gap") s)" le "$gap_all" "$max_gap"
 
 # ---- 5. fifty readers come and go: no stall, no leak --------------------------------------------------------------

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Helpers for Tests/hostile/run.sh: builds the inputs ffmpeg cannot (PNG bombs, Adam7 PNGs, JPEGs with an
 EXIF orientation and a corner marker) and reads the outputs back. ffprobe/ffmpeg are the independent readers;
-this file only adds what they do not do (EXIF orientation of JPEGs, PNG headers). numpy is the only
-dependency.
+this file only adds what they do not do (EXIF orientation of JPEGs, corner colours). numpy is the only
+dependency beyond the standard library.
 
   probe.py bomb OUT W H full|header        a PNG declaring WxH: complete 1-bit zeros, or IHDR + a cut IDAT
   probe.py adam7 OUT W H                   an interlaced (Adam7) RGB PNG
@@ -15,18 +15,20 @@ dependency.
                                            seconds, and the file type by its first bytes ("none ..." if no video)
   probe.py check-marker FILE               red block top-left, green top-right, grey bottom corners (first frame)
   probe.py magic FILE                      png, jpeg, matroska, mp4, y4m, gif, ... or unknown
-  probe.py png-size FILE                   "W H" from the IHDR (for PNG sequences; no decoding)
   probe.py signal SIG DELAY TIMEOUT ERR -- CMD...
                                            runs CMD with default signal dispositions, sends SIG after DELAY s,
                                            prints its shell-style exit status (128+n if killed, 124 if it
                                            outlived TIMEOUT after the signal)
 """
+import atexit
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 
@@ -93,6 +95,7 @@ def marker_picture(w, h):
 
 def stored_from_displayed(d, orient):
     """The stored picture S such that applying EXIF orientation `orient` to S gives d."""
+    need_numpy()
     return {
         1: lambda a: a,
         2: lambda a: a[:, ::-1],
@@ -119,6 +122,7 @@ def exif_segment(orient, variant):
 
 
 def exif_jpeg(path, w, h, orient, variant):
+    need_numpy()
     swap = orient in (5, 6, 7, 8)
     dw, dh = (h, w) if swap else (w, h)
     s = np.ascontiguousarray(stored_from_displayed(marker_picture(dw, dh), orient))
@@ -165,11 +169,39 @@ def jpeg_orientation(path):
     return 1
 
 
+def jpeg_size(path):
+    """(width, height) from a JPEG's SOF marker, for JPEGs ffmpeg cannot decode (arithmetic coding)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+        i = 2
+        while i + 9 <= len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                return w, h
+            i += 2 + length
+    except (OSError, struct.error):
+        pass
+    return 0, 0
+
+
+def plain_name(path):
+    """A name for `path` that ffmpeg's image2 demuxer will not read as a pattern (in%d.png): a symlink."""
+    if "%" not in os.path.basename(path):
+        return path
+    tmp = tempfile.mkdtemp(prefix="hostile-")
+    atexit.register(shutil.rmtree, tmp, True)
+    link = os.path.join(tmp, "input" + os.path.splitext(path)[1])
+    os.symlink(os.path.abspath(path), link)
+    return link
+
+
 def ffprobe(path, count):
     cmd = ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json"]
     if count:
         cmd.insert(1, "-count_frames")
-    r = subprocess.run(cmd + [path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120)
+    r = subprocess.run(cmd + [plain_name(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120)
     return json.loads(r.stdout or b"{}")
 
 
@@ -190,6 +222,9 @@ def probe(path):
     if magic(path) == "jpeg" and jpeg_orientation(path) in (5, 6, 7, 8):
         w, h = h, w
     frames = int(v.get("nb_read_frames", 0) or 0)
+    if w == 0 and magic(path) == "jpeg":  # a JPEG ffmpeg cannot decode: its header says
+        w, h = jpeg_size(path)
+        frames = 1
     dur = info.get("format", {}).get("duration")
     return w, h, frames, len(audio), float(dur) if dur not in (None, "N/A") else -1.0
 
@@ -218,7 +253,7 @@ def first_frame_rgb(path):
     if info is None:
         raise SystemExit("no video stream")
     w, h = info[0], info[1]
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", plain_name(path), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
                           "rgb24", "-"], stdout=subprocess.PIPE, check=True).stdout
     if len(raw) != w * h * 3:  # EXIF is not applied by ffmpeg: the stored size
         w, h = h, w
@@ -292,10 +327,6 @@ def main(argv):
         return check_marker(argv[2])
     elif cmd == "magic":
         print(magic(argv[2]))
-    elif cmd == "png-size":
-        with open(argv[2], "rb") as f:
-            head = f.read(24)
-        print("%d %d" % struct.unpack(">II", head[16:24]) if head[:8] == b"\x89PNG\r\n\x1a\n" else "not-png")
     elif cmd == "signal":
         i = argv.index("--")
         run_signal(argv[2], float(argv[3]), float(argv[4]), argv[5], argv[i + 1:])
