@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev
           libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
-          ffmpeg python3-venv python3-pip
+          ffmpeg python3-venv python3-pip python3-numpy libjpeg-turbo-progs valgrind
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 missing=()
 for package in "${packages[@]}"; do

@@ -12,6 +12,13 @@ swift build -c release
 Tests/cli/cli-tests.sh .build/debug/matte
 # Colours, frames, timestamps, audio and orientation survive a render (ffmpeg as the reader).
 python3 Tests/cli/fidelity.py .build/debug/matte Tests/Fixtures
+# Hostile inputs and outputs, every case (a few minutes), then the decode, convert and composite paths under
+# AddressSanitizer over the quick set.
+Tests/hostile/run.sh .build/debug/matte
+swift build --sanitize=address --scratch-path .build-asan --product matte
+ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
+# ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
+Tests/hostile/valgrind.sh .build/debug/matte
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
