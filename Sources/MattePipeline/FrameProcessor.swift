@@ -35,6 +35,8 @@ public final class FrameProcessor {
     public let output: PixelBuffer
     private let outputRate: Double
     public private(set) var framesProcessed = 0
+    /// The output frame at which the current background source started.
+    private var backgroundStartFrame = 0
     /// Why the background video could not advance at the last frame, if it could not.
     public private(set) var backgroundError: MediaError?
 
@@ -51,8 +53,17 @@ public final class FrameProcessor {
         try apply(settings)
     }
 
-    /// Switches to new settings (SIGHUP in the live camera); on failure the old settings stay in force.
-    public func apply(_ settings: ProcessingSettings) throws(SetupError) {
+    /// The files new settings need, decoded: made on any thread (the live camera's control thread, so the
+    /// output never stalls on a decode) and installed with `apply(_:)`.
+    public struct Prepared: @unchecked Sendable {
+        // @unchecked: built by one thread and handed over whole to the output thread through the pipeline's lock.
+        let settings: ProcessingSettings
+        let backgroundSource: BackgroundSource?
+        let overlay: Overlay?
+    }
+
+    /// Decodes the background and foreground files `settings` name, at this processor's size.
+    public func prepare(_ settings: ProcessingSettings) throws(SetupError) -> Prepared {
         var source: BackgroundSource? = nil
         if case let .file(path) = settings.background {
             do {
@@ -71,11 +82,22 @@ public final class FrameProcessor {
                 overlay = Overlay(rgba: scaled, opacity: settings.foregroundOpacity)
             } catch { throw SetupError("foreground \(error.description)") }
         }
-        backgroundSource = source
-        compositor.overlay = overlay
-        compositor.effects = settings.effects
-        compositor.maskSettings = settings.mask
-        self.settings = settings
+        return Prepared(settings: settings, backgroundSource: source, overlay: overlay)
+    }
+
+    /// Switches to new settings; on failure the old settings stay in force.
+    public func apply(_ settings: ProcessingSettings) throws(SetupError) {
+        apply(try prepare(settings))
+    }
+
+    public func apply(_ prepared: Prepared) {
+        backgroundSource = prepared.backgroundSource
+        // A new background video starts from its first frame now, not from the frame the output has reached.
+        backgroundStartFrame = framesProcessed
+        compositor.overlay = prepared.overlay
+        compositor.effects = prepared.settings.effects
+        compositor.maskSettings = prepared.settings.mask
+        settings = prepared.settings
     }
 
     private var layer: BackgroundLayer {
@@ -107,7 +129,7 @@ public final class FrameProcessor {
         -> PixelBuffer
     {
         do {
-            try backgroundSource?.advance(toOutputFrame: framesProcessed)
+            try backgroundSource?.advance(toOutputFrame: framesProcessed - backgroundStartFrame)
             backgroundError = nil
         } catch {
             backgroundError = error

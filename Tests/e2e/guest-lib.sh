@@ -121,5 +121,8 @@ frame_stats() {
         END { if (to != "") { if (n == 0) prev = from; if (to - prev > gap) { gap = to - prev; at = prev } }
               printf "%d %.3f %.3f\n", n, gap, at }' "$1"
 }
-# le A B: A <= B for decimal numbers.
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+# le A B: A <= B for decimal numbers (false when either is not a number).
+le() {
+    awk -v a="$1" -v b="$2" 'BEGIN { n = "^-?([0-9]+[.]?[0-9]*|[.][0-9]+)$"; exit !(a ~ n && b ~ n && a + 0 <= b + 0) }' \
+        || { echo "not $1 <= $2"; return 1; }
+}

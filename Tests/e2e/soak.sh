@@ -13,8 +13,9 @@
 #     video, mirrored; back to the start-up colour.
 # Checks: every unplug and reload is noticed; no gap between two frames reaching the reader is longer than 3 frame
 # intervals, placeholders included while the camera is away (reloads that read a picture or a video are checked
-# on their own: they run on matte's output thread); frames keep >= 70 % of the camera's rate; matte's RSS is flat
-# after the warm-up (growth < 2 MB, or < 5 %); the reader and matte run throughout and matte stops cleanly.
+# on their own: they run on matte's output thread); frames keep >= 70 % of the camera's rate (apart from file
+# reloads); matte's RSS is flat after the warm-up (growth < 2 MB, or < 5 %); the reader and matte run throughout
+# and matte stops cleanly.
 # Figures: "soak: ..." lines on the console; in $MATTE_RESULTS/soak/: frames.txt (arrival time and sequence of every
 # frame), events.txt (when each event began and ended), file-reloads.txt (their windows), rss.txt (time, RSS in kB,
 # every 5 s and at each cycle's start), matte.log, and unplug-stuck.txt (matte's threads, if vivid stayed in use).
@@ -24,8 +25,9 @@
 # frame, inference 0.75-1.2 s): at 10 fps matte put out 6.6 fps with gaps to 0.43 s, over that rate's 0.3 s
 # limit. At 5 fps it put out 4.3-5.0 fps while streaming, but in three 600 s runs the longest gaps apart from file
 # reloads were 0.59, 0.75 and 0.63 s (of ~2,400 gaps each, 2-20 were over 0.5 s): at the 0.6 s limit when the host
-# is busy. At 4 fps (250 ms a frame; the default) FOURFPS. So the longest allowed gap
-# is 3 x 250 ms = 750 ms. The host runs 30 fps with room to spare (`matte bench pipeline`).
+# is busy. At 4 fps (250 ms a frame; the default) it put out 3.76 fps apart from file reloads and the longest such
+# gap in 600 s was 0.64 s (3 of ~2,000 over 0.6 s, none over 0.75 s). So the longest allowed gap is
+# 3 x 250 ms = 750 ms. The host runs 30 fps with room to spare (`matte bench pipeline`).
 # Ends with "soak: N passed, M failed" and a non-zero status on failure.
 set -uo pipefail
 [ "${MATTE_E2E_GUEST:-}" = 1 ] || { echo "soak: error: run me inside the VM: Tests/e2e/run-in-vm.sh --cpus 2 Tests/e2e/soak.sh [SECONDS]" >&2; exit 2; }
@@ -192,42 +194,46 @@ matte_alive=0; kill -0 "$matte_pid" 2>/dev/null && matte_alive=1
 reader_stop
 
 # ---- figures and checks --------------------------------------------------------------------------------------------------
-# gaps FROM TO: "FRAMES MAXGAP GAPAT MAXFILEGAP FILEGAPAT": the longest gap (edges counted) apart from and during
-# file reloads (a gap is a file reload's when the two overlap: the stall can begin just before the SIGHUP is sent).
+# gaps FROM TO: "FRAMES MAXGAP GAPAT MAXFILEGAP FILEGAPAT RATE": the longest gap (edges counted) apart from and
+# during file reloads (a gap is a file reload's when the two overlap: the stall can begin just before the SIGHUP is
+# sent), and the frame rate apart from them.
 gaps() {
     awk -v from="$1" -v to="$2" '
         FNR == NR { ws[++w] = $1; we[w] = $2; next }
-        function note(start, len,   i) {
-            for (i = 1; i <= w; i++) if (start <= we[i] && start + len >= ws[i]) { if (len > fgap) { fgap = len; fat = start }; return }
+        function note(start, len,   i) {  # 1 when the gap belongs to a file reload
+            for (i = 1; i <= w; i++) if (start <= we[i] && start + len >= ws[i]) { if (len > fgap) { fgap = len; fat = start }; return 1 }
             if (len > gap) { gap = len; at = start }
+            time += len
+            return 0
         }
         $1 < from || $1 > to { next }
-        { note(n ? prev : from, $1 - (n ? prev : from)); prev = $1; n++ }
-        END { note(n ? prev : from, to - (n ? prev : from)); printf "%d %.3f %.3f %.3f %.3f\n", n, gap, at, fgap, fat }
+        { if (!note(n ? prev : from, $1 - (n ? prev : from))) frames++; prev = $1; n++ }
+        END { note(n ? prev : from, to - (n ? prev : from))
+              printf "%d %.3f %.3f %.3f %.3f %.3f\n", n, gap, at, fgap, fat, (time > 0 ? frames / time : 0) }
     ' "$logs/file-reloads.txt" "$frames"
 }
 # after TIME: the event that came last before TIME, and how long before.
 after() { awk -v at="$1" '$1 <= at { name = $2; t = $1 } END { if (name == "") print "start-up"; else printf "%s +%.1f s", name, at - t }' "$events"; }
 read -r n_all gap_all gap_at file_gap file_gap_at <<<"$(gaps "$start_t" "$end_t")"
-read -r n_soak gap_soak _ file_gap_soak _ <<<"$(gaps "$warm_t" "$end_t")"
+read -r n_soak gap_soak _ file_gap_soak _ rate <<<"$(gaps "$warm_t" "$end_t")"
 soak_s=$(echo "$end_t - $warm_t" | bc)
-rate=$(echo "$n_soak / $soak_s" | bc -l)
 rss_peak=$(awk -v from="$warm_t" '$1 >= from && $2 > peak { peak = $2 } END { print peak + 0 }' "$rss_file")
 growth=$((rss_end - rss_start))
 cycles=$(awk '$3 == "warm" || $3 == "cycle" || $3 == "end" { printf "%s%s", sep, $2; sep = " " }' "$rss_file")
 over=$(awk -v lim="$(echo "2 / $fps" | bc -l)" -v from="$start_t" '$1 >= from { if (n++ && $1 - prev > lim) c++; prev = $1 } END { print c + 0 }' "$frames")
 event_counts=$(awk '{ print $2 }' "$events" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
-echo "soak: measured $(printf %.0f "$soak_s") s: $n_soak frames ($(printf %.2f "$rate") fps), longest gap $(printf %.3f "$gap_soak") s, $(printf %.3f "$file_gap_soak") s around file reloads"
+echo "soak: measured $(printf %.0f "$soak_s") s: $n_soak frames ($(printf %.2f "$rate") fps apart from file reloads), longest gap $(printf %.3f "$gap_soak") s, $(printf %.3f "$file_gap_soak") s around file reloads"
 echo "soak: since the first mask: $n_all frames; longest gap $(printf %.3f "$gap_all") s ($(after "$gap_at")), around file reloads $(printf %.3f "$file_gap") s ($(after "$file_gap_at")); $over gaps over 2 frame intervals"
 echo "soak: events: $event_counts; matte reopened the reconnected camera before the unload $pull_retries time(s) (disconnected again)"
 echo "soak: RSS ${rss_start} kB after warm-up, ${rss_end} kB at the end ($( [ $growth -ge 0 ] && echo +)${growth} kB), peak ${rss_peak} kB; at each cycle's start (kB): $cycles"
+check "the reader's record holds the frames since the first mask (${n_all:-0})" test "${n_all:-0}" -gt 0
 check "every unplug was noticed and the camera reopened ($unplugs unplugs, $unplug_failures failures)" test "$unplug_failures" -eq 0
 check "every reload was applied ($reloads reloads, $reload_failures failures)" test "$reload_failures" -eq 0
 check "the measured period had an unplug and reloads of every kind" test "$step" -ge 18
 check "the reader read without a break (still running at the end)" test "$reader_alive" -eq 1
 check "no gap between frames longer than 3 intervals while streaming, unplugging and reloading in-memory settings ($(printf %.3f "$gap_all") s ≤ $(printf %.3f "$max_gap") s)" le "$gap_all" "$max_gap"
 check "no gap longer than 3 intervals around reloads that read a picture or a video ($(printf %.3f "$file_gap") s ≤ $(printf %.3f "$max_gap") s)" le "$file_gap" "$max_gap"
-check "frames kept the camera's rate on average ($(printf %.2f "$rate") fps ≥ 0.7 × $fps)" le "$(echo "0.7 * $fps" | bc -l)" "$rate"
+check "frames kept the camera's rate apart from file reloads ($(printf %.2f "$rate") fps ≥ 0.7 × $fps)" le "$(echo "0.7 * $fps" | bc -l)" "$rate"
 check "RSS is flat after the warm-up ($( [ $growth -ge 0 ] && echo +)${growth} kB: < 2048 kB or < 5 %)" \
     bash -c "[ $growth -lt 2048 ] || [ $((growth * 100)) -lt $((rss_start * 5)) ]"
 check "matte ran throughout" test "$matte_alive" -eq 1

@@ -82,7 +82,7 @@ public final class LivePipeline: @unchecked Sendable {
     private let state = NSCondition()
     private var active = false
     private var stopping = false
-    private var pendingSettings: ProcessingSettings?
+    private var pendingSettings: FrameProcessor.Prepared?
     /// The mirror setting as the capture thread sees it: `processor` belongs to the output thread.
     private var mirror: Bool
     private var threads: [Thread] = []
@@ -141,9 +141,15 @@ public final class LivePipeline: @unchecked Sendable {
 
     public var isActive: Bool { state.withLock { active } }
 
-    /// Applies new settings at the next frame (SIGHUP); a failure keeps the old ones and is logged.
+    /// Applies new settings at the next frame (SIGHUP). Their files are decoded here, on the caller's thread,
+    /// so the output never pauses for them; a failure keeps the old settings and is logged.
     public func reload(_ settings: ProcessingSettings) {
-        state.withLock { pendingSettings = settings }
+        do {
+            let prepared = try processor.prepare(settings)
+            state.withLock { pendingSettings = prepared }
+        } catch {
+            logger.error("reload failed, keeping the previous settings: \(error)")
+        }
     }
 
     /// Stops every thread and waits for them; the source and sink are released by their owners.
@@ -316,14 +322,10 @@ public final class LivePipeline: @unchecked Sendable {
         var lastBackgroundProblem: String?
 
         while !shouldStop {
-            if let settings = state.withLock({ () -> ProcessingSettings? in defer { pendingSettings = nil }; return pendingSettings }) {
-                do {
-                    try processor.apply(settings)
-                    state.withLock { mirror = settings.mirror }
-                    logger.info("settings reloaded")
-                } catch {
-                    logger.error("reload failed, keeping the previous settings: \(error)")
-                }
+            if let prepared = state.withLock({ () -> FrameProcessor.Prepared? in defer { pendingSettings = nil }; return pendingSettings }) {
+                processor.apply(prepared)
+                state.withLock { mirror = prepared.settings.mirror }
+                logger.info("settings reloaded")
             }
             guard mailbox.take(&frame, after: lastFrame, timeout: interval * 1.5) else {
                 // No frame: while someone watches and the camera is missing, keep the virtual camera alive.
