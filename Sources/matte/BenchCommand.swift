@@ -51,9 +51,10 @@ struct InferenceBench: ParsableCommand {
 
 /// Two decimals, without Foundation.
 func format(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
+    guard value.isFinite else { return "\(value)" }
+    let hundredths = Int((abs(value) * 100).rounded())
     let fraction = hundredths % 100
-    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    return "\(value < 0 && hundredths > 0 ? "-" : "")\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
 }
 
 /// Median and 10th percentile of wall-clock milliseconds over `runs` calls, after warm-up.
