@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian machine with Swift 6: installs packages and models, builds, then runs the
-# command-line tests, a short fuzz of the model reader, the live camera end to end in a VM with real
-# drivers (vivid + v4l2loopback 0.12.7 and 0.15), and the Swift test suite.
-# MATTE_SKIP_E2E=1 skips the VM tests (they need ~5 minutes and Debian's archive).
+# command-line tests, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
+# fuzz of the model reader, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
+# and 0.15) with a one-minute soak, and the Swift test suite.
+# MATTE_SKIP_E2E=1 skips the VM tests (they need ~15 minutes and Debian's archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -25,6 +26,8 @@ MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
 if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/prepare-vm.sh --loopback all
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/live.sh
+    # A minute of unplugs and reloads with a reader watching (Tests/e2e/soak.sh with no argument runs ten).
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/soak.sh 60
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
         Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.15 Tests/e2e/live.sh
