@@ -130,7 +130,14 @@ public final class Camera: @unchecked Sendable {
         guard Int(buffer.index) < buffers.count else { return .none }
         let mapped = buffers[Int(buffer.index)]
         let used = min(Int(buffer.bytesused), mapped.count)
-        let timestamp = Double(buffer.timestamp.tv_sec) * 1000 + Double(buffer.timestamp.tv_usec) / 1000
+        let reported = Double(buffer.timestamp.tv_sec) * 1000 + Double(buffer.timestamp.tv_usec) / 1000
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        let now = Double(clock.tv_sec) * 1000 + Double(clock.tv_nsec) / 1e6
+        // Latency is measured from the driver's timestamp when it is on the monotonic clock and plausible; some
+        // drivers (vivid among them) offset their clock or copy timestamps, and then arrival is the best we have.
+        let isMonotonic = buffer.flags & UInt32(V4L2_BUF_FLAG_TIMESTAMP_MASK) == UInt32(V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
+        let timestamp = isMonotonic && reported <= now && now - reported < 1000 ? reported : now
         if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
             corruptFrames += 1
             return .none
