@@ -43,7 +43,9 @@ func loadSegmenter(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) thr
     do {
         return try Segmenter(contentsOf: path)
     } catch {
-        throw fail("model \(path): \(error.description)")
+        // Some reasons name the file already; say it once.
+        let reason = error.description
+        throw fail(reason.contains(path) ? reason : "model \(path): \(reason)")
     }
 }
 
