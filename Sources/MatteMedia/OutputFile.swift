@@ -48,22 +48,11 @@ public struct OutputFile {
     public func write(_ data: [UInt8]) throws(MediaError) {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw MediaError(path, "cannot write: \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < data.count {
-            let count = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                discard()
-                throw MediaError(path, "cannot write: \(reason)")
-            }
-            written += count
-        }
-        guard close(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
+        var failure = data.withUnsafeBytes { writeAll(fd, $0) }
+        if close(fd) != 0 && failure == nil { failure = errno }
+        if let failure {
             discard()
-            throw MediaError(path, "cannot write: \(reason)")
+            throw MediaError(path, "cannot write: \(String(cString: strerror(failure)))")
         }
         try commit()
     }
@@ -129,6 +118,18 @@ public struct OutputFile {
             throw MediaError(path, "cannot write in \(directory): \(String(cString: strerror(errno)))")
         }
     }
+}
+
+/// Writes all of `bytes` to `fd`, retrying interrupted and short writes; the errno that stopped it, or nil.
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+    var written = 0
+    while written < bytes.count {
+        let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return count == 0 ? EIO : errno }
+        written += count
+    }
+    return nil
 }
 
 /// A numbered picture sequence (`frames/%05d.png`): frames are written into a hidden directory beside the

@@ -38,7 +38,7 @@ struct MaskCommand: ParsableCommand {
                      targetWidth: frame.width, targetHeight: frame.height)
             .upscale(probabilities.baseAddress!, into: mask)
         let png = try ImageFile.encodePNG(mask, path: output)
-        if let signal = interruption.pending() { throw InterruptionGuard.interrupted(signal, what: "\(output) was not written") }
+        try interruption.stopIfInterrupted("\(output) was not written")
         try target.write(png)
     }
 }

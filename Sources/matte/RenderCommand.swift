@@ -38,20 +38,13 @@ struct RenderCommand: ParsableCommand {
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
-                if let signal = interruption.pending() {
-                    encoder.abandon()
-                    progress.clear()
-                    throw InterruptionGuard.interrupted(signal, what: "\(output) was not written")
-                }
+                try interruption.stopIfInterrupted("\(output) was not written")
                 try encoder.write(try processor.process(frame, segmenter: segmenter), timestamp: decoder.timestamp,
                                   duration: decoder.duration)
                 progress.update(done: encoder.framesWritten)
             }
             guard encoder.framesWritten > 0 else { throw MediaError(input, "contains no decodable frame") }
-            if let signal = interruption.pending() {
-                encoder.abandon()
-                throw InterruptionGuard.interrupted(signal, what: "\(output) was not written")
-            }
+            try interruption.stopIfInterrupted("\(output) was not written")
             try encoder.finish()
         } catch {
             encoder.abandon()

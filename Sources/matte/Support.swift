@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import MatteInference
+import MatteMedia
 import MatteSegmentation
 
 /// Ends the command with a one-line reason on stderr and exit status 1.
@@ -14,17 +15,9 @@ func fail(_ message: String) -> ExitCode {
 /// Writes to standard output, failing (not succeeding silently) when it cannot: a full disk, a closed pipe.
 func writeStdout(_ text: String) throws {
     var text = text
-    let failure: Int32? = text.withUTF8 { bytes in
-        var written = 0
-        while written < bytes.count {
-            let count = write(STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return errno }
-            written += count
-        }
-        return nil
+    if let failure = text.withUTF8({ writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }) {
+        throw fail("cannot write the output: \(String(cString: strerror(failure)))")
     }
-    if let failure { throw fail("cannot write the output: \(String(cString: strerror(failure)))") }
 }
 
 /// A problem that does not stop the command: one line, `matte: warning: …`.
@@ -75,7 +68,7 @@ func monotonicMilliseconds() -> Double {
 }
 
 /// The signals that end a command, caught so that a file being written is never cut off halfway: the
-/// command polls `pending()` between frames, cleans up and exits with `interrupted(_:)`. A second signal
+/// command calls `stopIfInterrupted` between frames and cleans up when it throws. A second signal
 /// (the first was not noticed, e.g. a decoder stuck on a damaged file) removes the temporary file at once
 /// and exits.
 final class InterruptionGuard {
@@ -104,15 +97,12 @@ final class InterruptionGuard {
         temporaryFileToRemove = path.map { strdup($0) }
     }
 
-    /// The signal that arrived, if one did.
-    func pending() -> Int32? {
-        receivedSignal != 0 ? receivedSignal : nil
-    }
-
-    /// Says what was interrupted and ends with status 128 + the signal, as a shell reports it.
-    static func interrupted(_ signal: Int32, what: String) -> ExitCode {
-        writeStderr("matte: interrupted by \(signalName(signal)); \(what)\n")
-        return ExitCode(128 + signal)
+    /// Ends the command, saying `what` was not done, if a signal has arrived.
+    func stopIfInterrupted(_ what: @autoclosure () -> String) throws {
+        guard receivedSignal != 0 else { return }
+        writeStderr("matte: interrupted by \(Self.signalName(receivedSignal)); \(what())\n")
+        // 128 + the signal, as a shell reports it.
+        throw ExitCode(128 + receivedSignal)
     }
 
     static func signalName(_ signal: Int32) -> String {
