@@ -5,7 +5,7 @@ import PackageDescription
 // inference engine (TFLite reader + XNNPACK) stands alone, and `matte` is a thin CLI over them.
 let pixelKernelSettings: [SwiftSetting] = [
     // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
-    .unsafeFlags(["-target-cpu", "haswell"]),
+    .unsafeFlags(["-target-cpu", "haswell"])
 ]
 
 let package = Package(
@@ -27,18 +27,28 @@ let package = Package(
 
         .target(name: "MatteInference", dependencies: ["CXNNPACK"]),
         .target(name: "MatteV4L2", dependencies: ["CV4L2"]),
-        .target(name: "MatteCapture", dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging"], swiftSettings: pixelKernelSettings),
+        .target(
+            name: "MatteCapture",
+            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging"],
+            swiftSettings: pixelKernelSettings
+        ),
         .target(name: "MatteOutput", dependencies: ["CV4L2", "MatteV4L2", "MatteCapture", "MatteImaging"]),
         .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
         .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
         .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings),
         .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"]),
-        .target(name: "MattePipeline", dependencies: ["MatteCapture", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteOutput",
-                                                      .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "MattePipeline",
+            dependencies: [
+                "MatteCapture", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteOutput",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia",
+                "MattePipeline",
                 "MatteV4L2", "MatteCapture", "MatteOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,11 +58,19 @@ let package = Package(
         .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
         .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteTestSupport"]),
         .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging", "MatteTestSupport"]),
-        .testTarget(name: "MatteSegmentationTests", dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]),
+        .testTarget(
+            name: "MatteSegmentationTests",
+            dependencies: ["MatteSegmentation", "MatteMedia", "MatteTestSupport"]
+        ),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
-        .testTarget(name: "MattePipelineTests", dependencies: ["MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport",
-                                                               .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "MattePipelineTests",
+            dependencies: [
+                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
     ]
 )

@@ -1,9 +1,10 @@
 import CV4L2
+import MatteImaging
+import MatteV4L2
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
-import MatteV4L2
 
 /// A camera streaming through mmap buffers, delivering frames as YUYV.
 public final class Camera: @unchecked Sendable {
@@ -28,14 +29,26 @@ public final class Camera: @unchecked Sendable {
         var modes: [DeviceInfo.Mode] = []
         for (format, name) in device.formats() where CaptureMode.supportedFormats.contains(format) {
             for size in device.frameSizes(format) {
-                modes.append(.init(format: format, formatName: name, width: size.width, height: size.height,
-                                   rates: device.frameRates(format, width: size.width, height: size.height)))
+                modes.append(
+                    .init(
+                        format: format,
+                        formatName: name,
+                        width: size.width,
+                        height: size.height,
+                        rates: device.frameRates(format, width: size.width, height: size.height)
+                    )
+                )
             }
         }
         // A driver that lists no sizes or rates: ask for the request directly and take what it gives.
-        let wanted = CaptureMode.choose(from: modes, width: width, height: height, frameRate: frameRate)
-            ?? CaptureMode(format: device.formats().map(\.0).first(where: CaptureMode.supportedFormats.contains) ?? .yuyv,
-                           width: width, height: height, frameRate: frameRate)
+        let wanted =
+            CaptureMode.choose(from: modes, width: width, height: height, frameRate: frameRate)
+            ?? CaptureMode(
+                format: device.formats().map(\.0).first(where: CaptureMode.supportedFormats.contains) ?? .yuyv,
+                width: width,
+                height: height,
+                frameRate: frameRate
+            )
 
         var format = v4l2_format()
         format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
@@ -44,7 +57,8 @@ public final class Camera: @unchecked Sendable {
         format.fmt.pix.pixelformat = wanted.format.rawValue
         format.fmt.pix.field = V4L2_FIELD_NONE.rawValue
         do { try device.control(matte_VIDIOC_S_FMT, &format, "setting \(wanted)") } catch {
-            throw error.code == EBUSY ? DeviceError(path, "busy: another program is using the camera", code: EBUSY) : error
+            throw error.code == EBUSY
+                ? DeviceError(path, "busy: another program is using the camera", code: EBUSY) : error
         }
         let granted = FourCC(format.fmt.pix.pixelformat)
         guard CaptureMode.supportedFormats.contains(granted), format.fmt.pix.width % 2 == 0 else {
@@ -52,13 +66,21 @@ public final class Camera: @unchecked Sendable {
         }
         var parameters = v4l2_streamparm()
         parameters.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        parameters.parm.capture.timeperframe = v4l2_fract(numerator: 1000, denominator: UInt32((wanted.frameRate * 1000).rounded()))
+        parameters.parm.capture.timeperframe = v4l2_fract(
+            numerator: 1000,
+            denominator: UInt32((wanted.frameRate * 1000).rounded())
+        )
         _ = device.tryControl(matte_VIDIOC_S_PARM, &parameters)
         let fraction = parameters.parm.capture.timeperframe
         let rate = fraction.numerator > 0 ? Double(fraction.denominator) / Double(fraction.numerator) : wanted.frameRate
 
         self.device = device
-        mode = CaptureMode(format: granted, width: Int(format.fmt.pix.width), height: Int(format.fmt.pix.height), frameRate: rate)
+        mode = CaptureMode(
+            format: granted,
+            width: Int(format.fmt.pix.width),
+            height: Int(format.fmt.pix.height),
+            frameRate: rate
+        )
         bytesPerLine = Int(format.fmt.pix.bytesperline)
         mjpeg = granted == .mjpeg || granted == .jpeg ? MJPEGDecoder(width: mode.width, height: mode.height) : nil
         try startStreaming()
@@ -79,7 +101,14 @@ public final class Camera: @unchecked Sendable {
             buffer.memory = V4L2_MEMORY_MMAP.rawValue
             buffer.index = index
             try device.control(matte_VIDIOC_QUERYBUF, &buffer, "querying buffer \(index)")
-            let mapped = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, device.fd, off_t(buffer.m.offset))
+            let mapped = mmap(
+                nil,
+                Int(buffer.length),
+                PROT_READ | PROT_WRITE,
+                MAP_SHARED,
+                device.fd,
+                off_t(buffer.m.offset)
+            )
             guard let mapped, mapped != MAP_FAILED else { throw DeviceError.system(device.path, "mmap") }
             buffers.append(UnsafeMutableRawBufferPointer(start: mapped, count: Int(buffer.length)))
             try device.control(matte_VIDIOC_QBUF, &buffer, "queueing buffer \(index)")
@@ -96,7 +125,7 @@ public final class Camera: @unchecked Sendable {
             _ = device.tryControl(matte_VIDIOC_STREAMOFF, &type)
             streaming = false
         }
-        buffers.forEach { munmap($0.baseAddress, $0.count) }
+        for buffer in buffers { munmap(buffer.baseAddress, buffer.count) }
         buffers = []
     }
 
@@ -136,7 +165,8 @@ public final class Camera: @unchecked Sendable {
         let now = Double(clock.tv_sec) * 1000 + Double(clock.tv_nsec) / 1e6
         // Latency is measured from the driver's timestamp when it is on the monotonic clock and plausible; some
         // drivers (vivid among them) offset their clock or copy timestamps, and then arrival is the best we have.
-        let isMonotonic = buffer.flags & UInt32(V4L2_BUF_FLAG_TIMESTAMP_MASK) == UInt32(V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
+        let isMonotonic =
+            buffer.flags & UInt32(V4L2_BUF_FLAG_TIMESTAMP_MASK) == UInt32(V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
         let timestamp = isMonotonic && reported <= now && now - reported < 1000 ? reported : now
         if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
             corruptFrames += 1
@@ -157,15 +187,25 @@ public final class Camera: @unchecked Sendable {
         case .yuyv:
             guard data.count >= stride * (height - 1) + width * 2 else { return false }
             for row in 0..<height {
-                (out.base + row * out.rowBytes).update(from: data.baseAddress!.assumingMemoryBound(to: UInt8.self) + row * stride,
-                                                      count: width * 2)
+                (out.base + row * out.rowBytes).update(
+                    from: data.baseAddress!.assumingMemoryBound(to: UInt8.self) + row * stride,
+                    count: width * 2
+                )
             }
         case .nv12:
             let chromaOffset = stride * height
             guard data.count >= chromaOffset + stride * ((height + 1) / 2 - 1) + width else { return false }
             let bytes = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            FrameConversion.nv12ToYUYV(luma: bytes, lumaStride: stride, chroma: bytes + chromaOffset, chromaStride: stride,
-                                       into: out.base, outStride: out.rowBytes, width: width, height: height)
+            FrameConversion.nv12ToYUYV(
+                luma: bytes,
+                lumaStride: stride,
+                chroma: bytes + chromaOffset,
+                chromaStride: stride,
+                into: out.base,
+                outStride: out.rowBytes,
+                width: width,
+                height: height
+            )
         default:
             do { try mjpeg!.decode(data, into: out) } catch {
                 lastCorruption = "\(error)"

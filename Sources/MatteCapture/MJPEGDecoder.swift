@@ -17,7 +17,7 @@ public final class MJPEGDecoder {
 
     deinit {
         tjDestroy(handle)
-        planes.forEach { $0.deallocate() }
+        for plane in planes { plane.deallocate() }
     }
 
     public enum Failure: Error, Equatable {
@@ -28,10 +28,16 @@ public final class MJPEGDecoder {
     /// Decodes one frame into `out` (YUYV, width × height). A corrupt frame throws and leaves `out` as it was
     /// wherever decoding had not reached.
     public func decode(_ jpeg: UnsafeRawBufferPointer, into out: PixelBuffer) throws(Failure) {
-        precondition(out.format == .yuyv && out.width == width && out.height == height, "decoder output must be YUYV at its size")
+        precondition(
+            out.format == .yuyv && out.width == width && out.height == height,
+            "decoder output must be YUYV at its size"
+        )
         guard let base = jpeg.baseAddress, jpeg.count > 4 else { throw .corrupt("empty frame") }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
-        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
         guard tjDecompressHeader3(handle, bytes, UInt(jpeg.count), &w, &h, &subsampling, &colorspace) == 0 else {
             throw .corrupt(String(cString: tjGetErrorStr2(handle)))
         }
@@ -46,9 +52,11 @@ public final class MJPEGDecoder {
         default: throw .corrupt("unsupported JPEG subsampling \(subsampling)")
         }
         if planeSubsampling != subsampling {
-            planes.forEach { $0.deallocate() }
+            for plane in planes { plane.deallocate() }
             planes = (0..<3).map { component in
-                let size = Int(tjPlaneWidth(Int32(component), w, subsampling)) * Int(tjPlaneHeight(Int32(component), h, subsampling))
+                let size =
+                    Int(tjPlaneWidth(Int32(component), w, subsampling))
+                    * Int(tjPlaneHeight(Int32(component), h, subsampling))
                 let plane = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(size, 1))
                 plane.initialize(repeating: 128)
                 return plane
@@ -58,17 +66,28 @@ public final class MJPEGDecoder {
         var pointers: [UnsafeMutablePointer<UInt8>?] = planes.map { $0.baseAddress }
         var strides: [Int32] = (0..<3).map { tjPlaneWidth(Int32($0), w, subsampling) }
         if tjDecompressToYUVPlanes(handle, bytes, UInt(jpeg.count), &pointers, w, &strides, h, TJFLAG_FASTDCT) != 0,
-           tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
+            tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue)
+        {
             // Warnings (a few missing bytes) still give a usable picture; fatal errors do not.
             throw .corrupt(String(cString: tjGetErrorStr2(handle)))
         }
         FrameConversion.fullToLimitedLuma.withUnsafeBufferPointer { luma in
             FrameConversion.fullToLimitedChroma.withUnsafeBufferPointer { chroma in
                 FrameConversion.planarToYUYV(
-                    y: planes[0].baseAddress!, yStride: Int(strides[0]), u: planes[1].baseAddress!, v: planes[2].baseAddress!,
-                    chromaStride: Int(strides[1]), chromaShiftX: shiftX, chromaShiftY: shiftY,
-                    lumaTable: luma.baseAddress!, chromaTable: chroma.baseAddress!,
-                    into: out.base, outStride: out.rowBytes, width: width, height: height)
+                    y: planes[0].baseAddress!,
+                    yStride: Int(strides[0]),
+                    u: planes[1].baseAddress!,
+                    v: planes[2].baseAddress!,
+                    chromaStride: Int(strides[1]),
+                    chromaShiftX: shiftX,
+                    chromaShiftY: shiftY,
+                    lumaTable: luma.baseAddress!,
+                    chromaTable: chroma.baseAddress!,
+                    into: out.base,
+                    outStride: out.rowBytes,
+                    width: width,
+                    height: height
+                )
             }
         }
     }

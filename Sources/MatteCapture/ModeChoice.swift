@@ -1,7 +1,8 @@
+import MatteV4L2
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteV4L2
 
 /// The capture mode Matte asks a camera for.
 public struct CaptureMode: Equatable, Sendable, CustomStringConvertible {
@@ -23,7 +24,8 @@ public struct CaptureMode: Equatable, Sendable, CustomStringConvertible {
     /// The mode closest to what was asked: the nearest size (by area, then aspect), then YUYV if it reaches
     /// the rate there, else whichever supported format comes closest to the rate (MJPEG usually, as USB 2
     /// cameras cannot send uncompressed 720p at 30 fps).
-    public static func choose(from modes: [DeviceInfo.Mode], width: Int, height: Int, frameRate: Double) -> CaptureMode? {
+    public static func choose(from modes: [DeviceInfo.Mode], width: Int, height: Int, frameRate: Double) -> CaptureMode?
+    {
         let usable = modes.filter { supportedFormats.contains($0.format) && $0.width % 2 == 0 && !$0.rates.isEmpty }
         guard !usable.isEmpty else { return nil }
         func distance(_ mode: DeviceInfo.Mode) -> (Double, Double) {

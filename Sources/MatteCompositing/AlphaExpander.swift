@@ -51,7 +51,7 @@ public final class AlphaExpander: @unchecked Sendable {
     }
 
     deinit {
-        (wideA + wideB).forEach { $0.deallocate() }
+        for row in wideA + wideB { row.deallocate() }
         alphaRow.deallocate()
         byteRow.deallocate()
         paddedRow.deallocate()
@@ -62,17 +62,21 @@ public final class AlphaExpander: @unchecked Sendable {
         if wideRow[0] == row { return 0 }
         if wideRow[1] == row { return 1 }
         let slot = wideRow[0] == other ? 1 : 0
-        let sourceA = a + row &* lowWidth, sourceB = b + row &* lowWidth
-        let outA = wideA[slot].baseAddress!, outB = wideB[slot].baseAddress!
+        let sourceA = a + row &* lowWidth
+        let sourceB = b + row &* lowWidth
+        let outA = wideA[slot].baseAddress!
+        let outB = wideB[slot].baseAddress!
         // The table's weight is 0 wherever index + 1 would run past the row, so reading one past the end of
         // the padded copy never matters; with no branch the loop vectorises (as gathers).
-        let paddedA = paddedRow.baseAddress!, paddedB = paddedRow.baseAddress! + (lowWidth &+ 1)
+        let paddedA = paddedRow.baseAddress!
+        let paddedB = paddedRow.baseAddress! + (lowWidth &+ 1)
         paddedA.update(from: sourceA, count: lowWidth)
         paddedB.update(from: sourceB, count: lowWidth)
         paddedA[lowWidth] = sourceA[lowWidth &- 1]
         paddedB[lowWidth] = sourceB[lowWidth &- 1]
         for x in 0..<width {
-            let index = Int(columns.first[x]), w = columns.weight[x]
+            let index = Int(columns.first[x])
+            let w = columns.weight[x]
             outA[x] = paddedA[index] + (paddedA[index &+ 1] - paddedA[index]) * w
             outB[x] = paddedB[index] + (paddedB[index &+ 1] - paddedB[index]) * w
         }
@@ -85,27 +89,48 @@ public final class AlphaExpander: @unchecked Sendable {
 
     /// Alpha for row `y` of a frame, one byte per YUYV byte, in a buffer reused by the next call. `luma` is
     /// the frame row. Rows of a frame are asked for in increasing order after `beginFrame()`.
-    public func row(_ y: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, luma: UnsafePointer<UInt8>)
+    public func row(
+        _ y: Int,
+        a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>,
+        luma: UnsafePointer<UInt8>
+    )
         -> UnsafeMutablePointer<UInt8>
     {
-        let lower = Int(rows.first[y]), upper = min(lower + 1, lowHeight - 1)
+        let lower = Int(rows.first[y])
+        let upper = min(lower + 1, lowHeight - 1)
         let top = widened(lower, keeping: upper, a: a, b: b)
         let bottom = widened(upper, keeping: lower, a: a, b: b)
         AlphaKernels.alphaRow(
-            topA: wideA[top].baseAddress!, topB: wideB[top].baseAddress!,
-            bottomA: wideA[bottom].baseAddress!, bottomB: wideB[bottom].baseAddress!, weight: rows.weight[y],
-            luma: luma, into: alphaRow.baseAddress!, width: width)
+            topA: wideA[top].baseAddress!,
+            topB: wideB[top].baseAddress!,
+            bottomA: wideA[bottom].baseAddress!,
+            bottomB: wideB[bottom].baseAddress!,
+            weight: rows.weight[y],
+            luma: luma,
+            into: alphaRow.baseAddress!,
+            width: width
+        )
         AlphaKernels.spreadToYUYV(alphaRow.baseAddress!, into: byteRow.baseAddress!, pairs: width &>> 1)
         return byteRow.baseAddress!
     }
 
     /// The whole frame's alpha (per byte, laid out like the YUYV frame), for tests and benchmarks.
     public func expand(a: UnsafePointer<Float>, b: UnsafePointer<Float>, frame: PixelBuffer, into alpha: PixelBuffer) {
-        precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frame must be YUYV at the expander's size")
-        precondition(alpha.width == width && alpha.height == height && alpha.format == .yuyv, "alpha is laid out like the YUYV frame")
+        precondition(
+            frame.format == .yuyv && frame.width == width && frame.height == height,
+            "frame must be YUYV at the expander's size"
+        )
+        precondition(
+            alpha.width == width && alpha.height == height && alpha.format == .yuyv,
+            "alpha is laid out like the YUYV frame"
+        )
         beginFrame()
         for y in 0..<height {
-            (alpha.base + y * alpha.rowBytes).update(from: row(y, a: a, b: b, luma: frame.base + y * frame.rowBytes), count: width * 2)
+            (alpha.base + y * alpha.rowBytes).update(
+                from: row(y, a: a, b: b, luma: frame.base + y * frame.rowBytes),
+                count: width * 2
+            )
         }
     }
 }

@@ -30,7 +30,8 @@ public final class BackgroundBlur: @unchecked Sendable {
         precondition(width >= 8 && height >= 4 && width % 2 == 0, "frame too small to blur")
         self.width = width
         self.height = height
-        let lowWidth = width / 4, lowHeight = height / 4
+        let lowWidth = width / 4
+        let lowHeight = height / 4
         self.lowWidth = lowWidth
         self.lowHeight = lowHeight
         radius = Self.radius(strength: strength, height: height)
@@ -55,8 +56,8 @@ public final class BackgroundBlur: @unchecked Sendable {
     }
 
     deinit {
-        (planes + rows + [scratch]).forEach { $0.deallocate() }
-        backgroundRows.forEach { $0.deallocate() }
+        for buffer in planes + rows + [scratch] { buffer.deallocate() }
+        for row in backgroundRows { row.deallocate() }
     }
 
     /// Box radius at quarter resolution; three passes of radius r blur about as much as a Gaussian of σ ≈ r.
@@ -66,22 +67,44 @@ public final class BackgroundBlur: @unchecked Sendable {
 
     /// Builds the blurred background of `frame`. `a` and `b` are the mask coefficients at model resolution
     /// (alpha = a · luma + b), as `MaskRefiner` makes them. Then ask for rows 0, 1, 2, … in order.
-    public func prepare(frame: PixelBuffer, a: UnsafePointer<Float>, b: UnsafePointer<Float>, modelWidth: Int, modelHeight: Int) {
-        precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frame must be YUYV at the blur's size")
+    public func prepare(
+        frame: PixelBuffer,
+        a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>,
+        modelWidth: Int,
+        modelHeight: Int
+    ) {
+        precondition(
+            frame.format == .yuyv && frame.width == width && frame.height == height,
+            "frame must be YUYV at the blur's size"
+        )
         if modelSize != (modelWidth, modelHeight) {
             // Quarter cell i is centred on frame pixel 4i + 1.5, which lies at model position (4i + 1.5) · model / frame.
-            modelColumns = (0..<lowWidth).map { min(Int(((Double(4 * $0) + 1.5) * Double(modelWidth) / Double(width)).rounded()), modelWidth - 1) }
-            modelRows = (0..<lowHeight).map { min(Int(((Double(4 * $0) + 1.5) * Double(modelHeight) / Double(height)).rounded()), modelHeight - 1) }
+            modelColumns = (0..<lowWidth).map {
+                min(Int(((Double(4 * $0) + 1.5) * Double(modelWidth) / Double(width)).rounded()), modelWidth - 1)
+            }
+            modelRows = (0..<lowHeight).map {
+                min(Int(((Double(4 * $0) + 1.5) * Double(modelHeight) / Double(height)).rounded()), modelHeight - 1)
+            }
             modelSize = (modelWidth, modelHeight)
         }
         downsample(frame.base, frame.rowBytes, a, b, modelWidth)
         let count = lowWidth * lowHeight
         for plane in planes {
             for _ in 0..<3 {
-                BoxFilter.mean(plane.baseAddress!, width: lowWidth, height: lowHeight, radius: radius, scratch: scratch.baseAddress!)
+                BoxFilter.mean(
+                    plane.baseAddress!,
+                    width: lowWidth,
+                    height: lowHeight,
+                    radius: radius,
+                    scratch: scratch.baseAddress!
+                )
             }
         }
-        let yw = planes[0].baseAddress!, uw = planes[1].baseAddress!, vw = planes[2].baseAddress!, w = planes[3].baseAddress!
+        let yw = planes[0].baseAddress!
+        let uw = planes[1].baseAddress!
+        let vw = planes[2].baseAddress!
+        let w = planes[3].baseAddress!
         for index in 0..<count {
             let inverse = 1 / w[index]
             yw[index] *= inverse
@@ -94,19 +117,31 @@ public final class BackgroundBlur: @unchecked Sendable {
     /// Writes row `y` of the blurred background (YUYV). Rows 0, 1, 2, … are asked for in order.
     public func backgroundRow(_ y: Int, into out: UnsafeMutablePointer<UInt8>) {
         let at = min(max((Double(y) - 1.5) / 4, 0), Double(lowHeight - 1))
-        let lower = Int(at), upper = min(lower + 1, lowHeight - 1)
-        let top = widened(lower, keeping: upper), bottom = widened(upper, keeping: lower)
+        let lower = Int(at)
+        let upper = min(lower + 1, lowHeight - 1)
+        let top = widened(lower, keeping: upper)
+        let bottom = widened(upper, keeping: lower)
         BlendKernels.interpolate(top, bottom, weight: UInt32((at - Double(lower)) * 256), into: out, count: width &* 2)
     }
 
     /// 4 × 4 block means of Y, U, V premultiplied by background weight, and the weight itself.
-    private func downsample(_ frame: UnsafePointer<UInt8>, _ rowBytes: Int, _ a: UnsafePointer<Float>,
-                            _ b: UnsafePointer<Float>, _ modelWidth: Int) {
-        let yw = planes[0].baseAddress!, uw = planes[1].baseAddress!, vw = planes[2].baseAddress!, w = planes[3].baseAddress!
+    private func downsample(
+        _ frame: UnsafePointer<UInt8>,
+        _ rowBytes: Int,
+        _ a: UnsafePointer<Float>,
+        _ b: UnsafePointer<Float>,
+        _ modelWidth: Int
+    ) {
+        let yw = planes[0].baseAddress!
+        let uw = planes[1].baseAddress!
+        let vw = planes[2].baseAddress!
+        let w = planes[3].baseAddress!
         for ly in 0..<lowHeight {
             let modelRow = modelRows[ly] &* modelWidth
             for lx in 0..<lowWidth {
-                var ySum: UInt32 = 0, uSum: UInt32 = 0, vSum: UInt32 = 0
+                var ySum: UInt32 = 0
+                var uSum: UInt32 = 0
+                var vSum: UInt32 = 0
                 for row in 0..<4 {
                     let p = frame + ((ly &* 4 &+ row) &* rowBytes &+ lx &* 8)
                     ySum &+= UInt32(p[0]) &+ UInt32(p[2]) &+ UInt32(p[4]) &+ UInt32(p[6])
@@ -134,13 +169,20 @@ public final class BackgroundBlur: @unchecked Sendable {
         let slot = widenedRows[0] == other ? 1 : 0
         // The padded rows repeat the edge cells, so the expansion needs no branches.
         for (plane, padded) in zip(planes.prefix(3), rows) {
-            let source = plane.baseAddress! + row &* lowWidth, target = padded.baseAddress! + 1
+            let source = plane.baseAddress! + row &* lowWidth
+            let target = padded.baseAddress! + 1
             target.update(from: source, count: lowWidth)
             target[-1] = source[0]
             target[lowWidth] = source[lowWidth &- 1]
         }
-        BlurKernels.expandQuarterRow(y: rows[0].baseAddress! + 1, u: rows[1].baseAddress! + 1, v: rows[2].baseAddress! + 1,
-                                     lowWidth: lowWidth, into: backgroundRows[slot].baseAddress!, width: width)
+        BlurKernels.expandQuarterRow(
+            y: rows[0].baseAddress! + 1,
+            u: rows[1].baseAddress! + 1,
+            v: rows[2].baseAddress! + 1,
+            lowWidth: lowWidth,
+            into: backgroundRows[slot].baseAddress!,
+            width: width
+        )
         widenedRows[slot] = row
         return UnsafePointer(backgroundRows[slot].baseAddress!)
     }
@@ -151,25 +193,45 @@ public enum BlurKernels {
     /// Expands one quarter-resolution row (planar Y, U, V floats, padded by one cell each side) to a YUYV
     /// row of `width` pixels. Cell i is the mean of pixels 4i…4i+3 (centre 4i + 1.5), so pixel 4i + k sits
     /// at cell i + (k − 1.5) / 4 and a pair's chroma at its centre: fixed weights, a branch-free loop.
-    public static func expandQuarterRow(y: UnsafePointer<Float>, u: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                        lowWidth: Int, into out: UnsafeMutablePointer<UInt8>, width: Int) {
+    public static func expandQuarterRow(
+        y: UnsafePointer<Float>,
+        u: UnsafePointer<Float>,
+        v: UnsafePointer<Float>,
+        lowWidth: Int,
+        into out: UnsafeMutablePointer<UInt8>,
+        width: Int
+    ) {
         @inline(__always) func byte(_ a: Float, _ b: Float, _ t: Float) -> UInt8 {
             UInt8(truncatingIfNeeded: (min(max(a + (b - a) * t, 0), 255) + 12_582_912.0).bitPattern)
         }
         for i in 0..<lowWidth {
             let o = out + i &* 8
-            let yl = y[i &- 1], yc = y[i], yr = y[i &+ 1]
-            let ul = u[i &- 1], uc = u[i], ur = u[i &+ 1]
-            let vl = v[i &- 1], vc = v[i], vr = v[i &+ 1]
-            o[0] = byte(yl, yc, 0.625); o[1] = byte(ul, uc, 0.75); o[2] = byte(yl, yc, 0.875); o[3] = byte(vl, vc, 0.75)
-            o[4] = byte(yc, yr, 0.125); o[5] = byte(uc, ur, 0.25); o[6] = byte(yc, yr, 0.375); o[7] = byte(vc, vr, 0.25)
+            let yl = y[i &- 1]
+            let yc = y[i]
+            let yr = y[i &+ 1]
+            let ul = u[i &- 1]
+            let uc = u[i]
+            let ur = u[i &+ 1]
+            let vl = v[i &- 1]
+            let vc = v[i]
+            let vr = v[i &+ 1]
+            o[0] = byte(yl, yc, 0.625)
+            o[1] = byte(ul, uc, 0.75)
+            o[2] = byte(yl, yc, 0.875)
+            o[3] = byte(vl, vc, 0.75)
+            o[4] = byte(yc, yr, 0.125)
+            o[5] = byte(uc, ur, 0.25)
+            o[6] = byte(yc, yr, 0.375)
+            o[7] = byte(vc, vr, 0.25)
         }
         // Columns past the last whole block (widths not divisible by 4) repeat the last cell.
         let last = lowWidth &- 1
         var index = lowWidth &* 8
         while index < width &* 2 {
-            out[index] = byte(y[last], y[last], 0); out[index &+ 1] = byte(u[last], u[last], 0)
-            out[index &+ 2] = byte(y[last], y[last], 0); out[index &+ 3] = byte(v[last], v[last], 0)
+            out[index] = byte(y[last], y[last], 0)
+            out[index &+ 1] = byte(u[last], u[last], 0)
+            out[index &+ 2] = byte(y[last], y[last], 0)
+            out[index &+ 3] = byte(v[last], v[last], 0)
             index &+= 4
         }
     }

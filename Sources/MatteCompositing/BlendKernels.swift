@@ -8,8 +8,13 @@ import MatteImaging
 public enum BlendKernels {
     /// out = (fg · a + bg · (255 − a)) / 255, rounded; `out` may alias `foreground` or `background`.
     @inline(__always)
-    public static func blend(foreground: UnsafePointer<UInt8>, background: UnsafePointer<UInt8>,
-                             alpha: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, count: Int) {
+    public static func blend(
+        foreground: UnsafePointer<UInt8>,
+        background: UnsafePointer<UInt8>,
+        alpha: UnsafePointer<UInt8>,
+        into out: UnsafeMutablePointer<UInt8>,
+        count: Int
+    ) {
         for index in 0..<count {
             let a = UInt16(alpha[index])
             let t = UInt16(foreground[index]) &* a &+ UInt16(background[index]) &* (255 &- a) &+ 128
@@ -18,18 +23,29 @@ public enum BlendKernels {
     }
 
     /// out = (top · (256 − w) + bottom · w + 128) / 256, w in 0…256: a row between two rows.
-    public static func interpolate(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, weight: UInt32,
-                                   into out: UnsafeMutablePointer<UInt8>, count: Int) {
+    public static func interpolate(
+        _ top: UnsafePointer<UInt8>,
+        _ bottom: UnsafePointer<UInt8>,
+        weight: UInt32,
+        into out: UnsafeMutablePointer<UInt8>,
+        count: Int
+    ) {
         let w = UInt16(weight)
         for index in 0..<count {
             // top · (256 − w) + bottom · w + 128 ≤ 65408: fits 16 bits.
-            out[index] = UInt8(truncatingIfNeeded: (UInt16(top[index]) &* (256 &- w) &+ UInt16(bottom[index]) &* w &+ 128) &>> 8)
+            out[index] = UInt8(
+                truncatingIfNeeded: (UInt16(top[index]) &* (256 &- w) &+ UInt16(bottom[index]) &* w &+ 128) &>> 8
+            )
         }
     }
 
     /// Draws a premultiplied overlay: out = out · (255 − a) / 255 + premultiplied.
-    public static func overlay(premultiplied: UnsafePointer<UInt8>, alpha: UnsafePointer<UInt8>,
-                               onto out: UnsafeMutablePointer<UInt8>, count: Int) {
+    public static func overlay(
+        premultiplied: UnsafePointer<UInt8>,
+        alpha: UnsafePointer<UInt8>,
+        onto out: UnsafeMutablePointer<UInt8>,
+        count: Int
+    ) {
         for index in 0..<count {
             let t = UInt32(out[index]) &* (255 &- UInt32(alpha[index])) &+ 128
             let kept = (t &+ (t &>> 8)) &>> 8
@@ -45,17 +61,25 @@ public enum BlendKernels {
     }
 
     /// Mirrors one YUYV row: pixel pairs in reverse order, the two lumas of each pair swapped.
-    public static func mirrorYUYVRow(_ source: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, width: Int) {
+    public static func mirrorYUYVRow(_ source: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, width: Int)
+    {
         let pairs = width / 2
         for pair in 0..<pairs {
-            let s = source + pair &* 4, d = out + (pairs &- 1 &- pair) &* 4
-            d[0] = s[2]; d[1] = s[1]; d[2] = s[0]; d[3] = s[3]
+            let s = source + pair &* 4
+            let d = out + (pairs &- 1 &- pair) &* 4
+            d[0] = s[2]
+            d[1] = s[1]
+            d[2] = s[0]
+            d[3] = s[3]
         }
     }
 
     public static func mirrorYUYV(_ source: PixelBuffer, into out: PixelBuffer) {
-        precondition(source.format == .yuyv && out.format == .yuyv && source.width == out.width
-                     && source.height == out.height && source !== out, "mirror takes a distinct YUYV frame of the same size")
+        precondition(
+            source.format == .yuyv && out.format == .yuyv && source.width == out.width
+                && source.height == out.height && source !== out,
+            "mirror takes a distinct YUYV frame of the same size"
+        )
         for row in 0..<source.height {
             mirrorYUYVRow(source.base + row * source.rowBytes, into: out.base + row * out.rowBytes, width: source.width)
         }

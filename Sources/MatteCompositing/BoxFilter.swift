@@ -1,14 +1,20 @@
 /// Box filters over small float planes (mask resolution or quarter resolution), clamped at the borders.
 enum BoxFilter {
     /// Mean over a (2r+1)² window, edges replicated; `scratch` holds width × height floats.
-    static func mean(_ plane: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int,
-                     scratch: UnsafeMutablePointer<Float>) {
+    static func mean(
+        _ plane: UnsafeMutablePointer<Float>,
+        width: Int,
+        height: Int,
+        radius: Int,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         guard radius > 0 else { return }
         let scale = 1 / Float(2 * radius + 1)
         // Horizontal: plane → scratch. A running sum is a serial chain of adds; for the small radii used
         // here summing the window directly is cheaper because it vectorises along the row.
         for y in 0..<height {
-            let row = plane + y &* width, out = scratch + y &* width
+            let row = plane + y &* width
+            let out = scratch + y &* width
             if radius <= 8 && width > 2 &* radius {
                 for x in 0..<radius { out[x] = clampedSum(row, x, radius, width) * scale }
                 // Window offset outermost, so the inner loop runs along the row.
@@ -53,12 +59,19 @@ enum BoxFilter {
     }
 
     /// Minimum (erode) or maximum (dilate) over a (2r+1)² window.
-    static func extremum(_ plane: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int,
-                         maximum: Bool, scratch: UnsafeMutablePointer<Float>) {
+    static func extremum(
+        _ plane: UnsafeMutablePointer<Float>,
+        width: Int,
+        height: Int,
+        radius: Int,
+        maximum: Bool,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         guard radius > 0 else { return }
         @inline(__always) func pick(_ a: Float, _ b: Float) -> Float { maximum ? max(a, b) : min(a, b) }
         for y in 0..<height {
-            let row = plane + y &* width, out = scratch + y &* width
+            let row = plane + y &* width
+            let out = scratch + y &* width
             for x in 0..<width {
                 var value = row[x]
                 for k in max(x &- radius, 0)...min(x &+ radius, width &- 1) { value = pick(value, row[k]) }

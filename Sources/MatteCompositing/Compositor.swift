@@ -1,7 +1,8 @@
+import MatteImaging
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
 
 /// What goes behind the person, for one frame.
 public enum BackgroundLayer: Sendable {
@@ -49,7 +50,12 @@ public final class Compositor: @unchecked Sendable {
     /// Rows for the blurred background and the light-wrapped person, and the expander that widens the wrap map.
     private lazy var blurRow = Self.row(width)
     private lazy var wrappedRow = Self.row(width)
-    private lazy var wrapExpander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
+    private lazy var wrapExpander = AlphaExpander(
+        lowWidth: modelWidth,
+        lowHeight: modelHeight,
+        width: width,
+        height: height
+    )
     /// One YUYV row of the solid background colour, so a colour blends like a picture (the fastest loop).
     private let colorRow: UnsafeMutableBufferPointer<UInt8>
     private var colorRowValue: (UInt8, UInt8, UInt8)?
@@ -57,7 +63,8 @@ public final class Compositor: @unchecked Sendable {
     private var hologramTables = ColorMap.winter.lookupTables()
     private var frameCounter: UInt64 = 0
 
-    public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, maskSettings: MaskSettings = MaskSettings()) {
+    public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, maskSettings: MaskSettings = MaskSettings())
+    {
         self.width = width
         self.height = height
         self.modelWidth = modelWidth
@@ -104,10 +111,18 @@ public final class Compositor: @unchecked Sendable {
     ///   - probabilities: the model's person probability, modelWidth × modelHeight (ignored when no mask is needed).
     ///   - modelInput: the RGB tensor the model saw, for the guide at model resolution.
     ///   - out: the result; must not be `frame`.
-    public func composite(frame: PixelBuffer, probabilities: UnsafePointer<Float>?, modelInput: UnsafePointer<Float>?,
-                          background: BackgroundLayer, into out: PixelBuffer) {
-        precondition(frame.format == .yuyv && out.format == .yuyv && frame.width == width && frame.height == height
-                     && out.width == width && out.height == height && frame !== out, "frames must be distinct YUYV at the compositor's size")
+    public func composite(
+        frame: PixelBuffer,
+        probabilities: UnsafePointer<Float>?,
+        modelInput: UnsafePointer<Float>?,
+        background: BackgroundLayer,
+        into out: PixelBuffer
+    ) {
+        precondition(
+            frame.format == .yuyv && out.format == .yuyv && frame.width == width && frame.height == height
+                && out.width == width && out.height == height && frame !== out,
+            "frames must be distinct YUYV at the compositor's size"
+        )
         frameCounter &+= 1
         guard needsMask(for: background), let probabilities, let modelInput else {
             out.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes))
@@ -122,7 +137,8 @@ public final class Compositor: @unchecked Sendable {
             refinedMask.baseAddress!.update(from: probabilities, count: refinedMask.count)
             refinedCurrentMask = true
         }
-        let a = UnsafePointer(refiner.a.baseAddress!), b = UnsafePointer(refiner.b.baseAddress!)
+        let a = UnsafePointer(refiner.a.baseAddress!)
+        let b = UnsafePointer(refiner.b.baseAddress!)
         let person = applyEffects(to: frame)
         var opacity: UInt32? = nil
         for case let .opacity(factor) in effects { opacity = UInt32((factor * 256).rounded()) }
@@ -135,7 +151,10 @@ public final class Compositor: @unchecked Sendable {
         }
         if case let .color(luma, u, v) = background, colorRowValue.map({ $0 != (luma, u, v) }) ?? true {
             for index in stride(from: 0, to: colorRow.count, by: 4) {
-                colorRow[index] = luma; colorRow[index + 1] = u; colorRow[index + 2] = luma; colorRow[index + 3] = v
+                colorRow[index] = luma
+                colorRow[index + 1] = u
+                colorRow[index + 2] = luma
+                colorRow[index + 3] = v
             }
             colorRowValue = (luma, u, v)
         }
@@ -158,20 +177,38 @@ public final class Compositor: @unchecked Sendable {
             case .color:
                 backgroundRow = UnsafePointer(colorRow.baseAddress!)
             case let .picture(picture):
-                precondition(picture.format == .yuyv && picture.width == width && picture.height == height,
-                             "background picture must be YUYV at the output size")
+                precondition(
+                    picture.format == .yuyv && picture.width == width && picture.height == height,
+                    "background picture must be YUYV at the output size"
+                )
                 backgroundRow = UnsafePointer(picture.base + offset)
             case .none:
                 backgroundRow = UnsafePointer(frame.base + offset)
             }
             if wrapping {
                 // Background light spills onto the person's edge: mix it into the person before the blend.
-                let wrap = wrapExpander.row(y, a: refiner.zeros.baseAddress!, b: refiner.wrap.baseAddress!, luma: frame.base + offset)
-                BlendKernels.blend(foreground: backgroundRow, background: foreground, alpha: wrap, into: wrappedRow.baseAddress!,
-                                   count: rowBytes)
+                let wrap = wrapExpander.row(
+                    y,
+                    a: refiner.zeros.baseAddress!,
+                    b: refiner.wrap.baseAddress!,
+                    luma: frame.base + offset
+                )
+                BlendKernels.blend(
+                    foreground: backgroundRow,
+                    background: foreground,
+                    alpha: wrap,
+                    into: wrappedRow.baseAddress!,
+                    count: rowBytes
+                )
                 foreground = UnsafePointer(wrappedRow.baseAddress!)
             }
-            BlendKernels.blend(foreground: foreground, background: backgroundRow, alpha: alpha, into: out, count: rowBytes)
+            BlendKernels.blend(
+                foreground: foreground,
+                background: backgroundRow,
+                alpha: alpha,
+                into: out,
+                count: rowBytes
+            )
         }
         overlay?.draw(onto: out)
     }
@@ -197,8 +234,14 @@ public final class Compositor: @unchecked Sendable {
                     tables.u.withUnsafeBufferPointer { u in
                         tables.v.withUnsafeBufferPointer { v in
                             for row in 0..<height {
-                                EffectKernels.colorMapYUYV(current.base + row * current.rowBytes, into: foreground.base + row * foreground.rowBytes,
-                                                           pairs: pairs, lutY: y.baseAddress!, lutU: u.baseAddress!, lutV: v.baseAddress!)
+                                EffectKernels.colorMapYUYV(
+                                    current.base + row * current.rowBytes,
+                                    into: foreground.base + row * foreground.rowBytes,
+                                    pairs: pairs,
+                                    lutY: y.baseAddress!,
+                                    lutU: u.baseAddress!,
+                                    lutV: v.baseAddress!
+                                )
                             }
                         }
                     }
@@ -206,8 +249,12 @@ public final class Compositor: @unchecked Sendable {
                 current = foreground
             case let .brightness(factor):
                 for row in 0..<height {
-                    EffectKernels.brightnessYUYV(current.base + row * current.rowBytes, into: foreground.base + row * foreground.rowBytes,
-                                                 pairs: pairs, factor: Int32((factor * 256).rounded()))
+                    EffectKernels.brightnessYUYV(
+                        current.base + row * current.rowBytes,
+                        into: foreground.base + row * foreground.rowBytes,
+                        pairs: pairs,
+                        factor: Int32((factor * 256).rounded())
+                    )
                 }
                 current = foreground
             case .hologram:
@@ -224,13 +271,20 @@ public final class Compositor: @unchecked Sendable {
     /// winter colour map; two rows in five dimmed by a flickering factor; the tinted image mixed with copies
     /// shifted down-right and up-left; finally mixed with the original.
     private func hologram(_ frame: PixelBuffer, into out: PixelBuffer) {
-        let pairs = width / 2, rowBytes = frame.rowBytes
+        let pairs = width / 2
+        let rowBytes = frame.rowBytes
         hologramTables.y.withUnsafeBufferPointer { y in
             hologramTables.u.withUnsafeBufferPointer { u in
                 hologramTables.v.withUnsafeBufferPointer { v in
                     for row in 0..<height {
-                        EffectKernels.colorMapYUYV(frame.base + row * rowBytes, into: scratch.base + row * rowBytes, pairs: pairs,
-                                                   lutY: y.baseAddress!, lutU: u.baseAddress!, lutV: v.baseAddress!)
+                        EffectKernels.colorMapYUYV(
+                            frame.base + row * rowBytes,
+                            into: scratch.base + row * rowBytes,
+                            pairs: pairs,
+                            lutY: y.baseAddress!,
+                            lutU: u.baseAddress!,
+                            lutV: v.baseAddress!
+                        )
                     }
                 }
             }
@@ -247,7 +301,8 @@ public final class Compositor: @unchecked Sendable {
         let shift = max(2, height / 144) & ~1
         // Ghost: 0.2 · holo + 0.8 · holo shifted (+s, +s), then 0.4 · that + 0.6 · holo shifted (−s, −s).
         for row in 0..<height {
-            let line = scratch.base + row * rowBytes, ghost = out.base + row * rowBytes
+            let line = scratch.base + row * rowBytes
+            let ghost = out.base + row * rowBytes
             let down = scratch.base + min(max(row - shift, 0), height - 1) * rowBytes
             EffectKernels.mixYUYV(line + shift * 2, 51, down, 205, into: ghost + shift * 2, count: rowBytes - shift * 2)
             EffectKernels.mixYUYV(line, 51, line, 205, into: ghost, count: shift * 2)

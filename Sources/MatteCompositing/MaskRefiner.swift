@@ -59,12 +59,17 @@ public final class MaskRefiner: @unchecked Sendable {
             p.initialize(repeating: 0)
             return p
         }
-        a = plane(); b = plane(); smoothed = plane(); previousGuide = plane(); wrap = plane(); zeros = plane()
+        a = plane()
+        b = plane()
+        smoothed = plane()
+        previousGuide = plane()
+        wrap = plane()
+        zeros = plane()
         work = (0..<5).map { _ in plane() }
     }
 
     deinit {
-        ([a, b, smoothed, previousGuide, wrap, zeros] + work).forEach { $0.deallocate() }
+        for buffer in [a, b, smoothed, previousGuide, wrap, zeros] + work { buffer.deallocate() }
     }
 
     /// Forgets the previous frame (after a cut, a camera reopen or a settings change).
@@ -87,7 +92,14 @@ public final class MaskRefiner: @unchecked Sendable {
         for index in 0..<count { shaped[index] = p[index] }
         if settings.dilate != 0 {
             let radius = Int((Float(abs(settings.dilate)) / pixelsPerCell).rounded(.up))
-            BoxFilter.extremum(shaped, width: width, height: height, radius: radius, maximum: settings.dilate > 0, scratch: scratch)
+            BoxFilter.extremum(
+                shaped,
+                width: width,
+                height: height,
+                radius: radius,
+                maximum: settings.dilate > 0,
+                scratch: scratch
+            )
         }
         if settings.feather > 0 {
             let radius = max(1, Int((Float(settings.feather) / pixelsPerCell).rounded()))
@@ -95,15 +107,20 @@ public final class MaskRefiner: @unchecked Sendable {
         }
 
         if settings.lightWrap > 0 { lightWrapWeights(shaped) }
-        let aOut = a.baseAddress!, bOut = b.baseAddress!
+        let aOut = a.baseAddress!
+        let bOut = b.baseAddress!
         if settings.guided {
             guidedCoefficients(p: shaped, guide: guide, a: aOut, b: bOut)
         } else {
-            for index in 0..<count { aOut[index] = 0; bOut[index] = shaped[index] }
+            for index in 0..<count {
+                aOut[index] = 0
+                bOut[index] = shaped[index]
+            }
         }
         // alpha = (q − (threshold − softness/2)) / softness, clamped later: linear in q, so fold it in.
         let softness = max(settings.softness, 1e-3)
-        let k = 1 / softness, c = -(settings.threshold - settings.softness / 2) / softness
+        let k = 1 / softness
+        let c = -(settings.threshold - settings.softness / 2) / softness
         for index in 0..<count {
             aOut[index] *= k
             bOut[index] = bOut[index] * k + c
@@ -113,10 +130,16 @@ public final class MaskRefiner: @unchecked Sendable {
     /// Light wrap weights: strongest just inside the person's edge, where the neighbourhood is part
     /// background: p · (1 − mean of p around), about 12 pixels wide at 720p, scaled so the edge gets `lightWrap`.
     private func lightWrapWeights(_ p: UnsafePointer<Float>) {
-        let count = width * height, out = wrap.baseAddress!
+        let count = width * height
+        let out = wrap.baseAddress!
         for index in 0..<count { out[index] = p[index] }
-        BoxFilter.mean(out, width: width, height: height, radius: max(1, Int((12 * Float(height) / 720).rounded())),
-                       scratch: work[0].baseAddress!)
+        BoxFilter.mean(
+            out,
+            width: width,
+            height: height,
+            radius: max(1, Int((12 * Float(height) / 720).rounded())),
+            scratch: work[0].baseAddress!
+        )
         // p · (1 − mean) peaks near 0.25 at an edge: ×4 makes the edge's weight `lightWrap`.
         let gain = 4 * min(max(settings.lightWrap, 0), 1)
         for index in 0..<count { out[index] = min(p[index] * (1 - out[index]) * gain, 1) }
@@ -146,7 +169,11 @@ public final class MaskRefiner: @unchecked Sendable {
 
     /// Luma (0…1, BT.601 weights) of an RGB model input tensor: the guide at model resolution. It equals
     /// (Y − 16) / 219 of the YUYV frame it was sampled from, the full-resolution guide.
-    public static func luma(ofModelInput tensor: UnsafePointer<Float>, count: Int, into guide: UnsafeMutablePointer<Float>) {
+    public static func luma(
+        ofModelInput tensor: UnsafePointer<Float>,
+        count: Int,
+        into guide: UnsafeMutablePointer<Float>
+    ) {
         for index in 0..<count {
             let pixel = tensor + index &* 3
             guide[index] = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2]
@@ -161,10 +188,17 @@ public final class MaskRefiner: @unchecked Sendable {
     }
 
     /// The guided filter (He, Sun, Tang 2013) with a grey guide: q = mean(a) · I + mean(b).
-    private func guidedCoefficients(p: UnsafeMutablePointer<Float>, guide: UnsafePointer<Float>,
-                                    a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>) {
-        let count = width * height, r = Self.guidedRadius
-        let meanI = work[2].baseAddress!, meanP = work[3].baseAddress!, scratch = work[0].baseAddress!
+    private func guidedCoefficients(
+        p: UnsafeMutablePointer<Float>,
+        guide: UnsafePointer<Float>,
+        a: UnsafeMutablePointer<Float>,
+        b: UnsafeMutablePointer<Float>
+    ) {
+        let count = width * height
+        let r = Self.guidedRadius
+        let meanI = work[2].baseAddress!
+        let meanP = work[3].baseAddress!
+        let scratch = work[0].baseAddress!
         let corrII = work[4].baseAddress!
         for index in 0..<count {
             meanI[index] = guide[index]

@@ -20,12 +20,18 @@ public enum Fit: String, CaseIterable, Sendable {
 
     /// Which part of the source is scaled onto which part of the target. For `tile` the destination is
     /// the first tile; the caller repeats it. Destination x and width are even, as YUYV needs.
-    public func layout(sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int)
+    public func layout(
+        sourceWidth: Int,
+        sourceHeight: Int,
+        targetWidth: Int,
+        targetHeight: Int
+    )
         -> (crop: PixelRect, destination: PixelRect)
     {
         let whole = PixelRect(x: 0, y: 0, width: sourceWidth, height: sourceHeight)
         let frame = PixelRect(x: 0, y: 0, width: targetWidth, height: targetHeight)
-        let scaleX = Double(targetWidth) / Double(sourceWidth), scaleY = Double(targetHeight) / Double(sourceHeight)
+        let scaleX = Double(targetWidth) / Double(sourceWidth)
+        let scaleY = Double(targetHeight) / Double(sourceHeight)
         switch self {
         case .stretch:
             return (whole, frame)
@@ -33,12 +39,23 @@ public enum Fit: String, CaseIterable, Sendable {
             let scale = max(scaleX, scaleY)
             let width = min(sourceWidth, max(1, Int((Double(targetWidth) / scale).rounded())))
             let height = min(sourceHeight, max(1, Int((Double(targetHeight) / scale).rounded())))
-            return (PixelRect(x: (sourceWidth - width) / 2, y: (sourceHeight - height) / 2, width: width, height: height), frame)
+            return (
+                PixelRect(x: (sourceWidth - width) / 2, y: (sourceHeight - height) / 2, width: width, height: height),
+                frame
+            )
         case .contain:
             let scale = min(scaleX, scaleY)
             let width = min(targetWidth, max(2, Int((Double(sourceWidth) * scale).rounded()) & ~1))
             let height = min(targetHeight, max(1, Int((Double(sourceHeight) * scale).rounded())))
-            return (whole, PixelRect(x: ((targetWidth - width) / 2) & ~1, y: (targetHeight - height) / 2, width: width, height: height))
+            return (
+                whole,
+                PixelRect(
+                    x: ((targetWidth - width) / 2) & ~1,
+                    y: (targetHeight - height) / 2,
+                    width: width,
+                    height: height
+                )
+            )
         case .tile:
             // YUYV tiles are an even number of pixels wide: an odd-width picture is squeezed by one column.
             let width = max(2, sourceWidth & ~1)

@@ -28,12 +28,20 @@ public enum FrameLimits {
     /// `evenWidth` is for sizes that become YUYV buffers as they are (cameras and virtual cameras).
     public static func parseFrameSize(_ text: String, evenWidth: Bool) -> Result<(width: Int, height: Int), SizeError> {
         let parts = text.split(separator: "x", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 6 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let width = Int(parts[0]), let height = Int(parts[1]) else {
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.count <= 6 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let width = Int(parts[0]), let height = Int(parts[1])
+        else {
             return .failure(SizeError("\(text) is not a size; write WIDTHxHEIGHT, such as 1280x720"))
         }
-        if let problem = frameProblem(width: width, height: height) { return .failure(SizeError("\(text) is \(problem)")) }
-        if evenWidth && width % 2 != 0 { return .failure(SizeError("\(text) has an odd width; cameras use even widths, such as \(width + 1)x\(height)")) }
+        if let problem = frameProblem(width: width, height: height) {
+            return .failure(SizeError("\(text) is \(problem)"))
+        }
+        if evenWidth && width % 2 != 0 {
+            return .failure(
+                SizeError("\(text) has an odd width; cameras use even widths, such as \(width + 1)x\(height)")
+            )
+        }
         return .success((width, height))
     }
 

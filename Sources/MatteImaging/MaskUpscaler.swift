@@ -11,7 +11,10 @@ public final class MaskUpscaler: @unchecked Sendable {
     private let blendedRow: UnsafeMutableBufferPointer<Float>
 
     public init(sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int) {
-        precondition(sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0, "sizes must be positive")
+        precondition(
+            sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0,
+            "sizes must be positive"
+        )
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.targetWidth = targetWidth
@@ -25,10 +28,16 @@ public final class MaskUpscaler: @unchecked Sendable {
     deinit { blendedRow.deallocate() }
 
     /// `source` holds sourceHeight × sourceWidth floats; `destination` gets targetHeight rows of targetWidth bytes.
-    public func upscale(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<UInt8>,
-                        destinationRowBytes: Int) {
+    public func upscale(
+        _ source: UnsafePointer<Float>,
+        into destination: UnsafeMutablePointer<UInt8>,
+        destinationRowBytes: Int
+    ) {
         let blended = blendedRow.baseAddress!
-        let rowFirst = rows.first, rowWeight = rows.weight, columnFirst = columns.first, columnWeight = columns.weight
+        let rowFirst = rows.first
+        let rowWeight = rows.weight
+        let columnFirst = columns.first
+        let columnWeight = columns.weight
         for y in 0..<targetHeight {
             let top = source + Int(rowFirst[y]) &* sourceWidth
             let bottom = source + min(Int(rowFirst[y]) &+ 1, sourceHeight &- 1) &* sourceWidth
@@ -54,8 +63,10 @@ public final class MaskUpscaler: @unchecked Sendable {
     }
 
     public func upscale(_ source: UnsafePointer<Float>, into mask: PixelBuffer) {
-        precondition(mask.format == .gray8 && mask.width == targetWidth && mask.height == targetHeight,
-                     "mask buffer must be gray8 at the upscaler's target size")
+        precondition(
+            mask.format == .gray8 && mask.width == targetWidth && mask.height == targetHeight,
+            "mask buffer must be gray8 at the upscaler's target size"
+        )
         upscale(source, into: mask.base, destinationRowBytes: mask.rowBytes)
     }
 }

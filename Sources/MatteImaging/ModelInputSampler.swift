@@ -20,7 +20,10 @@ public final class ModelInputSampler: @unchecked Sendable {
     }
 
     public init(sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int) {
-        precondition(sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0, "sizes must be positive")
+        precondition(
+            sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0,
+            "sizes must be positive"
+        )
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.targetWidth = targetWidth
@@ -45,7 +48,11 @@ public final class ModelInputSampler: @unchecked Sendable {
         let positions = UnsafeMutableBufferPointer<SamplePosition>.allocate(capacity: count)
         for index in 0..<count {
             let first = Int(table.first[index])
-            positions[index] = SamplePosition(first: first, second: min(first + 1, sourceCount - 1), weight: table.weight[index])
+            positions[index] = SamplePosition(
+                first: first,
+                second: min(first + 1, sourceCount - 1),
+                weight: table.weight[index]
+            )
         }
         return positions
     }
@@ -67,7 +74,10 @@ public final class ModelInputSampler: @unchecked Sendable {
     }
 
     public func sample(_ frame: PixelBuffer, into tensor: UnsafeMutablePointer<Float>) {
-        precondition(frame.width == sourceWidth && frame.height == sourceHeight, "frame size differs from the sampler's")
+        precondition(
+            frame.width == sourceWidth && frame.height == sourceHeight,
+            "frame size differs from the sampler's"
+        )
         switch frame.format {
         case .rgb24: sampleRGB24(frame.base, rowBytes: frame.rowBytes, into: tensor)
         case .yuyv: sampleYUYV(frame.base, rowBytes: frame.rowBytes, into: tensor)
@@ -78,8 +88,11 @@ public final class ModelInputSampler: @unchecked Sendable {
     /// Per output row: first gather the four neighbours' three channels into dense planes (the only scattered
     /// reads), then convert and interpolate along the planes, which vectorises.
     @inline(__always)
-    private func sample(into tensor: UnsafeMutablePointer<Float>, convertYUV: Bool,
-                        _ pixel: (_ row: Int, _ column: Int) -> (UInt8, UInt8, UInt8)) {
+    private func sample(
+        into tensor: UnsafeMutablePointer<Float>,
+        convertYUV: Bool,
+        _ pixel: (_ row: Int, _ column: Int) -> (UInt8, UInt8, UInt8)
+    ) {
         let width = targetWidth
         let planes = corners.baseAddress!
         @inline(__always) func plane(_ corner: Int, _ channel: Int) -> UnsafeMutablePointer<UInt8> {
@@ -104,16 +117,24 @@ public final class ModelInputSampler: @unchecked Sendable {
             }
             if convertYUV {
                 for corner in 0..<4 {
-                    let yp = plane(corner, 0), up = plane(corner, 1), vp = plane(corner, 2)
+                    let yp = plane(corner, 0)
+                    let up = plane(corner, 1)
+                    let vp = plane(corner, 2)
                     for x in 0..<width {
                         let rgb = BT601.rgb(y: yp[x], u: up[x], v: vp[x])
-                        yp[x] = rgb.r; up[x] = rgb.g; vp[x] = rgb.b
+                        yp[x] = rgb.r
+                        up[x] = rgb.g
+                        vp[x] = rgb.b
                     }
                 }
             }
-            let out = tensor + y &* width &* 3, t = r.weight
+            let out = tensor + y &* width &* 3
+            let t = r.weight
             for channel in 0..<3 {
-                let tl = plane(0, channel), tr = plane(1, channel), bl = plane(2, channel), br = plane(3, channel)
+                let tl = plane(0, channel)
+                let tr = plane(1, channel)
+                let bl = plane(2, channel)
+                let br = plane(3, channel)
                 for x in 0..<width {
                     let w = weights[x]
                     let top = Float(tl[x]) + (Float(tr[x]) - Float(tl[x])) * w

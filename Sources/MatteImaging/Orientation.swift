@@ -37,8 +37,15 @@ public enum Orientation: Int, Sendable, CaseIterable {
 
     /// Writes `source` (packed pixels of `bytesPerPixel`) shown upright into `destination`, which has the
     /// displayed size. Runs once per decoded picture, so plain per-pixel copies are fast enough.
-    public func apply(_ source: UnsafePointer<UInt8>, width: Int, height: Int, rowBytes: Int, bytesPerPixel: Int,
-                      into destination: UnsafeMutablePointer<UInt8>, destinationRowBytes: Int) {
+    public func apply(
+        _ source: UnsafePointer<UInt8>,
+        width: Int,
+        height: Int,
+        rowBytes: Int,
+        bytesPerPixel: Int,
+        into destination: UnsafeMutablePointer<UInt8>,
+        destinationRowBytes: Int
+    ) {
         let shown = displayedSize(width: width, height: height)
         for y in 0..<shown.height {
             let out = destination + y &* destinationRowBytes

@@ -15,21 +15,27 @@ final class AudioTranscoder {
     private var nextSample: Int64?
 
     /// Nil when this FFmpeg has no decoder for the input or no encoder for the container's audio codec.
-    init?(input: UnsafeMutablePointer<AVStream>, format: UnsafeMutablePointer<AVFormatContext>,
-          container: UnsafePointer<AVOutputFormat>) {
+    init?(
+        input: UnsafeMutablePointer<AVStream>,
+        format: UnsafeMutablePointer<AVFormatContext>,
+        container: UnsafePointer<AVOutputFormat>
+    ) {
         inputTimeBase = input.pointee.time_base
         let target = container.pointee.audio_codec
         guard target != AV_CODEC_ID_NONE,
-              let decoderCodec = avcodec_find_decoder(input.pointee.codecpar.pointee.codec_id),
-              let encoderCodec = (target == AV_CODEC_ID_OPUS ? avcodec_find_encoder_by_name("libopus") : nil)
-                  ?? avcodec_find_encoder(target),
-              let decoder = avcodec_alloc_context3(decoderCodec), let encoder = avcodec_alloc_context3(encoderCodec),
-              let output = avformat_new_stream(format, nil) else { return nil }
+            let decoderCodec = avcodec_find_decoder(input.pointee.codecpar.pointee.codec_id),
+            let encoderCodec = (target == AV_CODEC_ID_OPUS ? avcodec_find_encoder_by_name("libopus") : nil)
+                ?? avcodec_find_encoder(target),
+            let decoder = avcodec_alloc_context3(decoderCodec), let encoder = avcodec_alloc_context3(encoderCodec),
+            let output = avformat_new_stream(format, nil)
+        else { return nil }
         self.decoder = decoder
         self.encoder = encoder
         self.output = output
-        guard avcodec_parameters_to_context(decoder, input.pointee.codecpar) >= 0, avcodec_open2(decoder, decoderCodec, nil) >= 0,
-              decoder.pointee.ch_layout.nb_channels > 0 else { return nil }
+        guard avcodec_parameters_to_context(decoder, input.pointee.codecpar) >= 0,
+            avcodec_open2(decoder, decoderCodec, nil) >= 0,
+            decoder.pointee.ch_layout.nb_channels > 0
+        else { return nil }
 
         // Mono stays mono; anything else becomes stereo, which every encoder and container takes.
         av_channel_layout_default(&encoder.pointee.ch_layout, decoder.pointee.ch_layout.nb_channels == 1 ? 1 : 2)
@@ -37,14 +43,28 @@ final class AudioTranscoder {
         encoder.pointee.sample_fmt = encoderCodec.pointee.sample_fmts?.pointee ?? AV_SAMPLE_FMT_FLTP
         encoder.pointee.time_base = AVRational(num: 1, den: encoder.pointee.sample_rate)
         encoder.pointee.bit_rate = 128_000
-        if (format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 { encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        if (format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
+            encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
         guard avcodec_open2(encoder, encoderCodec, nil) >= 0,
-              avcodec_parameters_from_context(output.pointee.codecpar, encoder) >= 0 else { return nil }
+            avcodec_parameters_from_context(output.pointee.codecpar, encoder) >= 0
+        else { return nil }
         output.pointee.time_base = encoder.pointee.time_base
 
-        guard swr_alloc_set_opts2(&resampler, &encoder.pointee.ch_layout, encoder.pointee.sample_fmt, encoder.pointee.sample_rate,
-                                  &decoder.pointee.ch_layout, decoder.pointee.sample_fmt, decoder.pointee.sample_rate, 0, nil) >= 0,
-              swr_init(resampler) >= 0 else { return nil }
+        guard
+            swr_alloc_set_opts2(
+                &resampler,
+                &encoder.pointee.ch_layout,
+                encoder.pointee.sample_fmt,
+                encoder.pointee.sample_rate,
+                &decoder.pointee.ch_layout,
+                decoder.pointee.sample_fmt,
+                decoder.pointee.sample_rate,
+                0,
+                nil
+            ) >= 0,
+            swr_init(resampler) >= 0
+        else { return nil }
         decoded = av_frame_alloc()
         chunk = av_frame_alloc()
         packet = av_packet_alloc()
@@ -53,7 +73,8 @@ final class AudioTranscoder {
         chunk.pointee.format = encoder.pointee.sample_fmt.rawValue
         chunk.pointee.sample_rate = encoder.pointee.sample_rate
         guard av_channel_layout_copy(&chunk.pointee.ch_layout, &encoder.pointee.ch_layout) >= 0,
-              av_frame_get_buffer(chunk, 0) >= 0 else { return nil }
+            av_frame_get_buffer(chunk, 0) >= 0
+        else { return nil }
     }
 
     deinit {
@@ -78,18 +99,27 @@ final class AudioTranscoder {
     }
 
     /// Decodes one input packet (nil: the end) and writes what the encoder makes of it through `write`.
-    func transcode(_ input: UnsafeMutablePointer<AVPacket>?, write: (UnsafeMutablePointer<AVPacket>) -> Int32) -> Int32 {
+    func transcode(_ input: UnsafeMutablePointer<AVPacket>?, write: (UnsafeMutablePointer<AVPacket>) -> Int32) -> Int32
+    {
         guard let decoder, let decoded else { return -1 }
         // A damaged audio packet is skipped, as a player would.
         _ = avcodec_send_packet(decoder, input)
         while avcodec_receive_frame(decoder, decoded) >= 0 {
             if nextSample == nil, decoded.pointee.best_effort_timestamp != matte_av_nopts_value() {
-                nextSample = av_rescale_q(decoded.pointee.best_effort_timestamp, inputTimeBase, encoder!.pointee.time_base)
+                nextSample = av_rescale_q(
+                    decoded.pointee.best_effort_timestamp,
+                    inputTimeBase,
+                    encoder!.pointee.time_base
+                )
             }
             withUnsafeMutableBytes(of: &decoded.pointee.data) { planes in
-                _ = swr_convert(resampler, nil, 0,
-                                UnsafeMutablePointer(mutating: planes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!),
-                                decoded.pointee.nb_samples)
+                _ = swr_convert(
+                    resampler,
+                    nil,
+                    0,
+                    UnsafeMutablePointer(mutating: planes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!),
+                    decoded.pointee.nb_samples
+                )
             }
             av_frame_unref(decoded)
             let status = drain(final: false, write: write)
@@ -106,7 +136,13 @@ final class AudioTranscoder {
             guard av_frame_make_writable(chunk) >= 0 else { return -1 }
             chunk.pointee.nb_samples = size
             let got = withUnsafeMutableBytes(of: &chunk.pointee.data) { planes in
-                swr_convert(resampler, planes.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).baseAddress!, size, nil, 0)
+                swr_convert(
+                    resampler,
+                    planes.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).baseAddress!,
+                    size,
+                    nil,
+                    0
+                )
             }
             guard got > 0 else { break }
             chunk.pointee.nb_samples = got
@@ -118,7 +154,10 @@ final class AudioTranscoder {
         return final ? encode(nil, write: write) : 0
     }
 
-    private func encode(_ frame: UnsafeMutablePointer<AVFrame>?, write: (UnsafeMutablePointer<AVPacket>) -> Int32) -> Int32 {
+    private func encode(
+        _ frame: UnsafeMutablePointer<AVFrame>?,
+        write: (UnsafeMutablePointer<AVPacket>) -> Int32
+    ) -> Int32 {
         guard let encoder, let packet else { return -1 }
         let sent = avcodec_send_frame(encoder, frame)
         guard sent >= 0 else { return sent }

@@ -41,7 +41,9 @@ public final class BackgroundSource {
             if try !decoder!.decodeNext(into: decoded) {
                 // End of the clip: start it again.
                 decoder = try MediaDecoder(path: path, format: .rgb24)
-                guard try decoder!.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
+                guard try decoder!.decodeNext(into: decoded) else {
+                    throw MediaError(path, "contains no decodable frame")
+                }
             }
             clipFrame += 1
         }

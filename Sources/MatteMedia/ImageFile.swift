@@ -1,8 +1,9 @@
 import CFFmpeg
+import MatteImaging
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
 
 /// Still images in and out: any image FFmpeg reads, PNG out.
 public enum ImageFile {

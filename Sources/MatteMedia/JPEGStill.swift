@@ -24,17 +24,33 @@ enum JPEGStill {
     static func decode(_ data: [UInt8], path: String) throws(MediaError) -> Decoded? {
         guard let handle = tjInitDecompress() else { throw MediaError(path, "out of memory") }
         defer { tjDestroy(handle) }
-        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-        guard tjDecompressHeader3(handle, data, UInt(data.count), &width, &height, &subsampling, &colorspace) == 0 else {
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
+        guard tjDecompressHeader3(handle, data, UInt(data.count), &width, &height, &subsampling, &colorspace) == 0
+        else {
             return nil
         }
-        if let problem = FrameLimits.pictureProblem(width: Int(width), height: Int(height)) { throw MediaError(path, problem) }
+        if let problem = FrameLimits.pictureProblem(width: Int(width), height: Int(height)) {
+            throw MediaError(path, problem)
+        }
         let picture = PixelBuffer(width: Int(width), height: Int(height), format: .rgb24)
         var damage: String? = nil
-        if tjDecompress2(handle, data, UInt(data.count), picture.base, width, Int32(picture.rowBytes), height,
-                         Int32(TJPF_RGB.rawValue), 0) != 0 {
+        if tjDecompress2(
+            handle,
+            data,
+            UInt(data.count),
+            picture.base,
+            width,
+            Int32(picture.rowBytes),
+            height,
+            Int32(TJPF_RGB.rawValue),
+            0
+        ) != 0 {
             guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else { return nil }
-            damage = "is damaged or cut short (\(String(cString: tjGetErrorStr2(handle)))); what could be decoded was used"
+            damage =
+                "is damaged or cut short (\(String(cString: tjGetErrorStr2(handle)))); what could be decoded was used"
         }
         return Decoded(picture: picture, orientation: ExifOrientation.find(inJPEG: data), damage: damage)
     }
@@ -46,9 +62,15 @@ enum ExifOrientation {
         var at = 2
         while at + 4 <= bytes.count, bytes[at] == 0xFF {
             let marker = bytes[at + 1]
-            if marker == 0xFF { at += 1; continue }  // fill byte
+            if marker == 0xFF {
+                at += 1
+                continue
+            }  // fill byte
             if marker == 0xD9 || marker == 0xDA { break }  // end of image, start of scan: no metadata after this
-            if (0xD0...0xD8).contains(marker) || marker == 0x01 { at += 2; continue }  // markers without a length
+            if (0xD0...0xD8).contains(marker) || marker == 0x01 {
+                at += 2
+                continue
+            }  // markers without a length
             let length = Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
             guard length >= 2, at + 2 + length <= bytes.count else { break }
             if marker == 0xE1, let orientation = fromExif(bytes[(at + 4)..<(at + 2 + length)]) { return orientation }
@@ -70,10 +92,13 @@ enum ExifOrientation {
         }
         func u16(_ offset: Int) -> Int? {
             guard offset >= 0, offset + 2 <= tiff.count else { return nil }
-            return little ? Int(tiff[offset]) | Int(tiff[offset + 1]) << 8 : Int(tiff[offset]) << 8 | Int(tiff[offset + 1])
+            return little
+                ? Int(tiff[offset]) | Int(tiff[offset + 1]) << 8 : Int(tiff[offset]) << 8 | Int(tiff[offset + 1])
         }
         func u32(_ offset: Int) -> Int? {
-            guard let low = u16(little ? offset : offset + 2), let high = u16(little ? offset + 2 : offset) else { return nil }
+            guard let low = u16(little ? offset : offset + 2), let high = u16(little ? offset + 2 : offset) else {
+                return nil
+            }
             return high << 16 | low
         }
         guard u16(2) == 42, let directory = u32(4), let entries = u16(directory) else { return nil }

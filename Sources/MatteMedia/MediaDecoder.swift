@@ -1,8 +1,9 @@
 import CFFmpeg
+import MatteImaging
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
 
 /// Why a media file could not be read or written; the description names the file.
 public struct MediaError: Error, CustomStringConvertible {
@@ -18,7 +19,10 @@ public struct MediaError: Error, CustomStringConvertible {
     init(_ path: String, _ what: String, code: Int32) {
         var text = [CChar](repeating: 0, count: 256)
         av_strerror(code, &text, text.count)
-        self.init(path, "\(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        self.init(
+            path,
+            "\(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+        )
     }
 }
 
@@ -80,13 +84,17 @@ public final class MediaDecoder {
 
         let header = Self.readPrefix(path, count: 24)
         if let declared = Self.declaredPNGSize(header),
-           let problem = FrameLimits.pictureProblem(width: declared.width, height: declared.height) {
+            let problem = FrameLimits.pictureProblem(width: declared.width, height: declared.height)
+        {
             throw MediaError(path, problem)
         }
         if JPEGStill.isJPEG(header), let decoded = try JPEGStill.decode(try Self.readAll(path), path: path) {
             still = decoded
             orientation = decoded.orientation
-            (width, height) = decoded.orientation.displayedSize(width: decoded.picture.width, height: decoded.picture.height)
+            (width, height) = decoded.orientation.displayedSize(
+                width: decoded.picture.width,
+                height: decoded.picture.height
+            )
             frameWidth = format == .yuyv ? (width + 1) & ~1 : width
             frameRate = nil
             frameCountEstimate = 1
@@ -100,7 +108,9 @@ public final class MediaDecoder {
         av_dict_set(&openOptions, "pattern_type", "none", 0)
         let status = avformat_open_input(&opened, path, nil, &openOptions)
         av_dict_free(&openOptions)
-        guard status >= 0, let context = opened else { throw MediaError(path, "not a readable image or video", code: status) }
+        guard status >= 0, let context = opened else {
+            throw MediaError(path, "not a readable image or video", code: status)
+        }
         formatContext = context
         // Decoding refuses pictures over the limit before it allocates them (a decompression bomb).
         var probeOptions = [OpaquePointer?](repeating: nil, count: Int(context.pointee.nb_streams))
@@ -117,35 +127,53 @@ public final class MediaDecoder {
         streamIndex = stream
         let videoStream = context.pointee.streams[Int(stream)]!
         let parameters = videoStream.pointee.codecpar!
-        if let problem = FrameLimits.pictureProblem(width: Int(parameters.pointee.width), height: Int(parameters.pointee.height)),
-           parameters.pointee.width > 0 {
+        if let problem = FrameLimits.pictureProblem(
+            width: Int(parameters.pointee.width),
+            height: Int(parameters.pointee.height)
+        ),
+            parameters.pointee.width > 0
+        {
             throw MediaError(path, problem)
         }
         var codecOptions: OpaquePointer? = nil
         av_dict_set(&codecOptions, "max_pixels", Self.maximumPixels, 0)
-        let opening = avcodec_parameters_to_context(codecContext, parameters) >= 0 ? avcodec_open2(codecContext, codec, &codecOptions) : -1
+        let opening =
+            avcodec_parameters_to_context(codecContext, parameters) >= 0
+            ? avcodec_open2(codecContext, codec, &codecOptions) : -1
         av_dict_free(&codecOptions)
         guard opening >= 0 else { throw MediaError(path, "cannot decode its video stream") }
         guard codecContext.pointee.width > 0, codecContext.pointee.height > 0 else {
             // The probe could not decode a picture: over the pixel limit, or not a picture at all.
-            throw MediaError(path, "cannot decode its video stream (damaged, or too large: the limit is "
-                + "\(FrameLimits.maximumSide)×\(FrameLimits.maximumSide))")
+            throw MediaError(
+                path,
+                "cannot decode its video stream (damaged, or too large: the limit is "
+                    + "\(FrameLimits.maximumSide)×\(FrameLimits.maximumSide))"
+            )
         }
-        if let problem = FrameLimits.pictureProblem(width: Int(codecContext.pointee.width), height: Int(codecContext.pointee.height)) {
+        if let problem = FrameLimits.pictureProblem(
+            width: Int(codecContext.pointee.width),
+            height: Int(codecContext.pointee.height)
+        ) {
             throw MediaError(path, problem)
         }
         orientation = Self.orientation(of: videoStream)
-        (width, height) = orientation.displayedSize(width: Int(codecContext.pointee.width), height: Int(codecContext.pointee.height))
+        (width, height) = orientation.displayedSize(
+            width: Int(codecContext.pointee.width),
+            height: Int(codecContext.pointee.height)
+        )
         frameWidth = format == .yuyv ? (width + 1) & ~1 : width
         let rate = videoStream.pointee.avg_frame_rate
         frameRate = rate.num > 0 && rate.den > 0 ? Double(rate.num) / Double(rate.den) : nil
         timeBase = (videoStream.pointee.time_base.num, videoStream.pointee.time_base.den)
         let announced = Int(videoStream.pointee.nb_frames)
         let seconds = Double(context.pointee.duration) / Double(AV_TIME_BASE)
-        frameCountEstimate = announced > 0 ? announced
+        frameCountEstimate =
+            announced > 0
+            ? announced
             : (seconds > 0 && frameRate != nil) ? Int((seconds * frameRate!).rounded()) : nil
         if carryAudio {
-            for index in 0..<Int(context.pointee.nb_streams) where context.pointee.streams[index]!.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+            for index in 0..<Int(context.pointee.nb_streams)
+            where context.pointee.streams[index]!.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
                 carriedStreams.append(context.pointee.streams[index]!)
             }
         }
@@ -174,14 +202,18 @@ public final class MediaDecoder {
         if let expected = frameCountEstimate, expected > 1, framesDecoded < expected - max(1, expected / 50) {
             return "ends early or is damaged: \(framesDecoded) of about \(expected) frames could be decoded"
         }
-        if damagedPackets > 0 { return "is damaged: \(damagedPackets) damaged packet\(damagedPackets == 1 ? "" : "s") skipped" }
+        if damagedPackets > 0 {
+            return "is damaged: \(damagedPackets) damaged packet\(damagedPackets == 1 ? "" : "s") skipped"
+        }
         return nil
     }
 
     /// Decodes the next frame into `destination` (`makeFrame()`'s size and format). False at the end.
     public func decodeNext(into destination: PixelBuffer) throws(MediaError) -> Bool {
-        precondition(destination.width == frameWidth && destination.height == height && destination.format == format,
-                     "destination must match the decoder's frame size and format")
+        precondition(
+            destination.width == frameWidth && destination.height == height && destination.format == format,
+            "destination must match the decoder's frame size and format"
+        )
         if let still {
             guard !stillDelivered else { return false }
             stillDelivered = true
@@ -231,7 +263,8 @@ public final class MediaDecoder {
             }
             if packet.pointee.stream_index != streamIndex {
                 if carriesAudio, carriedStreams.contains(where: { $0.pointee.index == packet.pointee.stream_index }),
-                   let copy = av_packet_clone(packet) {
+                    let copy = av_packet_clone(packet)
+                {
                     carriedPackets.append(copy)
                 }
                 av_packet_unref(packet)
@@ -262,9 +295,17 @@ public final class MediaDecoder {
         guard frame.pointee.width == Int32(storedSize.width), frame.pointee.height == Int32(storedSize.height) else {
             throw MediaError(path, "frame size changed mid-stream to \(frame.pointee.width)×\(frame.pointee.height)")
         }
-        let (sourceFormat, fullRange) = Self.rangeExplicit(AVPixelFormat(frame.pointee.format), frame.pointee.color_range)
-        let source = PixelConverter.Endpoint(width: frame.pointee.width, height: frame.pointee.height, format: sourceFormat,
-                                             fullRange: fullRange, matrix: Self.matrix(frame.pointee.colorspace))
+        let (sourceFormat, fullRange) = Self.rangeExplicit(
+            AVPixelFormat(frame.pointee.format),
+            frame.pointee.color_range
+        )
+        let source = PixelConverter.Endpoint(
+            width: frame.pointee.width,
+            height: frame.pointee.height,
+            format: sourceFormat,
+            fullRange: fullRange,
+            matrix: Self.matrix(frame.pointee.colorspace)
+        )
         // Upright pictures convert straight into the destination; others go through RGB to be turned.
         if orientation != .upright && stored == nil {
             stored = PixelBuffer(width: storedSize.width, height: storedSize.height, format: .rgb24)
@@ -275,10 +316,14 @@ public final class MediaDecoder {
         var destinationStrides: [Int32] = [Int32(target.rowBytes), 0, 0, 0]
         let converted = withUnsafeBytes(of: &frame.pointee.data) { planes in
             withUnsafeBytes(of: &frame.pointee.linesize) { strides in
-                converter.convert(from: source, planes: planes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!,
-                                  strides: strides.bindMemory(to: Int32.self).baseAddress!,
-                                  to: target.format.endpoint(width: targetWidth, height: target.height),
-                                  planes: &destinationPlanes, strides: &destinationStrides)
+                converter.convert(
+                    from: source,
+                    planes: planes.bindMemory(to: UnsafePointer<UInt8>?.self).baseAddress!,
+                    strides: strides.bindMemory(to: Int32.self).baseAddress!,
+                    to: target.format.endpoint(width: targetWidth, height: target.height),
+                    planes: &destinationPlanes,
+                    strides: &destinationStrides
+                )
             }
         }
         guard converted else { throw MediaError(path, "cannot convert its pixel format") }
@@ -287,15 +332,31 @@ public final class MediaDecoder {
 
     /// Turns an RGB24 picture as stored upright and converts it to the destination's format.
     private func deliver(_ picture: PixelBuffer, into destination: PixelBuffer) throws(MediaError) {
-        let target = destination.format == .rgb24 ? destination : {
-            if upright == nil { upright = PixelBuffer(width: width, height: height, format: .rgb24) }
-            return upright!
-        }()
-        orientation.apply(picture.base, width: picture.width, height: picture.height, rowBytes: picture.rowBytes,
-                          bytesPerPixel: 3, into: target.base, destinationRowBytes: target.rowBytes)
+        let target =
+            destination.format == .rgb24
+            ? destination
+            : {
+                if upright == nil { upright = PixelBuffer(width: width, height: height, format: .rgb24) }
+                return upright!
+            }()
+        orientation.apply(
+            picture.base,
+            width: picture.width,
+            height: picture.height,
+            rowBytes: picture.rowBytes,
+            bytesPerPixel: 3,
+            into: target.base,
+            destinationRowBytes: target.rowBytes
+        )
         if target !== destination {
-            guard orientationConverter.convert(target, crop: PixelRect(x: 0, y: 0, width: width, height: height), into: destination,
-                                               at: PixelRect(x: 0, y: 0, width: width, height: height)) else {
+            guard
+                orientationConverter.convert(
+                    target,
+                    crop: PixelRect(x: 0, y: 0, width: width, height: height),
+                    into: destination,
+                    at: PixelRect(x: 0, y: 0, width: width, height: height)
+                )
+            else {
                 throw MediaError(path, "cannot convert its pixel format")
             }
         }
@@ -321,14 +382,17 @@ extension MediaDecoder {
         case S_IFDIR: throw MediaError(path, "is a directory, not an image or video file")
         default: throw MediaError(path, "is not a regular file (a device, FIFO or socket); give an image or video file")
         }
-        guard access(path, R_OK) == 0 else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        guard access(path, R_OK) == 0 else {
+            throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))")
+        }
         guard info.st_size > 0 else { throw MediaError(path, "is empty (0 bytes)") }
     }
 
     /// The size a PNG's header declares (FFmpeg does not report it when it refuses the size).
     static func declaredPNGSize(_ header: [UInt8]) -> (width: Int, height: Int)? {
         guard header.count >= 24, header[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-              header[12..<16].elementsEqual(Array("IHDR".utf8)) else { return nil }
+            header[12..<16].elementsEqual(Array("IHDR".utf8))
+        else { return nil }
         func u32(_ at: Int) -> Int { header[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
         return (u32(16), u32(20))
     }
@@ -342,7 +406,9 @@ extension MediaDecoder {
     }
 
     static func readAll(_ path: String) throws(MediaError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        guard let file = fopen(path, "rb") else {
+            throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))")
+        }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -350,7 +416,9 @@ extension MediaDecoder {
             let read = fread(&chunk, 1, chunk.count, file)
             if read == 0 { break }
             bytes.append(contentsOf: chunk.prefix(read))
-            guard bytes.count <= JPEGStill.maximumFileBytes else { throw MediaError(path, "is too large for a JPEG photo") }
+            guard bytes.count <= JPEGStill.maximumFileBytes else {
+                throw MediaError(path, "is too large for a JPEG photo")
+            }
         }
         guard ferror(file) == 0 else { throw MediaError(path, "cannot read: \(String(cString: strerror(errno)))") }
         return bytes
@@ -384,7 +452,8 @@ extension MediaDecoder {
         case AV_PIX_FMT_YUVJ411P: return (AV_PIX_FMT_YUV411P, true)
         default:
             guard let descriptor = av_pix_fmt_desc_get(format) else { return (format, range == AVCOL_RANGE_JPEG) }
-            let isYUV = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0 && descriptor.pointee.nb_components >= 3
+            let isYUV =
+                descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0 && descriptor.pointee.nb_components >= 3
             return (format, isYUV ? range == AVCOL_RANGE_JPEG : true)
         }
     }

@@ -1,8 +1,9 @@
 import CFFmpeg
+import MatteImaging
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
 
 /// Encodes YUYV frames to a file whose kind follows the path: `.y4m` (raw 4:2:2), `.mkv`/`.mp4`/`.mov`
 /// (H.264 where Debian's libavcodec has libx264, else MPEG-4 Part 2), `.webm` (VP9), one picture (`.png`,
@@ -43,8 +44,14 @@ public final class MediaEncoder {
 
     /// `source`, when given, supplies timestamps (its time base) and the audio to copy; `inputs` are the
     /// files the run reads, which the output must not replace.
-    public init(path: String, width: Int, height: Int, frameRate: Double, source: MediaDecoder? = nil,
-                inputs: [String] = []) throws(MediaError) {
+    public init(
+        path: String,
+        width: Int,
+        height: Int,
+        frameRate: Double,
+        source: MediaDecoder? = nil,
+        inputs: [String] = []
+    ) throws(MediaError) {
         quietFFmpegLogs
         self.path = path
         self.width = width
@@ -70,19 +77,31 @@ public final class MediaEncoder {
         let containerName: String? = isSequence || isSinglePicture ? "image2" : isY4M ? "yuv4mpegpipe" : nil
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         guard let container = av_guess_format(containerName, path, nil),
-              avformat_alloc_output_context2(&context, container, nil, writtenPath) >= 0, let context else {
+            avformat_alloc_output_context2(&context, container, nil, writtenPath) >= 0, let context
+        else {
             sequence?.discard()
-            throw MediaError(path, "unknown output format; use .mkv, .mp4, .webm, .y4m, .png, .jpg or a pattern like frames/%05d.png")
+            throw MediaError(
+                path,
+                "unknown output format; use .mkv, .mp4, .webm, .y4m, .png, .jpg or a pattern like frames/%05d.png"
+            )
         }
         format = context
         if isSinglePicture {
             // The muxer would otherwise number a single name; the encoder refuses a second frame anyway.
             av_opt_set(context.pointee.priv_data, "update", "1", 0)
         }
-        let choice = Self.choose(format: container, isPicture: isSequence || isSinglePicture, isJPEG: isJPEG, isY4M: isY4M,
-                                 oddSize: width % 2 == 1 || height % 2 == 1)
-        let encoder = choice.encoderName.flatMap { avcodec_find_encoder_by_name($0) } ?? avcodec_find_encoder(choice.codec)
-        guard let encoder, let codecContext = avcodec_alloc_context3(encoder), let stream = avformat_new_stream(context, nil) else {
+        let choice = Self.choose(
+            format: container,
+            isPicture: isSequence || isSinglePicture,
+            isJPEG: isJPEG,
+            isY4M: isY4M,
+            oddSize: width % 2 == 1 || height % 2 == 1
+        )
+        let encoder =
+            choice.encoderName.flatMap { avcodec_find_encoder_by_name($0) } ?? avcodec_find_encoder(choice.codec)
+        guard let encoder, let codecContext = avcodec_alloc_context3(encoder),
+            let stream = avformat_new_stream(context, nil)
+        else {
             avformat_free_context(context)
             format = nil
             sequence?.discard()
@@ -100,7 +119,10 @@ public final class MediaEncoder {
         codecContext.pointee.height = Int32(height)
         codecContext.pointee.pix_fmt = choice.pixelFormat
         if let source, source.timeBase.numerator > 0, source.timeBase.denominator > 0 {
-            codecContext.pointee.time_base = AVRational(num: source.timeBase.numerator, den: source.timeBase.denominator)
+            codecContext.pointee.time_base = AVRational(
+                num: source.timeBase.numerator,
+                den: source.timeBase.denominator
+            )
         } else {
             codecContext.pointee.time_base = av_inv_q(rate)
         }
@@ -117,7 +139,9 @@ public final class MediaEncoder {
         var status = avcodec_open2(codecContext, encoder, nil)
         if status >= 0 { status = avcodec_parameters_from_context(stream.pointee.codecpar, codecContext) }
         stream.pointee.time_base = codecContext.pointee.time_base
-        if status >= 0 { addCarriedStreams(container: container, extensionName: String(lower.split(separator: ".").last ?? "")) }
+        if status >= 0 {
+            addCarriedStreams(container: container, extensionName: String(lower.split(separator: ".").last ?? ""))
+        }
         if status >= 0, (context.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
             status = avio_open(&context.pointee.pb, writtenPath, AVIO_FLAG_WRITE)
         }
@@ -149,22 +173,39 @@ public final class MediaEncoder {
 
     /// Codec and pixel format for a container: H.264 (libx264) where the container takes it.
     /// `format` must be FFmpeg's own pointer: the struct has private fields past its public ones.
-    static func choose(format: UnsafePointer<AVOutputFormat>, isPicture: Bool, isJPEG: Bool, isY4M: Bool, oddSize: Bool) -> Choice {
+    static func choose(
+        format: UnsafePointer<AVOutputFormat>,
+        isPicture: Bool,
+        isJPEG: Bool,
+        isY4M: Bool,
+        oddSize: Bool
+    ) -> Choice {
         if isPicture {
-            return isJPEG ? Choice(codec: AV_CODEC_ID_MJPEG, encoderName: nil, pixelFormat: AV_PIX_FMT_YUVJ444P)
+            return isJPEG
+                ? Choice(codec: AV_CODEC_ID_MJPEG, encoderName: nil, pixelFormat: AV_PIX_FMT_YUVJ444P)
                 : Choice(codec: AV_CODEC_ID_PNG, encoderName: nil, pixelFormat: AV_PIX_FMT_RGB24)
         }
         // FFmpeg's y4m muxer takes frames wrapped as packets, not raw video.
-        if isY4M { return Choice(codec: AV_CODEC_ID_WRAPPED_AVFRAME, encoderName: nil, pixelFormat: AV_PIX_FMT_YUV422P) }
+        if isY4M {
+            return Choice(codec: AV_CODEC_ID_WRAPPED_AVFRAME, encoderName: nil, pixelFormat: AV_PIX_FMT_YUV422P)
+        }
         let preferred = format.pointee.video_codec
         if preferred == AV_CODEC_ID_VP9 || preferred == AV_CODEC_ID_VP8 {
             return Choice(codec: preferred, encoderName: nil, pixelFormat: AV_PIX_FMT_YUV420P)
         }
         if avcodec_find_encoder_by_name("libx264") != nil, avformat_query_codec(format, AV_CODEC_ID_H264, 0) == 1 {
             // 4:2:0 needs even sides; an odd size keeps full chroma instead of losing a row or column.
-            return Choice(codec: AV_CODEC_ID_H264, encoderName: "libx264", pixelFormat: oddSize ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P)
+            return Choice(
+                codec: AV_CODEC_ID_H264,
+                encoderName: "libx264",
+                pixelFormat: oddSize ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
+            )
         }
-        return Choice(codec: AV_CODEC_ID_MPEG4, encoderName: nil, pixelFormat: oddSize ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P)
+        return Choice(
+            codec: AV_CODEC_ID_MPEG4,
+            encoderName: nil,
+            pixelFormat: oddSize ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
+        )
     }
 
     /// Settings that keep encoding from dominating a render: fast presets, good quality.
@@ -199,14 +240,18 @@ public final class MediaEncoder {
             let parameters = input.pointee.codecpar!
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
             if avformat_query_codec(container, parameters.pointee.codec_id, FF_COMPLIANCE_NORMAL) == 1,
-               let output = avformat_new_stream(format, nil), avcodec_parameters_copy(output.pointee.codecpar, parameters) >= 0 {
+                let output = avformat_new_stream(format, nil),
+                avcodec_parameters_copy(output.pointee.codecpar, parameters) >= 0
+            {
                 output.pointee.codecpar.pointee.codec_tag = 0
                 output.pointee.time_base = input.pointee.time_base
                 carried[input.pointee.index] = output
             } else if let transcoder = AudioTranscoder(input: input, format: format, container: container) {
                 transcoders[input.pointee.index] = transcoder
             } else {
-                notes.append("the \(name) audio cannot go into a .\(extensionName) file and was left out; use .mkv to keep it")
+                notes.append(
+                    "the \(name) audio cannot go into a .\(extensionName) file and was left out; use .mkv to keep it"
+                )
             }
         }
     }
@@ -214,21 +259,30 @@ public final class MediaEncoder {
     /// Encodes one frame: YUYV at `width` (one column more when it is odd) × `height`. `timestamp` and
     /// `duration` are the source's for this frame, in the source's time base.
     public func write(_ picture: PixelBuffer, timestamp: Int64? = nil, duration: Int64 = 0) throws(MediaError) {
-        precondition(picture.format == .yuyv && picture.width == (width + 1) & ~1 && picture.height == height,
-                     "frames are YUYV at the encoder's size")
+        precondition(
+            picture.format == .yuyv && picture.width == (width + 1) & ~1 && picture.height == height,
+            "frames are YUYV at the encoder's size"
+        )
         if isSinglePicture && framesWritten == 1 {
-            throw MediaError(path, "holds one picture but the input has more frames; write a video (.mkv, .mp4, .webm) "
-                + "or a picture sequence such as frames/%05d.png")
+            throw MediaError(
+                path,
+                "holds one picture but the input has more frames; write a video (.mkv, .mp4, .webm) "
+                    + "or a picture sequence such as frames/%05d.png"
+            )
         }
         guard let frame, av_frame_make_writable(frame) >= 0 else { throw MediaError(path, "out of memory") }
         var sourcePlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(picture.base), nil, nil, nil]
         var sourceStrides: [Int32] = [Int32(picture.rowBytes), 0, 0, 0]
         let converted = withUnsafeMutableBytes(of: &frame.pointee.data) { planes in
             withUnsafeMutableBytes(of: &frame.pointee.linesize) { strides in
-                converter.convert(from: PixelFormat.yuyv.endpoint(width: width, height: height), planes: &sourcePlanes,
-                                  strides: &sourceStrides, to: destination,
-                                  planes: planes.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).baseAddress!,
-                                  strides: strides.bindMemory(to: Int32.self).baseAddress!)
+                converter.convert(
+                    from: PixelFormat.yuyv.endpoint(width: width, height: height),
+                    planes: &sourcePlanes,
+                    strides: &sourceStrides,
+                    to: destination,
+                    planes: planes.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).baseAddress!,
+                    strides: strides.bindMemory(to: Int32.self).baseAddress!
+                )
             }
         }
         guard converted else { throw MediaError(path, "cannot convert frames for this format") }
@@ -263,7 +317,8 @@ public final class MediaEncoder {
                 continue
             }
             guard let input = source.carriedStreams.first(where: { $0.pointee.index == packet.pointee.stream_index }),
-                  let output = carried[packet.pointee.stream_index] else { continue }
+                let output = carried[packet.pointee.stream_index]
+            else { continue }
             av_packet_rescale_ts(packet, input.pointee.time_base, output.pointee.time_base)
             packet.pointee.stream_index = output.pointee.index
             packet.pointee.pos = -1

@@ -1,4 +1,5 @@
 import CFFmpeg
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,9 +68,14 @@ public struct OutputFile {
     static func destination(of path: String) throws(MediaError) -> String {
         guard !path.isEmpty else { throw MediaError(path, "an empty output name; give a file name") }
         let name = split(path).name
-        guard !name.isEmpty, name != ".", name != ".." else { throw MediaError(path, "is a directory; give a file name inside it") }
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw MediaError(path, "is a directory; give a file name inside it")
+        }
         guard name.utf8.count <= Int(NAME_MAX) else {
-            throw MediaError(String(name.prefix(40)) + "…", "file name too long (\(name.utf8.count) bytes; the limit is \(NAME_MAX))")
+            throw MediaError(
+                String(name.prefix(40)) + "…",
+                "file name too long (\(name.utf8.count) bytes; the limit is \(NAME_MAX))"
+            )
         }
         var info = stat()
         guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return path }
@@ -90,14 +96,19 @@ public struct OutputFile {
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw MediaError(path, "is a directory; give a file name inside it")
-        case S_IFIFO: throw MediaError(path, "is a FIFO, not a regular file; Matte does not write into one (choose a file name)")
-        case S_IFCHR, S_IFBLK: throw MediaError(path, "is a device, not a regular file; Matte never replaces one (choose a file name)")
+        case S_IFIFO:
+            throw MediaError(path, "is a FIFO, not a regular file; Matte does not write into one (choose a file name)")
+        case S_IFCHR, S_IFBLK:
+            throw MediaError(path, "is a device, not a regular file; Matte never replaces one (choose a file name)")
         default: throw MediaError(path, "is not a regular file; choose a file name")
         }
         for input in inputs {
             var inputInfo = stat()
             if stat(input, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {
-                throw MediaError(path, "is the input file \(input); Matte never overwrites an input (choose another output name)")
+                throw MediaError(
+                    path,
+                    "is the input file \(input); Matte never overwrites an input (choose another output name)"
+                )
             }
         }
         // Root may write anything: read-only still means "keep this", so honour the mode bits themselves.
@@ -113,7 +124,9 @@ public struct OutputFile {
         guard stat(directory, &info) == 0 else {
             throw MediaError(path, "cannot write: the directory \(directory) does not exist")
         }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw MediaError(path, "cannot write: \(directory) is not a directory") }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw MediaError(path, "cannot write: \(directory) is not a directory")
+        }
         guard access(directory, W_OK | X_OK) == 0 else {
             throw MediaError(path, "cannot write in \(directory): \(String(cString: strerror(errno)))")
         }
@@ -145,7 +158,9 @@ public struct OutputSequence {
     /// Whether `path` names a picture sequence: an image extension and a valid `%d` pattern.
     public static func isPattern(_ path: String) -> Bool {
         let lower = path.lowercased()
-        guard [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"].contains(where: { lower.hasSuffix($0) }) else { return false }
+        guard [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"].contains(where: { lower.hasSuffix($0) }) else {
+            return false
+        }
         return frameName(path, 1) != nil && frameName(path, 1) != frameName(path, 2)
     }
 
@@ -165,7 +180,9 @@ public struct OutputSequence {
         try OutputFile.checkDirectory(directory, for: pattern)
         self.directory = directory
         var template = Array((directory + "/.matte-\(getpid())-XXXXXX").utf8CString)
-        guard mkdtemp(&template) != nil else { throw MediaError(pattern, "cannot write: \(String(cString: strerror(errno)))") }
+        guard mkdtemp(&template) != nil else {
+            throw MediaError(pattern, "cannot write: \(String(cString: strerror(errno)))")
+        }
         temporaryDirectory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         temporaryPattern = temporaryDirectory + "/" + name
     }
@@ -174,11 +191,15 @@ public struct OutputSequence {
     public func commit(count: Int) throws(MediaError) {
         var moves: [(String, String)] = []
         for number in 1...max(count, 1) {
-            guard let finished = Self.frameName(temporaryPattern, number), let target = Self.frameName(pattern, number) else { continue }
+            guard let finished = Self.frameName(temporaryPattern, number), let target = Self.frameName(pattern, number)
+            else { continue }
             var info = stat()
             if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
                 discard()
-                throw MediaError(target, "is a symlink; Matte does not replace it with a frame (choose another pattern)")
+                throw MediaError(
+                    target,
+                    "is a symlink; Matte does not replace it with a frame (choose another pattern)"
+                )
             }
             do { _ = try OutputFile.checkReplaceable(target, as: target, inputs: inputs) } catch {
                 discard()
@@ -198,7 +219,9 @@ public struct OutputSequence {
     public func discard() {
         if let listing = opendir(temporaryDirectory) {
             while let entry = readdir(listing) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if name != "." && name != ".." { unlink(temporaryDirectory + "/" + name) }
             }
             closedir(listing)

@@ -23,18 +23,40 @@ final class PixelConverter {
 
     /// Converts (and scales) one picture given as plane pointers and strides. Returns false when swscale
     /// cannot convert between the two formats.
-    func convert(from source: Endpoint, planes: UnsafePointer<UnsafePointer<UInt8>?>, strides: UnsafePointer<Int32>,
-                 to destination: Endpoint, planes destinationPlanes: UnsafePointer<UnsafeMutablePointer<UInt8>?>,
-                 strides destinationStrides: UnsafePointer<Int32>) -> Bool {
+    func convert(
+        from source: Endpoint,
+        planes: UnsafePointer<UnsafePointer<UInt8>?>,
+        strides: UnsafePointer<Int32>,
+        to destination: Endpoint,
+        planes destinationPlanes: UnsafePointer<UnsafeMutablePointer<UInt8>?>,
+        strides destinationStrides: UnsafePointer<Int32>
+    ) -> Bool {
         if key == nil || key!.0 != source || key!.1 != destination {
             sws_freeContext(context)
-            context = sws_getContext(source.width, source.height, source.format, destination.width, destination.height,
-                                     destination.format, Self.flags, nil, nil, nil)
+            context = sws_getContext(
+                source.width,
+                source.height,
+                source.format,
+                destination.width,
+                destination.height,
+                destination.format,
+                Self.flags,
+                nil,
+                nil,
+                nil
+            )
             key = (source, destination)
             if let context {
-                sws_setColorspaceDetails(context, sws_getCoefficients(source.matrix), source.fullRange ? 1 : 0,
-                                         sws_getCoefficients(destination.matrix),
-                                         destination.fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+                sws_setColorspaceDetails(
+                    context,
+                    sws_getCoefficients(source.matrix),
+                    source.fullRange ? 1 : 0,
+                    sws_getCoefficients(destination.matrix),
+                    destination.fullRange ? 1 : 0,
+                    0,
+                    1 << 16,
+                    1 << 16
+                )
             }
         }
         guard let context else { return false }
@@ -44,15 +66,26 @@ final class PixelConverter {
 
     /// Converts a packed picture region to another packed picture region.
     func convert(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) -> Bool {
-        var sourcePlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(source.base + crop.y * source.rowBytes
-            + crop.x * source.format.packedRowBytes(width: 1)), nil, nil, nil]
+        var sourcePlanes: [UnsafePointer<UInt8>?] = [
+            UnsafePointer(
+                source.base + crop.y * source.rowBytes
+                    + crop.x * source.format.packedRowBytes(width: 1)
+            ), nil, nil, nil,
+        ]
         var sourceStrides: [Int32] = [Int32(source.rowBytes), 0, 0, 0]
-        var destinationPlanes: [UnsafeMutablePointer<UInt8>?] = [destination.base + target.y * destination.rowBytes
-            + target.x * destination.format.packedRowBytes(width: 1), nil, nil, nil]
+        var destinationPlanes: [UnsafeMutablePointer<UInt8>?] = [
+            destination.base + target.y * destination.rowBytes
+                + target.x * destination.format.packedRowBytes(width: 1), nil, nil, nil,
+        ]
         var destinationStrides: [Int32] = [Int32(destination.rowBytes), 0, 0, 0]
-        return convert(from: source.format.endpoint(width: crop.width, height: crop.height), planes: &sourcePlanes,
-                       strides: &sourceStrides, to: destination.format.endpoint(width: target.width, height: target.height),
-                       planes: &destinationPlanes, strides: &destinationStrides)
+        return convert(
+            from: source.format.endpoint(width: crop.width, height: crop.height),
+            planes: &sourcePlanes,
+            strides: &sourceStrides,
+            to: destination.format.endpoint(width: target.width, height: target.height),
+            planes: &destinationPlanes,
+            strides: &destinationStrides
+        )
     }
 }
 

@@ -10,12 +10,23 @@ public final class Resampler {
 
     /// False when swscale cannot make this conversion (a degenerate size); the destination is then untouched.
     @discardableResult
-    public func scale(_ source: PixelBuffer, crop: PixelRect, into destination: PixelBuffer, at target: PixelRect) -> Bool {
-        precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= source.width && crop.y + crop.height <= source.height
-                     && target.x >= 0 && target.y >= 0 && target.x + target.width <= destination.width
-                     && target.y + target.height <= destination.height, "rectangles must lie inside their pictures")
+    public func scale(
+        _ source: PixelBuffer,
+        crop: PixelRect,
+        into destination: PixelBuffer,
+        at target: PixelRect
+    ) -> Bool {
+        precondition(
+            crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= source.width && crop.y + crop.height <= source.height
+                && target.x >= 0 && target.y >= 0 && target.x + target.width <= destination.width
+                && target.y + target.height <= destination.height,
+            "rectangles must lie inside their pictures"
+        )
         precondition(source.format != .yuyv || crop.x % 2 == 0, "YUYV crops start on an even column")
-        precondition(destination.format != .yuyv || (target.x % 2 == 0 && target.width % 2 == 0), "YUYV targets are even")
+        precondition(
+            destination.format != .yuyv || (target.x % 2 == 0 && target.width % 2 == 0),
+            "YUYV targets are even"
+        )
         return converter.convert(source, crop: crop, into: destination, at: target)
     }
 }
@@ -25,7 +36,10 @@ extension PixelBuffer {
     public func fillYUYV(y: UInt8, u: UInt8, v: UInt8) {
         precondition(format == .yuyv, "fillYUYV needs a YUYV picture")
         for index in stride(from: 0, to: bytes.count, by: 4) {
-            bytes[index] = y; bytes[index + 1] = u; bytes[index + 2] = y; bytes[index + 3] = v
+            bytes[index] = y
+            bytes[index + 1] = u
+            bytes[index + 2] = y
+            bytes[index + 3] = v
         }
     }
 }
@@ -44,8 +58,12 @@ public final class BackgroundFitter {
 
     /// Throws when the picture cannot be scaled to the frame (a shape so extreme that swscale refuses it).
     public func fill(_ destination: PixelBuffer, from picture: PixelBuffer, path: String) throws(MediaError) {
-        let (crop, target) = fit.layout(sourceWidth: picture.width, sourceHeight: picture.height,
-                                        targetWidth: width, targetHeight: height)
+        let (crop, target) = fit.layout(
+            sourceWidth: picture.width,
+            sourceHeight: picture.height,
+            targetWidth: width,
+            targetHeight: height
+        )
         var scaled = true
         switch fit {
         case .cover, .stretch:
@@ -57,7 +75,12 @@ public final class BackgroundFitter {
             if tile == nil || tile!.width != target.width || tile!.height != target.height {
                 tile = PixelBuffer(width: target.width, height: target.height, format: .yuyv)
             }
-            scaled = resampler.scale(picture, crop: crop, into: tile!, at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
+            scaled = resampler.scale(
+                picture,
+                crop: crop,
+                into: tile!,
+                at: PixelRect(x: 0, y: 0, width: target.width, height: target.height)
+            )
             let tileBytes = tile!.rowBytes
             for row in 0..<height {
                 let source = tile!.base + (row % target.height) * tileBytes
@@ -70,6 +93,11 @@ public final class BackgroundFitter {
                 }
             }
         }
-        guard scaled else { throw MediaError(path, "cannot be scaled to \(width)×\(height) (\(picture.width)×\(picture.height) is too extreme a shape)") }
+        guard scaled else {
+            throw MediaError(
+                path,
+                "cannot be scaled to \(width)×\(height) (\(picture.width)×\(picture.height) is too extreme a shape)"
+            )
+        }
     }
 }

@@ -1,10 +1,11 @@
 import CV4L2
-#if canImport(Glibc)
-import Glibc
-#endif
 import MatteCapture
 import MatteImaging
 import MatteV4L2
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Pixel formats the virtual camera can carry.
 public enum OutputFormat: String, CaseIterable, Sendable {
@@ -30,13 +31,20 @@ public final class LoopbackOutput: @unchecked Sendable {
         let device: VideoDevice
         do { device = try VideoDevice(path: path) } catch {
             if error.code == ENOENT {
-                throw DeviceError(path, "no such device: load v4l2loopback first (\(Self.recommendedModprobe))", code: ENOENT)
+                throw DeviceError(
+                    path,
+                    "no such device: load v4l2loopback first (\(Self.recommendedModprobe))",
+                    code: ENOENT
+                )
             }
             throw error
         }
         let caps = try device.capabilities()
         guard caps.isLoopback else {
-            throw DeviceError(path, "is not a v4l2loopback device (\(caps.card), driver \(caps.driver)); see `matte devices`")
+            throw DeviceError(
+                path,
+                "is not a v4l2loopback device (\(caps.card), driver \(caps.driver)); see `matte devices`"
+            )
         }
         var pixel = v4l2_format()
         pixel.type = V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue
@@ -49,19 +57,30 @@ public final class LoopbackOutput: @unchecked Sendable {
         pixel.fmt.pix.colorspace = V4L2_COLORSPACE_SMPTE170M.rawValue
         if device.tryControl(matte_VIDIOC_S_FMT, &pixel) != 0 {
             let code = errno
-            throw DeviceError(path, code == EBUSY
-                ? "busy: another program is already sending video to it; stop it or use another loopback device"
-                : "refused \(format.fourcc) \(width)x\(height) (\(String(cString: strerror(code)))): another program may be "
-                    + "sending to it, or it was loaded without exclusive_caps=1 (\(Self.recommendedModprobe))", code: code)
+            throw DeviceError(
+                path,
+                code == EBUSY
+                    ? "busy: another program is already sending video to it; stop it or use another loopback device"
+                    : "refused \(format.fourcc) \(width)x\(height) (\(String(cString: strerror(code)))): another program may be "
+                        + "sending to it, or it was loaded without exclusive_caps=1 (\(Self.recommendedModprobe))",
+                code: code
+            )
         }
         guard pixel.fmt.pix.width == UInt32(width), pixel.fmt.pix.height == UInt32(height),
-              pixel.fmt.pix.pixelformat == format.fourcc.rawValue else {
-            throw DeviceError(path, "is fixed at \(FourCC(pixel.fmt.pix.pixelformat)) \(pixel.fmt.pix.width)x\(pixel.fmt.pix.height) "
-                + "by another program; use --output-size to match or reload the module")
+            pixel.fmt.pix.pixelformat == format.fourcc.rawValue
+        else {
+            throw DeviceError(
+                path,
+                "is fixed at \(FourCC(pixel.fmt.pix.pixelformat)) \(pixel.fmt.pix.width)x\(pixel.fmt.pix.height) "
+                    + "by another program; use --output-size to match or reload the module"
+            )
         }
         var parameters = v4l2_streamparm()
         parameters.type = V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue
-        parameters.parm.output.timeperframe = v4l2_fract(numerator: 1000, denominator: UInt32((frameRate * 1000).rounded()))
+        parameters.parm.output.timeperframe = v4l2_fract(
+            numerator: 1000,
+            denominator: UInt32((frameRate * 1000).rounded())
+        )
         _ = device.tryControl(matte_VIDIOC_S_PARM, &parameters)
         // v4l2loopback 0.12.7 loses the capture capability after a producer that only writes (upstream #470);
         // STREAMON avoids it. 0.15 refuses STREAMON without buffers (EINVAL), which is harmless.
@@ -73,7 +92,9 @@ public final class LoopbackOutput: @unchecked Sendable {
         self.height = height
         self.format = format
         if format == .i420 {
-            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: format.frameBytes(width: width, height: height))
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(
+                capacity: format.frameBytes(width: width, height: height)
+            )
             buffer.initialize(repeating: 128)
             planar = buffer
         } else {
@@ -89,12 +110,24 @@ public final class LoopbackOutput: @unchecked Sendable {
 
     /// Sends one YUYV frame (converted to I420 when that is the output format).
     public func write(_ frame: PixelBuffer) throws(DeviceError) {
-        precondition(frame.format == .yuyv && frame.width == width && frame.height == height, "frames are YUYV at the output size")
+        precondition(
+            frame.format == .yuyv && frame.width == width && frame.height == height,
+            "frames are YUYV at the output size"
+        )
         let data: UnsafeRawBufferPointer
         if let planar {
-            let base = planar.baseAddress!, lumaCount = width * height, chromaCount = (width / 2) * ((height + 1) / 2)
-            FrameConversion.yuyvToI420(frame.base, stride: frame.rowBytes, width: width, height: height,
-                                       y: base, u: base + lumaCount, v: base + lumaCount + chromaCount)
+            let base = planar.baseAddress!
+            let lumaCount = width * height
+            let chromaCount = (width / 2) * ((height + 1) / 2)
+            FrameConversion.yuyvToI420(
+                frame.base,
+                stride: frame.rowBytes,
+                width: width,
+                height: height,
+                y: base,
+                u: base + lumaCount,
+                v: base + lumaCount + chromaCount
+            )
             data = UnsafeRawBufferPointer(planar)
         } else {
             data = UnsafeRawBufferPointer(frame.bytes)

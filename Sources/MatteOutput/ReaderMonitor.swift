@@ -1,14 +1,18 @@
 import CV4L2
+import MatteV4L2
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteV4L2
 
 /// Knows whether any application is reading the virtual camera, so the real camera can be closed when
 /// nobody watches. Uses v4l2loopback's client-usage event where the module has it (0.12.8+); otherwise
 /// counts opens and closes of the device node with inotify.
 public final class ReaderMonitor: @unchecked Sendable {
-    public enum Method: String, Sendable { case clientUsageEvent = "v4l2loopback event", inotify = "inotify" }
+    public enum Method: String, Sendable {
+        case clientUsageEvent = "v4l2loopback event"
+        case inotify = "inotify"
+    }
 
     public let method: Method
     /// The descriptor to poll: the device itself (POLLPRI) or the inotify instance (POLLIN).
@@ -60,8 +64,10 @@ public final class ReaderMonitor: @unchecked Sendable {
                 var offset = 0
                 while offset + MemoryLayout<inotify_event>.size <= count {
                     let (mask, length) = buffer.withUnsafeBytes { raw in
-                        (raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                         Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
+                        (
+                            raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
+                            Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+                        )
                     }
                     if mask & UInt32(IN_OPEN) != 0 { readers += 1 }
                     if mask & UInt32(IN_CLOSE) != 0 { readers = max(readers - 1, 0) }

@@ -40,14 +40,25 @@ public final class FrameProcessor {
     /// Why the background video could not advance at the last frame, if it could not.
     public private(set) var backgroundError: MediaError?
 
-    public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, settings: ProcessingSettings,
-                outputRate: Double) throws(SetupError) {
+    public init(
+        width: Int,
+        height: Int,
+        modelWidth: Int,
+        modelHeight: Int,
+        settings: ProcessingSettings,
+        outputRate: Double
+    ) throws(SetupError) {
         self.width = width
         self.height = height
         self.outputRate = outputRate
         self.settings = settings
-        compositor = Compositor(width: width, height: height, modelWidth: modelWidth, modelHeight: modelHeight,
-                                maskSettings: settings.mask)
+        compositor = Compositor(
+            width: width,
+            height: height,
+            modelWidth: modelWidth,
+            modelHeight: modelHeight,
+            maskSettings: settings.mask
+        )
         mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
         output = PixelBuffer(width: width, height: height, format: .yuyv)
         try apply(settings)
@@ -67,7 +78,13 @@ public final class FrameProcessor {
         var source: BackgroundSource? = nil
         if case let .file(path) = settings.background {
             do {
-                source = try BackgroundSource(path: path, width: width, height: height, fit: settings.fit, outputRate: outputRate)
+                source = try BackgroundSource(
+                    path: path,
+                    width: width,
+                    height: height,
+                    fit: settings.fit,
+                    outputRate: outputRate
+                )
             } catch { throw SetupError("background \(error.description)") }
         }
         var overlay: Overlay? = nil
@@ -75,8 +92,14 @@ public final class FrameProcessor {
             do throws(MediaError) {
                 let image = try ImageFile.load(path, format: .rgba32)
                 let scaled = PixelBuffer(width: width, height: height, format: .rgba32)
-                guard Resampler().scale(image, crop: PixelRect(x: 0, y: 0, width: image.width, height: image.height),
-                                        into: scaled, at: PixelRect(x: 0, y: 0, width: width, height: height)) else {
+                guard
+                    Resampler().scale(
+                        image,
+                        crop: PixelRect(x: 0, y: 0, width: image.width, height: image.height),
+                        into: scaled,
+                        at: PixelRect(x: 0, y: 0, width: width, height: height)
+                    )
+                else {
                     throw MediaError(path, "cannot be scaled to \(width)×\(height)")
                 }
                 overlay = Overlay(rgba: scaled, opacity: settings.foregroundOpacity)
@@ -125,7 +148,11 @@ public final class FrameProcessor {
     /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
     /// A background video that stops decoding keeps its last picture (see `backgroundError`): a live
     /// camera must not go dark because a file went away.
-    public func composite(_ frame: PixelBuffer, probabilities: UnsafePointer<Float>?, modelInput: UnsafePointer<Float>?)
+    public func composite(
+        _ frame: PixelBuffer,
+        probabilities: UnsafePointer<Float>?,
+        modelInput: UnsafePointer<Float>?
+    )
         -> PixelBuffer
     {
         do {
@@ -134,7 +161,13 @@ public final class FrameProcessor {
         } catch {
             backgroundError = error
         }
-        compositor.composite(frame: frame, probabilities: probabilities, modelInput: modelInput, background: layer, into: output)
+        compositor.composite(
+            frame: frame,
+            probabilities: probabilities,
+            modelInput: modelInput,
+            background: layer,
+            into: output
+        )
         framesProcessed += 1
         return output
     }

@@ -10,7 +10,10 @@ public enum SettingsFile {
 
     /// Splits on white space, keeping "quoted strings" (paths with spaces) whole.
     public static func words(_ line: String) -> [String] {
-        var words: [String] = [], current = "", quoted = false, started = false
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
         for character in line {
             if character == "\"" {
                 quoted.toggle()

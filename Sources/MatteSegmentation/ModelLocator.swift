@@ -67,8 +67,10 @@ public enum ModelLocator {
     }
 
     /// The file for a choice; `.automatic` must be resolved first.
-    public static func path(for choice: ModelChoice,
-                            environment: [String: String] = currentEnvironment()) throws(ModelNotInstalled) -> String {
+    public static func path(
+        for choice: ModelChoice,
+        environment: [String: String] = currentEnvironment()
+    ) throws(ModelNotInstalled) -> String {
         if case let .file(path) = choice { return path }
         let name = fileNames[choice] ?? fileNames[.general]!
         let directories = searchDirectories(environment: environment)

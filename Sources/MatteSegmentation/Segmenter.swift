@@ -1,8 +1,9 @@
+import MatteImaging
+import MatteInference
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MatteImaging
-import MatteInference
 
 /// Finds the person in a frame: samples the frame into the model's input as MediaPipe does, runs the
 /// model, and yields the person probability at model resolution.
@@ -25,9 +26,12 @@ public final class Segmenter: @unchecked Sendable {
         }
         let output = model.tensors[model.outputs.first ?? 0]
         guard output.shape.count == 4, output.shape[0] == 1, output.shape[1] == input.shape[1],
-              output.shape[2] == input.shape[2], output.shape[3] == 1 || output.shape[3] == 2 else {
-            throw .unsupported("output '\(output.name)' has shape \(output.shape); Matte needs a [1, H, W, 1] "
-                + "probability or [1, H, W, 2] two-class map at the input's size")
+            output.shape[2] == input.shape[2], output.shape[3] == 1 || output.shape[3] == 2
+        else {
+            throw .unsupported(
+                "output '\(output.name)' has shape \(output.shape); Matte needs a [1, H, W, 1] "
+                    + "probability or [1, H, W, 2] two-class map at the input's size"
+            )
         }
         engine = try InferenceEngine(model: model)
         modelHeight = input.shape[1]
@@ -46,8 +50,12 @@ public final class Segmenter: @unchecked Sendable {
     /// Writes the model's input tensor for `frame` (RGB24 or YUYV) without running the model.
     public func prepareInput(_ frame: PixelBuffer) {
         if sampler?.sourceWidth != frame.width || sampler?.sourceHeight != frame.height {
-            sampler = ModelInputSampler(sourceWidth: frame.width, sourceHeight: frame.height,
-                                        targetWidth: modelWidth, targetHeight: modelHeight)
+            sampler = ModelInputSampler(
+                sourceWidth: frame.width,
+                sourceHeight: frame.height,
+                targetWidth: modelWidth,
+                targetHeight: modelHeight
+            )
         }
         sampler!.sample(frame, into: engine.input.baseAddress!)
     }
@@ -68,7 +76,8 @@ public final class Segmenter: @unchecked Sendable {
         } else {
             // Two-class models give [background, person] logits: softmax reduces to a sigmoid of the difference.
             for index in 0..<probabilities.count {
-                let background = engine.output[2 * index], person = engine.output[2 * index + 1]
+                let background = engine.output[2 * index]
+                let person = engine.output[2 * index + 1]
                 probabilities[index] = 1 / (1 + expf(background - person))
             }
         }

@@ -12,7 +12,9 @@ public struct DeviceInfo: Sendable {
         public let rates: [Double]
 
         public init(format: FourCC, formatName: String, width: Int, height: Int, rates: [Double]) {
-            (self.format, self.formatName, self.width, self.height, self.rates) = (format, formatName, width, height, rates)
+            (self.format, self.formatName, self.width, self.height, self.rates) = (
+                format, formatName, width, height, rates
+            )
         }
     }
 
@@ -48,8 +50,15 @@ public enum DeviceCatalog {
             var modes: [DeviceInfo.Mode] = []
             for (format, name) in device.formats() {
                 for size in device.frameSizes(format) {
-                    modes.append(.init(format: format, formatName: name, width: size.width, height: size.height,
-                                       rates: device.frameRates(format, width: size.width, height: size.height)))
+                    modes.append(
+                        .init(
+                            format: format,
+                            formatName: name,
+                            width: size.width,
+                            height: size.height,
+                            rates: device.frameRates(format, width: size.width, height: size.height)
+                        )
+                    )
                 }
             }
             return DeviceInfo(path: path, card: caps.card, driver: caps.driver, isLoopback: false, modes: modes)

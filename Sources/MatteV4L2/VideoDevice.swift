@@ -1,4 +1,5 @@
 import CV4L2
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,14 +50,22 @@ public final class VideoDevice: @unchecked Sendable {
         self.path = path
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFCHR {
-            throw DeviceError(path, "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)")
+            throw DeviceError(
+                path,
+                "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)"
+            )
         }
         let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
             switch code {
             case ENOENT: throw DeviceError(path, "no such device", code: code)
-            case EACCES: throw DeviceError(path, "permission denied: add yourself to group video (sudo usermod -aG video $USER) and log in again", code: code)
+            case EACCES:
+                throw DeviceError(
+                    path,
+                    "permission denied: add yourself to group video (sudo usermod -aG video $USER) and log in again",
+                    code: code
+                )
             case EBUSY: throw DeviceError(path, "busy: another program is using it", code: code)
             default: throw DeviceError.system(path, "open", code: code)
             }
@@ -94,12 +103,19 @@ public final class VideoDevice: @unchecked Sendable {
         let failure = tryControl(matte_VIDIOC_QUERYCAP, &caps)
         if failure == ENOTTY || failure == EINVAL {
             // /dev/null, a tty, or another character device that is not V4L2.
-            throw DeviceError(path, "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)", code: failure)
+            throw DeviceError(
+                path,
+                "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)",
+                code: failure
+            )
         }
         guard failure == 0 else { throw DeviceError.system(path, "VIDIOC_QUERYCAP", code: failure) }
         let deviceCaps = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
-        return Capabilities(driver: cString(caps.driver), card: cString(caps.card),
-                            deviceCaps: deviceCaps)
+        return Capabilities(
+            driver: cString(caps.driver),
+            card: cString(caps.card),
+            deviceCaps: deviceCaps
+        )
     }
 
     /// Pixel formats offered for a buffer type.
@@ -127,8 +143,10 @@ public final class VideoDevice: @unchecked Sendable {
                 sizes.append((Int(size.discrete.width), Int(size.discrete.height)))
             } else {
                 let range = size.stepwise
-                for (w, h) in Self.commonSizes where w >= range.min_width && w <= range.max_width
-                    && h >= range.min_height && h <= range.max_height {
+                for (w, h) in Self.commonSizes
+                where w >= range.min_width && w <= range.max_width
+                    && h >= range.min_height && h <= range.max_height
+                {
                     sizes.append((Int(w), Int(h)))
                 }
                 break
@@ -137,8 +155,10 @@ public final class VideoDevice: @unchecked Sendable {
         return sizes
     }
 
-    static let commonSizes: [(UInt32, UInt32)] = [(320, 240), (640, 360), (640, 480), (800, 600), (960, 540), (1024, 576),
-                                                  (1280, 720), (1280, 960), (1600, 900), (1920, 1080), (2560, 1440), (3840, 2160)]
+    static let commonSizes: [(UInt32, UInt32)] = [
+        (320, 240), (640, 360), (640, 480), (800, 600), (960, 540), (1024, 576),
+        (1280, 720), (1280, 960), (1600, 900), (1920, 1080), (2560, 1440), (3840, 2160),
+    ]
 
     /// Frame rates for a format at a size (continuous ranges give their endpoints).
     public func frameRates(_ format: FourCC, width: Int, height: Int) -> [Double] {

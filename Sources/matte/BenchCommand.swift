@@ -31,7 +31,8 @@ struct InferenceBench: ParsableCommand {
         // A smooth gradient: the cost of these convolutions does not depend on the pixel values.
         for index in 0..<engine.input.count { engine.input[index] = Float(index % 251) / 251 }
         for _ in 0..<10 { try engine.run() }
-        var wall: [Double] = [], cpu: [Double] = []
+        var wall: [Double] = []
+        var cpu: [Double] = []
         wall.reserveCapacity(runs)
         cpu.reserveCapacity(runs)
         for _ in 0..<runs {
@@ -42,9 +43,13 @@ struct InferenceBench: ParsableCommand {
         }
         wall.sort()
         cpu.sort()
-        let median = wall[runs / 2], p10 = wall[runs / 10], cpuMedian = cpu[runs / 2]
-        print("\(model) (\(segmenter.modelWidth)×\(segmenter.modelHeight)): median \(format(median)) ms, "
-            + "p10 \(format(p10)) ms, cpu \(format(cpuMedian)) ms per inference (\(runs) runs, 1 thread)")
+        let median = wall[runs / 2]
+        let p10 = wall[runs / 10]
+        let cpuMedian = cpu[runs / 2]
+        print(
+            "\(model) (\(segmenter.modelWidth)×\(segmenter.modelHeight)): median \(format(median)) ms, "
+                + "p10 \(format(p10)) ms, cpu \(format(cpuMedian)) ms per inference (\(runs) runs, 1 thread)"
+        )
     }
 
 }

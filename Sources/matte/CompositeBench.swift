@@ -1,6 +1,7 @@
 import ArgumentParser
 import MatteCompositing
 import MatteImaging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,8 @@ struct CompositeBench: ParsableCommand {
             var probabilities = [Float](repeating: 0, count: modelWidth * modelHeight)
             for y in 0..<modelHeight {
                 for x in 0..<modelWidth {
-                    let dx = (Float(x) - centre) / 60, dy = (Float(y) - 100) / 80
+                    let dx = (Float(x) - centre) / 60
+                    let dy = (Float(y) - 100) / 80
                     probabilities[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
                 }
             }
@@ -46,7 +48,9 @@ struct CompositeBench: ParsableCommand {
             .sample(frame, into: &modelInput)
 
         let copy = measure(runs: runs) { out.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes)) }
-        print("\(width)×\(height) YUYV, median of \(runs) runs, one thread; memcpy of a frame: \(format(copy.median)) ms")
+        print(
+            "\(width)×\(height) YUYV, median of \(runs) runs, one thread; memcpy of a frame: \(format(copy.median)) ms"
+        )
         let modes: [(String, BackgroundLayer)] = [
             ("colour", .color(y: 81, u: 90, v: 240)), ("image", .picture(picture)),
             ("blur", .blur(strength: 16)), ("none", .none),
@@ -55,24 +59,49 @@ struct CompositeBench: ParsableCommand {
             for guided in [true, false] {
                 var settings = MaskSettings()
                 settings.guided = guided
-                let compositor = Compositor(width: width, height: height, modelWidth: modelWidth, modelHeight: modelHeight,
-                                            maskSettings: settings)
+                let compositor = Compositor(
+                    width: width,
+                    height: height,
+                    modelWidth: modelWidth,
+                    modelHeight: modelHeight,
+                    maskSettings: settings
+                )
                 var run = 0
                 let time = measure(runs: runs) {
                     run += 1
-                    compositor.composite(frame: frame, probabilities: masks[run % 2], modelInput: modelInput, background: layer, into: out)
+                    compositor.composite(
+                        frame: frame,
+                        probabilities: masks[run % 2],
+                        modelInput: modelInput,
+                        background: layer,
+                        into: out
+                    )
                 }
                 let label = "\(name)\(guided ? "" : " (bilinear mask)")".padding(toLength: 24)
-                print("\(label) \(format(time.median)) ms  (\(format(time.median / copy.median))× memcpy, p10 \(format(time.p10)) ms)")
+                print(
+                    "\(label) \(format(time.median)) ms  (\(format(time.median / copy.median))× memcpy, p10 \(format(time.p10)) ms)"
+                )
             }
         }
-        printStages(frame: frame, probabilities: probabilities, modelInput: modelInput, modelWidth: modelWidth,
-                    modelHeight: modelHeight, copyTime: copy.median)
+        printStages(
+            frame: frame,
+            probabilities: probabilities,
+            modelInput: modelInput,
+            modelWidth: modelWidth,
+            modelHeight: modelHeight,
+            copyTime: copy.median
+        )
     }
 
     /// Each stage of the path alone, to see where a mode's time goes.
-    func printStages(frame: PixelBuffer, probabilities: [Float], modelInput: [Float], modelWidth: Int, modelHeight: Int,
-                     copyTime: Double) {
+    func printStages(
+        frame: PixelBuffer,
+        probabilities: [Float],
+        modelInput: [Float],
+        modelWidth: Int,
+        modelHeight: Int,
+        copyTime: Double
+    ) {
         let (width, height) = (frame.width, frame.height)
         let refiner = MaskRefiner(width: modelWidth, height: modelHeight)
         var guide = [Float](repeating: 0, count: modelWidth * modelHeight)
@@ -84,20 +113,46 @@ struct CompositeBench: ParsableCommand {
         let blur = BackgroundBlur(width: width, height: height, strength: 16)
         let stages: [(String, () -> Void)] = [
             ("refine mask (model res)", { refiner.refine(probabilities: probabilities, guide: guide) }),
-            ("expand alpha (full res)", { expander.expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha) }),
-            ("blend over picture", {
-                BlendKernels.blend(foreground: frame.base, background: picture.base, alpha: alpha.base, into: out.base, count: frame.bytes.count)
-            }),
-            ("blur background (prepare)", {
-                blur.prepare(frame: frame, a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, modelWidth: modelWidth, modelHeight: modelHeight)
-            }),
-            ("blur rows", {
-                for y in 0..<height { blur.backgroundRow(y, into: out.base + y * out.rowBytes) }
-            }),
+            (
+                "expand alpha (full res)",
+                { expander.expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha) }
+            ),
+            (
+                "blend over picture",
+                {
+                    BlendKernels.blend(
+                        foreground: frame.base,
+                        background: picture.base,
+                        alpha: alpha.base,
+                        into: out.base,
+                        count: frame.bytes.count
+                    )
+                }
+            ),
+            (
+                "blur background (prepare)",
+                {
+                    blur.prepare(
+                        frame: frame,
+                        a: refiner.a.baseAddress!,
+                        b: refiner.b.baseAddress!,
+                        modelWidth: modelWidth,
+                        modelHeight: modelHeight
+                    )
+                }
+            ),
+            (
+                "blur rows",
+                {
+                    for y in 0..<height { blur.backgroundRow(y, into: out.base + y * out.rowBytes) }
+                }
+            ),
         ]
         for (name, body) in stages {
             let time = measure(runs: runs, body)
-            print("  stage \(name.padding(toLength: 26)) \(format(time.median)) ms  (\(format(time.median / copyTime))× memcpy)")
+            print(
+                "  stage \(name.padding(toLength: 26)) \(format(time.median)) ms  (\(format(time.median / copyTime))× memcpy)"
+            )
         }
     }
 

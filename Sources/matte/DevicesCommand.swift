@@ -12,12 +12,14 @@ struct DevicesCommand: ParsableCommand {
         let devices = DeviceCatalog.scan()
         var lines: [String] = []
         func print(_ line: String) { lines.append(line) }
-        let cameras = devices.filter { !$0.isLoopback }, loopbacks = devices.filter(\.isLoopback)
+        let cameras = devices.filter { !$0.isLoopback }
+        let loopbacks = devices.filter(\.isLoopback)
         print("Cameras:")
         if cameras.isEmpty { print("  none found") }
         for camera in cameras {
             print("  \(camera.path)  \(camera.card) (\(camera.driver))")
-            var byFormat: [String: [String]] = [:], order: [String] = []
+            var byFormat: [String: [String]] = [:]
+            var order: [String] = []
             for mode in camera.modes {
                 let key = "\(mode.format) (\(mode.formatName))"
                 if byFormat[key] == nil { order.append(key) }

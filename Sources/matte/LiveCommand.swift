@@ -1,8 +1,5 @@
 import ArgumentParser
 import CV4L2
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import MatteCapture
 import MatteImaging
@@ -12,16 +9,20 @@ import MattePipeline
 import MatteSegmentation
 import MatteV4L2
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "live",
         abstract: "Turn the camera into a virtual camera with the background replaced (the default command).",
         discussion: """
-        Reads the camera, replaces the background and writes to a v4l2loopback device that call apps can select. \
-        With no application reading the virtual camera, the real camera is closed (its light goes off) until one \
-        starts. SIGINT/SIGTERM stop cleanly; SIGHUP reloads the settings file (--settings) and the background \
-        and foreground files without dropping the virtual camera.
-        """
+            Reads the camera, replaces the background and writes to a v4l2loopback device that call apps can select. \
+            With no application reading the virtual camera, the real camera is closed (its light goes off) until one \
+            starts. SIGINT/SIGTERM stop cleanly; SIGHUP reloads the settings file (--settings) and the background \
+            and foreground files without dropping the virtual camera.
+            """
     )
 
     @Option(help: ArgumentHelp("The camera (default: the first real camera).", valueName: "path"))
@@ -45,9 +46,13 @@ struct LiveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Virtual camera size, WIDTHxHEIGHT (default: the capture size).", valueName: "size"))
     var outputSize: String?
 
-    @Option(parsing: .unconditional,
-            help: ArgumentHelp("Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
-                               valueName: "fps"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+            valueName: "fps"
+        )
+    )
     var inferenceRate: Double = 15
 
     @Flag(help: "Keep the camera open and processing even when no application reads the virtual camera.")
@@ -56,8 +61,12 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "No status line; warnings and errors only (for services).")
     var quiet = false
 
-    @Option(help: ArgumentHelp("A file of processing options (--background, --effect, …, one or more per line; lines starting with # are comments), read at start and again on SIGHUP; they override the command line's (effects add up).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A file of processing options (--background, --effect, …, one or more per line; lines starting with # are comments), read at start and again on SIGHUP; they override the command line's (effects add up).",
+            valueName: "file"
+        )
+    )
     var settings: String?
 
     @OptionGroup var processing: ProcessingOptions
@@ -92,12 +101,18 @@ struct LiveCommand: ParsableCommand {
         // The first source is opened here (its size decides the model, the compositor and the output) and then
         // handed to the pipeline, which alone keeps it: an idle pipeline must be able to close the camera.
         let (pipeline, sink, sourceDescription) = try makePipeline(openSource: openSource, logger: logger)
-        let outputWidth = sink.width, outputHeight = sink.height, outputPath = sink.device.path
+        let outputWidth = sink.width
+        let outputHeight = sink.height
+        let outputPath = sink.device.path
         // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
-        do { try sink.write(LivePipeline.placeholder(width: outputWidth, height: outputHeight)) } catch { throw fail("\(error)") }
+        do { try sink.write(LivePipeline.placeholder(width: outputWidth, height: outputHeight)) } catch {
+            throw fail("\(error)")
+        }
         let monitor: ReaderMonitor
         do { monitor = try ReaderMonitor(device: sink.device) } catch { throw fail("\(error)") }
-        logger.info("\(sourceDescription) → \(outputPath) (\(outputFormat) \(outputWidth)x\(outputHeight)); readers detected by \(monitor.method.rawValue)")
+        logger.info(
+            "\(sourceDescription) → \(outputPath) (\(outputFormat) \(outputWidth)x\(outputHeight)); readers detected by \(monitor.method.rawValue)"
+        )
 
         // Signals arrive on a descriptor, so the control loop handles them like any other event. The mask is set
         // before the threads start, so none of them is interrupted.
@@ -127,15 +142,21 @@ struct LiveCommand: ParsableCommand {
                 pipeline.setActive(wanted)
                 if wanted { logger.info("a reader appeared: processing") }
             }
-            var polled = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
-                          pollfd(fd: monitor.fd, events: monitor.events, revents: 0)]
+            var polled = [
+                pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: monitor.fd, events: monitor.events, revents: 0),
+            ]
             _ = poll(&polled, 2, 250)
             if polled[0].revents & Int16(POLLIN) != 0 {
                 var info = signalfd_siginfo()
                 if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
                     if Int32(info.ssi_signo) == SIGHUP {
-                        logger.info("SIGHUP: reloading \(settings.map { "\($0), " } ?? "")the background and foreground")
-                        do { pipeline.reload(try currentSettings()) } catch { logger.error("\(error); keeping the current settings") }
+                        logger.info(
+                            "SIGHUP: reloading \(settings.map { "\($0), " } ?? "")the background and foreground"
+                        )
+                        do { pipeline.reload(try currentSettings()) } catch {
+                            logger.error("\(error); keeping the current settings")
+                        }
                     } else {
                         running = false
                     }
@@ -151,7 +172,9 @@ struct LiveCommand: ParsableCommand {
         status.clear()
         pipeline.stop()
         let summary = pipeline.statistics.snapshot()
-        logger.notice("stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms; inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms")
+        logger.notice(
+            "stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms; inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms"
+        )
     }
 }
 
@@ -179,10 +202,12 @@ extension LiveCommand {
     /// The command line's processing options as arguments, so the file overrides them one by one.
     var processingArguments: [String] {
         let all = Array(CommandLine.arguments.dropFirst())
-        var kept: [String] = [], index = 0
+        var kept: [String] = []
+        var index = 0
         let names = Set(ProcessingOptions.optionNames)
         while index < all.count {
-            let word = all[index], name = String(word.split(separator: "=", maxSplits: 1)[0])
+            let word = all[index]
+            let name = String(word.split(separator: "=", maxSplits: 1)[0])
             if names.contains(name) {
                 kept.append(word)
                 if !word.contains("="), !ProcessingOptions.flagNames.contains(name), index + 1 < all.count {
@@ -195,23 +220,39 @@ extension LiveCommand {
         return kept
     }
 
-    func makePipeline(openSource: @escaping () throws -> FrameSource, logger: Logger) throws -> (LivePipeline, LoopbackOutput, String) {
+    func makePipeline(
+        openSource: @escaping () throws -> FrameSource,
+        logger: Logger
+    ) throws -> (LivePipeline, LoopbackOutput, String) {
         let source: FrameSource
         do { source = try openSource() } catch { throw fail("\(error)") }
         guard let outputPath = output ?? DeviceCatalog.firstLoopback() else {
             throw fail("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
         }
-        let (outputWidth, outputHeight) = try outputSize.map { try frameSize($0, option: "--output-size") } ?? (source.width, source.height)
+        let (outputWidth, outputHeight) =
+            try outputSize.map { try frameSize($0, option: "--output-size") } ?? (source.width, source.height)
         let sink: LoopbackOutput
         do {
-            sink = try LoopbackOutput(path: outputPath, width: outputWidth, height: outputHeight, format: outputFormat,
-                                      frameRate: source.frameRate)
+            sink = try LoopbackOutput(
+                path: outputPath,
+                width: outputWidth,
+                height: outputHeight,
+                format: outputFormat,
+                frameRate: source.frameRate
+            )
         } catch { throw fail("\(error)") }
         let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
         do {
-            let pipeline = try LivePipeline(source: source, reopen: openSource, sink: sink, outputSize: (outputWidth, outputHeight),
-                                            segmenter: segmenter, settings: try currentSettings(), inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
-                                            logger: logger)
+            let pipeline = try LivePipeline(
+                source: source,
+                reopen: openSource,
+                sink: sink,
+                outputSize: (outputWidth, outputHeight),
+                segmenter: segmenter,
+                settings: try currentSettings(),
+                inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
+                logger: logger
+            )
             return (pipeline, sink, source.description)
         } catch { throw fail("\(error)") }
     }
@@ -238,14 +279,17 @@ final class StatusLine {
 
     func show(pipeline: LivePipeline, readers: Int) {
         guard enabled else { return }
-        let now = monotonicMilliseconds(), cpu = processCPUMilliseconds()
+        let now = monotonicMilliseconds()
+        let cpu = processCPUMilliseconds()
         let snapshot = pipeline.statistics.snapshot()
         let seconds = max((now - lastTime) / 1000, 1e-3)
         let framesIn = Double(snapshot.framesIn - (last?.framesIn ?? 0)) / seconds
         let framesOut = Double(snapshot.framesOut - (last?.framesOut ?? 0)) / seconds
         let load = (cpu - lastCPU) / (now - lastTime) * 100
         let state = pipeline.isActive ? "live" : "idle (no reader)"
-        writeStderr("\r\u{1B}[K● \(state)  in \(format(framesIn)) fps  out \(format(framesOut)) fps  inference \(format(snapshot.inferenceMilliseconds)) ms  CPU \(Int(load.rounded()))%  readers \(readers)")
+        writeStderr(
+            "\r\u{1B}[K● \(state)  in \(format(framesIn)) fps  out \(format(framesOut)) fps  inference \(format(snapshot.inferenceMilliseconds)) ms  CPU \(Int(load.rounded()))%  readers \(readers)"
+        )
         (last, lastTime, lastCPU) = (snapshot, now, cpu)
     }
 
@@ -269,8 +313,15 @@ struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-             function: String, line: UInt) {
+    func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
+    ) {
         let prefix = level >= .warning ? "\(level): " : ""
         writeStderr("\r\u{1B}[Kmatte: \(prefix)\(message)\n")
     }

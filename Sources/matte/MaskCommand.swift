@@ -15,8 +15,10 @@ struct MaskCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the mask PNG.")
     var output: String
 
-    @Option(help: "general, landscape, auto (landscape for wide images), or a path to a .tflite model.",
-            transform: ModelChoice.parse)
+    @Option(
+        help: "general, landscape, auto (landscape for wide images), or a path to a .tflite model.",
+        transform: ModelChoice.parse
+    )
     var model: ModelChoice = .automatic
 
     func validate() throws {
@@ -28,15 +30,21 @@ struct MaskCommand: ParsableCommand {
     func run() throws {
         let interruption = InterruptionGuard()
         let frame = try ImageFile.load(image)
-        if let problem = FrameLimits.frameProblem(width: frame.width, height: frame.height) { throw fail("\(image): \(problem)") }
+        if let problem = FrameLimits.frameProblem(width: frame.width, height: frame.height) {
+            throw fail("\(image): \(problem)")
+        }
         let target = try OutputFile(output, inputs: [image])
         interruption.removeOnSecondSignal(target.temporary)
         let segmenter = try loadSegmenter(model, frameWidth: frame.width, frameHeight: frame.height)
         let probabilities = try segmenter.segment(frame)
         let mask = PixelBuffer(width: frame.width, height: frame.height, format: .gray8)
-        MaskUpscaler(sourceWidth: segmenter.modelWidth, sourceHeight: segmenter.modelHeight,
-                     targetWidth: frame.width, targetHeight: frame.height)
-            .upscale(probabilities.baseAddress!, into: mask)
+        MaskUpscaler(
+            sourceWidth: segmenter.modelWidth,
+            sourceHeight: segmenter.modelHeight,
+            targetWidth: frame.width,
+            targetHeight: frame.height
+        )
+        .upscale(probabilities.baseAddress!, into: mask)
         let png = try ImageFile.encodePNG(mask, path: output)
         try interruption.stopIfInterrupted("\(output) was not written")
         try target.write(png)

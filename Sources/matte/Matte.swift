@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,8 +17,12 @@ struct Matte: ParsableCommand {
     static func main() {
         // The pixel kernels are compiled for AVX2 + FMA; on an older CPU they would die with SIGILL.
         if let missing = missingCPUFeatures(), !missing.isEmpty {
-            exit(withError: fail("this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
-                + "from 2013 or later (Intel Haswell, AMD Excavator/Zen)"))
+            exit(
+                withError: fail(
+                    "this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
+                        + "from 2013 or later (Intel Haswell, AMD Excavator/Zen)"
+                )
+            )
         }
         do {
             var command = try parseAsRoot()

@@ -1,33 +1,48 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import MatteCompositing
 import MatteImaging
 import MattePipeline
 import MatteSegmentation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The options `matte render` shares with the live camera.
 struct ProcessingOptions: ParsableArguments {
-    @Option(help: "general, landscape, auto (landscape for wide frames), or a path to a .tflite model.",
-            transform: ModelChoice.parse)
+    @Option(
+        help: "general, landscape, auto (landscape for wide frames), or a path to a .tflite model.",
+        transform: ModelChoice.parse
+    )
     var model: ModelChoice = .automatic
 
-    @Option(help: ArgumentHelp("What replaces the background: blur, blur:STRENGTH (1-100), an image or video file, #RRGGBB, or none.",
-                               valueName: "value"), transform: BackgroundChoice.parse)
+    @Option(
+        help: ArgumentHelp(
+            "What replaces the background: blur, blur:STRENGTH (1-100), an image or video file, #RRGGBB, or none.",
+            valueName: "value"
+        ),
+        transform: BackgroundChoice.parse
+    )
     var background: BackgroundChoice = .blur(strength: BackgroundChoice.defaultBlurStrength)
 
     @Option(help: "How a background image or video fills the frame: cover, contain, stretch or tile.")
     var fit: Fit = .cover
 
-    @Option(help: ArgumentHelp("An image drawn over everything (PNG with alpha), scaled to the frame.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("An image drawn over everything (PNG with alpha), scaled to the frame.", valueName: "path")
+    )
     var foreground: String?
 
     @Option(parsing: .unconditional, help: "Opacity of the foreground image, 0-1.")
     var foregroundOpacity: Float = 1
 
-    @Option(help: ArgumentHelp("Person effect, repeatable: hologram, grayscale, sepia, colormap:NAME (gray, sepia, winter, thermal, ocean), brightness:F, opacity:F.",
-                               valueName: "effect"), transform: PersonEffect.parse)
+    @Option(
+        help: ArgumentHelp(
+            "Person effect, repeatable: hologram, grayscale, sepia, colormap:NAME (gray, sepia, winter, thermal, ocean), brightness:F, opacity:F.",
+            valueName: "effect"
+        ),
+        transform: PersonEffect.parse
+    )
     var effect: [PersonEffect] = []
 
     @Flag(help: "Mirror the picture left to right.")
@@ -36,7 +51,10 @@ struct ProcessingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Mask threshold: the probability that counts as half person (0-1).")
     var threshold: Float = MaskSettings().threshold
 
-    @Option(parsing: .unconditional, help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft).")
+    @Option(
+        parsing: .unconditional,
+        help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft)."
+    )
     var softness: Float = MaskSettings().softness
 
     @Option(parsing: .unconditional, help: "Grow (positive) or shrink (negative) the person, in pixels at 720p.")
@@ -48,17 +66,25 @@ struct ProcessingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).")
     var smoothing: Float = MaskSettings().smoothing
 
-    @Flag(inversion: .prefixedNo, help: "Refine mask edges against the full-resolution picture (guided filter; off by default).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Refine mask edges against the full-resolution picture (guided filter; off by default)."
+    )
     var edgeRefinement = MaskSettings().guided
 
-    @Option(parsing: .unconditional, help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.")
+    @Option(
+        parsing: .unconditional,
+        help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1."
+    )
     var lightWrap: Float = 0
 
     func validate() throws {
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
         guard (0...1).contains(smoothing) else { throw ValidationError("--smoothing must be between 0 and 1") }
-        guard (0...1).contains(foregroundOpacity) else { throw ValidationError("--foreground-opacity must be between 0 and 1") }
+        guard (0...1).contains(foregroundOpacity) else {
+            throw ValidationError("--foreground-opacity must be between 0 and 1")
+        }
         guard (-50...50).contains(dilate) else { throw ValidationError("--dilate must be between -50 and 50") }
         guard (0...50).contains(feather) else { throw ValidationError("--feather must be between 0 and 50") }
         guard (0...1).contains(lightWrap) else { throw ValidationError("--light-wrap must be between 0 and 1") }
@@ -105,7 +131,9 @@ extension BackgroundChoice {
 extension PersonEffect {
     static func parse(_ text: String) throws -> PersonEffect {
         guard let effect = PersonEffect(argument: text) else {
-            throw ValidationError("use hologram, grayscale, sepia, colormap:gray|sepia|winter|thermal|ocean, brightness:0-4 or opacity:0-1")
+            throw ValidationError(
+                "use hologram, grayscale, sepia, colormap:gray|sepia|winter|thermal|ocean, brightness:0-4 or opacity:0-1"
+            )
         }
         return effect
     }
@@ -117,6 +145,9 @@ struct SettingsFileError: Error, CustomStringConvertible {
 
 extension ProcessingOptions {
     static let flagNames = ["--mirror", "--edge-refinement", "--no-edge-refinement"]
-    static let optionNames = flagNames + ["--model", "--background", "--fit", "--foreground", "--foreground-opacity", "--effect",
-                                          "--threshold", "--softness", "--dilate", "--feather", "--smoothing", "--light-wrap"]
+    static let optionNames =
+        flagNames + [
+            "--model", "--background", "--fit", "--foreground", "--foreground-opacity", "--effect",
+            "--threshold", "--softness", "--dilate", "--feather", "--smoothing", "--light-wrap",
+        ]
 }

@@ -1,10 +1,11 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import MatteImaging
 import MatteMedia
 import MattePipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,18 +30,33 @@ struct RenderCommand: ParsableCommand {
         }
         let rate = decoder.frameRate ?? 30
         let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
-        let processor = try FrameProcessor(width: decoder.frameWidth, height: decoder.height, modelWidth: segmenter.modelWidth,
-                                           modelHeight: segmenter.modelHeight, settings: processing.settings, outputRate: rate)
-        let encoder = try MediaEncoder(path: output, width: decoder.width, height: decoder.height, frameRate: rate,
-                                       source: decoder, inputs: [input] + processing.inputFiles)
+        let processor = try FrameProcessor(
+            width: decoder.frameWidth,
+            height: decoder.height,
+            modelWidth: segmenter.modelWidth,
+            modelHeight: segmenter.modelHeight,
+            settings: processing.settings,
+            outputRate: rate
+        )
+        let encoder = try MediaEncoder(
+            path: output,
+            width: decoder.width,
+            height: decoder.height,
+            frameRate: rate,
+            source: decoder,
+            inputs: [input] + processing.inputFiles
+        )
         interruption.removeOnSecondSignal(encoder.temporaryPath)
         let frame = decoder.makeFrame()
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
                 try interruption.stopIfInterrupted("\(output) was not written")
-                try encoder.write(try processor.process(frame, segmenter: segmenter), timestamp: decoder.timestamp,
-                                  duration: decoder.duration)
+                try encoder.write(
+                    try processor.process(frame, segmenter: segmenter),
+                    timestamp: decoder.timestamp,
+                    duration: decoder.duration
+                )
                 progress.update(done: encoder.framesWritten)
             }
             guard encoder.framesWritten > 0 else { throw MediaError(input, "contains no decodable frame") }
@@ -73,7 +89,8 @@ final class Progress {
         let fps = Double(done) / max((now - start) / 1000, 1e-3)
         var line = "\rrender: frame \(done)"
         if let total, total > 0 {
-            line += "/\(total), \(Int(fps.rounded())) fps, \(Int((Double(max(total - done, 0)) / max(fps, 1e-3)).rounded())) s left   "
+            line +=
+                "/\(total), \(Int(fps.rounded())) fps, \(Int((Double(max(total - done, 0)) / max(fps, 1e-3)).rounded())) s left   "
         } else {
             line += ", \(Int(fps.rounded())) fps   "
         }
@@ -85,7 +102,9 @@ final class Progress {
     func finish(done: Int, output: String) {
         clear()
         let seconds = (monotonicMilliseconds() - start) / 1000
-        writeStderr("render: \(done) frames in \(Int(seconds.rounded())) s (\(Int((Double(done) / max(seconds, 1e-3)).rounded())) fps) → \(output)\n")
+        writeStderr(
+            "render: \(done) frames in \(Int(seconds.rounded())) s (\(Int((Double(done) / max(seconds, 1e-3)).rounded())) fps) → \(output)\n"
+        )
     }
 }
 

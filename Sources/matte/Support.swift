@@ -1,10 +1,11 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import MatteInference
 import MatteMedia
 import MatteSegmentation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Ends the command with a one-line reason on stderr and exit status 1.
 func fail(_ message: String) -> ExitCode {

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import MatteCapture
 import MatteImaging
 import MatteMedia
 import MatteTestSupport
 import MatteV4L2
+import Testing
 
 @Suite struct ModeChoiceTests {
     static func mode(_ format: FourCC, _ width: Int, _ height: Int, _ rates: [Double]) -> DeviceInfo.Mode {
@@ -18,15 +18,21 @@ import MatteV4L2
     ]
 
     @Test func prefersYUYVWhenItReachesTheRate() {
-        #expect(CaptureMode.choose(from: Self.usbCamera, width: 640, height: 480, frameRate: 30)
-            == CaptureMode(format: .yuyv, width: 640, height: 480, frameRate: 30))
-        #expect(CaptureMode.choose(from: Self.usbCamera, width: 1280, height: 720, frameRate: 10)
-            == CaptureMode(format: .yuyv, width: 1280, height: 720, frameRate: 10))
+        #expect(
+            CaptureMode.choose(from: Self.usbCamera, width: 640, height: 480, frameRate: 30)
+                == CaptureMode(format: .yuyv, width: 640, height: 480, frameRate: 30)
+        )
+        #expect(
+            CaptureMode.choose(from: Self.usbCamera, width: 1280, height: 720, frameRate: 10)
+                == CaptureMode(format: .yuyv, width: 1280, height: 720, frameRate: 10)
+        )
     }
 
     @Test func takesMJPEGWhenYUYVIsTooSlow() {
-        #expect(CaptureMode.choose(from: Self.usbCamera, width: 1280, height: 720, frameRate: 30)
-            == CaptureMode(format: .mjpeg, width: 1280, height: 720, frameRate: 30))
+        #expect(
+            CaptureMode.choose(from: Self.usbCamera, width: 1280, height: 720, frameRate: 30)
+                == CaptureMode(format: .mjpeg, width: 1280, height: 720, frameRate: 30)
+        )
     }
 
     @Test func nearestSizeAndRate() {
@@ -35,7 +41,14 @@ import MatteV4L2
         // 24 fps asked, 30 and 15 offered: 30 is nearer.
         #expect(CaptureMode.choose(from: Self.usbCamera, width: 1280, height: 720, frameRate: 24)?.frameRate == 30)
         // Formats Matte cannot read are ignored; nothing readable gives nil.
-        #expect(CaptureMode.choose(from: [Self.mode(FourCC(0x3432_5258), 640, 480, [30])], width: 640, height: 480, frameRate: 30) == nil)
+        #expect(
+            CaptureMode.choose(
+                from: [Self.mode(FourCC(0x3432_5258), 640, 480, [30])],
+                width: 640,
+                height: 480,
+                frameRate: 30
+            ) == nil
+        )
     }
 }
 
@@ -47,10 +60,19 @@ import MatteV4L2
 
     @Test func nv12RepacksToYUYV() {
         let (width, height) = (8, 6)
-        let luma = Self.bytes(width * height, seed: 1), chroma = Self.bytes(width * height / 2, seed: 2)
+        let luma = Self.bytes(width * height, seed: 1)
+        let chroma = Self.bytes(width * height / 2, seed: 2)
         var out = [UInt8](repeating: 0, count: width * height * 2)
-        FrameConversion.nv12ToYUYV(luma: luma, lumaStride: width, chroma: chroma, chromaStride: width, into: &out,
-                                   outStride: width * 2, width: width, height: height)
+        FrameConversion.nv12ToYUYV(
+            luma: luma,
+            lumaStride: width,
+            chroma: chroma,
+            chromaStride: width,
+            into: &out,
+            outStride: width * 2,
+            width: width,
+            height: height
+        )
         for y in 0..<height {
             for x in 0..<width {
                 #expect(out[y * width * 2 + x * 2] == luma[y * width + x])
@@ -65,12 +87,15 @@ import MatteV4L2
     @Test func yuyvToI420AveragesChromaOverTwoRows() {
         let (width, height) = (6, 4)
         let yuyv = Self.bytes(width * height * 2, seed: 3)
-        var y = [UInt8](repeating: 0, count: width * height), u = [UInt8](repeating: 0, count: 6), v = u
+        var y = [UInt8](repeating: 0, count: width * height)
+        var u = [UInt8](repeating: 0, count: 6)
+        var v = u
         FrameConversion.yuyvToI420(yuyv, stride: width * 2, width: width, height: height, y: &y, u: &u, v: &v)
         for row in 0..<height { for x in 0..<width { #expect(y[row * width + x] == yuyv[row * width * 2 + x * 2]) } }
         for chromaRow in 0..<2 {
             for pair in 0..<3 {
-                let top = chromaRow * 2 * width * 2 + pair * 4, bottom = top + width * 2
+                let top = chromaRow * 2 * width * 2 + pair * 4
+                let bottom = top + width * 2
                 #expect(u[chromaRow * 3 + pair] == UInt8((Int(yuyv[top + 1]) + Int(yuyv[bottom + 1]) + 1) / 2))
                 #expect(v[chromaRow * 3 + pair] == UInt8((Int(yuyv[top + 3]) + Int(yuyv[bottom + 3]) + 1) / 2))
             }
@@ -79,8 +104,10 @@ import MatteV4L2
 
     @Test func fullToLimitedRangeTables() {
         #expect(FrameConversion.fullToLimitedLuma[0] == 16 && FrameConversion.fullToLimitedLuma[255] == 235)
-        #expect(FrameConversion.fullToLimitedChroma[0] == 16 && FrameConversion.fullToLimitedChroma[128] == 128
-            && FrameConversion.fullToLimitedChroma[255] == 240)
+        #expect(
+            FrameConversion.fullToLimitedChroma[0] == 16 && FrameConversion.fullToLimitedChroma[128] == 128
+                && FrameConversion.fullToLimitedChroma[255] == 240
+        )
     }
 }
 
@@ -98,13 +125,20 @@ import MatteV4L2
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
         }
-        try ffmpeg(["-i", Fixtures.path("astronaut.png"), "-vf", "scale=\(width):\(height)", "-pix_fmt", "yuvj422p", "-q:v", "3",
-                    "\(directory)/frame.jpg"])
+        try ffmpeg([
+            "-i", Fixtures.path("astronaut.png"), "-vf", "scale=\(width):\(height)", "-pix_fmt", "yuvj422p", "-q:v",
+            "3",
+            "\(directory)/frame.jpg",
+        ])
         // ffmpeg's decode, in the limited range YUYV uses.
-        try ffmpeg(["-i", "\(directory)/frame.jpg", "-vf", "scale=in_range=full:out_range=limited", "-pix_fmt", "yuyv422",
-                    "-f", "rawvideo", "\(directory)/frame.yuyv"])
-        return ([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(directory)/frame.jpg"))),
-                [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(directory)/frame.yuyv"))))
+        try ffmpeg([
+            "-i", "\(directory)/frame.jpg", "-vf", "scale=in_range=full:out_range=limited", "-pix_fmt", "yuyv422",
+            "-f", "rawvideo", "\(directory)/frame.yuyv",
+        ])
+        return (
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(directory)/frame.jpg"))),
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(directory)/frame.yuyv")))
+        )
     }
 
     @Test func decodesLikeFFmpeg() throws {
@@ -122,12 +156,19 @@ import MatteV4L2
         let (jpeg, _) = try Self.fixture()
         let decoder = MJPEGDecoder(width: 320, height: 240)
         let out = PixelBuffer(width: 320, height: 240, format: .yuyv)
-        #expect(throws: MJPEGDecoder.Failure.self) { try [UInt8]().withUnsafeBytes { try decoder.decode($0, into: out) } }
+        #expect(throws: MJPEGDecoder.Failure.self) {
+            try [UInt8]().withUnsafeBytes { try decoder.decode($0, into: out) }
+        }
         #expect(throws: MJPEGDecoder.Failure.self) {
             try [UInt8](repeating: 0xAB, count: 5000).withUnsafeBytes { try decoder.decode($0, into: out) }
         }
         #expect(throws: MJPEGDecoder.Failure.wrongSize(320, 240)) {
-            try jpeg.withUnsafeBytes { try MJPEGDecoder(width: 640, height: 480).decode($0, into: PixelBuffer(width: 640, height: 480, format: .yuyv)) }
+            try jpeg.withUnsafeBytes {
+                try MJPEGDecoder(width: 640, height: 480).decode(
+                    $0,
+                    into: PixelBuffer(width: 640, height: 480, format: .yuyv)
+                )
+            }
         }
         // Truncated and bit-flipped frames, as a failing USB link delivers them: errors or pictures, never a crash.
         var generator = SeededGenerator(seed: 77)
@@ -135,7 +176,12 @@ import MatteV4L2
         for round in 0..<300 {
             var damaged = round % 2 == 0 ? Array(jpeg.prefix(Int.random(in: 0..<jpeg.count, using: &generator))) : jpeg
             if round % 2 == 1 {
-                for _ in 0..<8 { damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+                for _ in 0..<8 {
+                    damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(
+                        in: 0...255,
+                        using: &generator
+                    )
+                }
             }
             do { try damaged.withUnsafeBytes { try decoder.decode($0, into: out) } } catch { refused += 1 }
         }

@@ -1,7 +1,8 @@
-import Testing
-@testable import MatteCompositing
 import MatteImaging
 import MatteTestSupport
+import Testing
+
+@testable import MatteCompositing
 
 /// Each kernel against a plain reference written from its definition.
 @Suite struct CompositingKernelTests {
@@ -14,9 +15,11 @@ import MatteTestSupport
 
     @Test func blendIsRoundedLinearMix() {
         let count = 4099  // not a multiple of any vector width
-        let fg = Self.randomBytes(count, seed: 1), bg = Self.randomBytes(count, seed: 2)
+        let fg = Self.randomBytes(count, seed: 1)
+        let bg = Self.randomBytes(count, seed: 2)
         var alpha = Self.randomBytes(count, seed: 3)
-        alpha[0] = 0; alpha[1] = 255
+        alpha[0] = 0
+        alpha[1] = 255
         var out = [UInt8](repeating: 0, count: count)
         BlendKernels.blend(foreground: fg, background: bg, alpha: alpha, into: &out, count: count)
         let reference = (0..<count).map { i in
@@ -28,19 +31,22 @@ import MatteTestSupport
 
     @Test func interpolateBetweenRows() {
         let count = 2562
-        let top = Self.randomBytes(count, seed: 5), bottom = Self.randomBytes(count, seed: 6)
+        let top = Self.randomBytes(count, seed: 5)
+        let bottom = Self.randomBytes(count, seed: 6)
         for weight in [0, 64, 200, 256] as [UInt32] {
             var out = [UInt8](repeating: 0, count: count)
             BlendKernels.interpolate(top, bottom, weight: weight, into: &out, count: count)
             let w = Double(weight) / 256
-            let worst = (0..<count).map { abs(Double(out[$0]) - (Double(top[$0]) * (1 - w) + Double(bottom[$0]) * w)) }.max()!
+            let worst = (0..<count).map { abs(Double(out[$0]) - (Double(top[$0]) * (1 - w) + Double(bottom[$0]) * w)) }
+                .max()!
             #expect(worst <= 0.5)
         }
     }
 
     @Test func overlayAddsPremultipliedOverKeptBackground() {
         let count = 1000
-        let under = Self.randomBytes(count, seed: 8), alpha = Self.randomBytes(count, seed: 9)
+        let under = Self.randomBytes(count, seed: 8)
+        let alpha = Self.randomBytes(count, seed: 9)
         let colour = Self.randomBytes(count, seed: 10)
         let premultiplied = (0..<count).map { UInt8((Double(colour[$0]) * Double(alpha[$0]) / 255).rounded()) }
         var out = under
@@ -52,8 +58,10 @@ import MatteTestSupport
     }
 
     @Test func mirrorReversesPixelsAndKeepsPairsChroma() {
-        let width = 10, source = PixelBuffer(width: width, height: 2, format: .yuyv, copying: Self.randomBytes(40, seed: 11))
-        let once = PixelBuffer(width: width, height: 2, format: .yuyv), twice = PixelBuffer(width: width, height: 2, format: .yuyv)
+        let width = 10
+        let source = PixelBuffer(width: width, height: 2, format: .yuyv, copying: Self.randomBytes(40, seed: 11))
+        let once = PixelBuffer(width: width, height: 2, format: .yuyv)
+        let twice = PixelBuffer(width: width, height: 2, format: .yuyv)
         BlendKernels.mirrorYUYV(source, into: once)
         BlendKernels.mirrorYUYV(once, into: twice)
         #expect(twice.array == source.array)
@@ -74,12 +82,25 @@ import MatteTestSupport
         let width = 37
         var generator = SeededGenerator(seed: 12)
         func floats() -> [Float] { (0..<width).map { _ in Float.random(in: -3...3, using: &generator) } }
-        let topA = floats(), topB = floats(), bottomA = floats(), bottomB = floats()
+        let topA = floats()
+        let topB = floats()
+        let bottomA = floats()
+        let bottomB = floats()
         let yuyv = Self.randomBytes(width * 2, seed: 13)
         var out = [UInt8](repeating: 0, count: width)
-        AlphaKernels.alphaRow(topA: topA, topB: topB, bottomA: bottomA, bottomB: bottomB, weight: 0.3, luma: yuyv, into: &out, width: width)
+        AlphaKernels.alphaRow(
+            topA: topA,
+            topB: topB,
+            bottomA: bottomA,
+            bottomB: bottomB,
+            weight: 0.3,
+            luma: yuyv,
+            into: &out,
+            width: width
+        )
         for x in 0..<width {
-            let a = Double(topA[x]) * 0.7 + Double(bottomA[x]) * 0.3, b = Double(topB[x]) * 0.7 + Double(bottomB[x]) * 0.3
+            let a = Double(topA[x]) * 0.7 + Double(bottomA[x]) * 0.3
+            let b = Double(topB[x]) * 0.7 + Double(bottomB[x]) * 0.3
             let expected = min(max(a * (Double(yuyv[x * 2]) - 16) / 219 + b, 0), 1) * 255
             #expect(abs(Double(out[x]) - expected) <= 0.51)
         }
@@ -87,7 +108,7 @@ import MatteTestSupport
         AlphaKernels.spreadToYUYV(out, into: &spread, pairs: width / 2)
         for pair in 0..<(width / 2) {
             let mean = UInt8((Int(out[2 * pair]) + Int(out[2 * pair + 1]) + 1) / 2)
-            #expect(spread[4 * pair ..< 4 * pair + 4] == [out[2 * pair], mean, out[2 * pair + 1], mean])
+            #expect(spread[4 * pair..<4 * pair + 4] == [out[2 * pair], mean, out[2 * pair + 1], mean])
         }
     }
 
@@ -96,18 +117,32 @@ import MatteTestSupport
         let lowWidth = width / 4
         var generator = SeededGenerator(seed: 14)
         func plane() -> [Float] { (0..<lowWidth).map { _ in Float.random(in: 0...255, using: &generator) } }
-        let y = plane(), u = plane(), v = plane()
+        let y = plane()
+        let u = plane()
+        let v = plane()
         func padded(_ row: [Float]) -> [Float] { [row[0]] + row + [row[lowWidth - 1]] }
         let (py, pu, pv) = (padded(y), padded(u), padded(v))
         var out = [UInt8](repeating: 0, count: width * 2)
-        py.withUnsafeBufferPointer { yp in pu.withUnsafeBufferPointer { up in pv.withUnsafeBufferPointer { vp in
-            BlurKernels.expandQuarterRow(y: yp.baseAddress! + 1, u: up.baseAddress! + 1, v: vp.baseAddress! + 1,
-                                         lowWidth: lowWidth, into: &out, width: width)
-        } } }
+        py.withUnsafeBufferPointer { yp in
+            pu.withUnsafeBufferPointer { up in
+                pv.withUnsafeBufferPointer { vp in
+                    BlurKernels.expandQuarterRow(
+                        y: yp.baseAddress! + 1,
+                        u: up.baseAddress! + 1,
+                        v: vp.baseAddress! + 1,
+                        lowWidth: lowWidth,
+                        into: &out,
+                        width: width
+                    )
+                }
+            }
+        }
         // Cell i is the mean of pixels 4i…4i+3: pixel x sits at cell (x − 1.5) / 4, clamped to the row.
         func sample(_ row: [Float], at position: Double) -> Double {
             let at = min(max((position - 1.5) / 4, 0), Double(lowWidth - 1))
-            let lower = Int(at), upper = min(lower + 1, lowWidth - 1), t = at - Double(lower)
+            let lower = Int(at)
+            let upper = min(lower + 1, lowWidth - 1)
+            let t = at - Double(lower)
             return Double(row[lower]) * (1 - t) + Double(row[upper]) * t
         }
         for x in 0..<width {
@@ -120,7 +155,13 @@ import MatteTestSupport
         }
     }
 
-    static func referenceWindow(_ plane: [Float], width: Int, height: Int, radius: Int, _ combine: ([Float]) -> Float) -> [Float] {
+    static func referenceWindow(
+        _ plane: [Float],
+        width: Int,
+        height: Int,
+        radius: Int,
+        _ combine: ([Float]) -> Float
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: plane.count)
         for y in 0..<height {
             for x in 0..<width {
@@ -141,9 +182,12 @@ import MatteTestSupport
         let (width, height) = (41, 23)
         var generator = SeededGenerator(seed: UInt64(radius))
         let plane = (0..<(width * height)).map { _ in Float.random(in: 0...1, using: &generator) }
-        var out = plane, scratch = plane
+        var out = plane
+        var scratch = plane
         BoxFilter.mean(&out, width: width, height: height, radius: radius, scratch: &scratch)
-        let reference = Self.referenceWindow(plane, width: width, height: height, radius: radius) { $0.reduce(0, +) / Float($0.count) }
+        let reference = Self.referenceWindow(plane, width: width, height: height, radius: radius) {
+            $0.reduce(0, +) / Float($0.count)
+        }
         #expect(maxAbsDifference(out, reference) <= 1e-4)
     }
 
@@ -152,9 +196,12 @@ import MatteTestSupport
         let (width, height) = (29, 17)
         var generator = SeededGenerator(seed: 21)
         let plane = (0..<(width * height)).map { _ in Float.random(in: 0...1, using: &generator) }
-        var out = plane, scratch = plane
+        var out = plane
+        var scratch = plane
         BoxFilter.extremum(&out, width: width, height: height, radius: 2, maximum: maximum, scratch: &scratch)
-        let reference = Self.referenceWindow(plane, width: width, height: height, radius: 2) { maximum ? $0.max()! : $0.min()! }
+        let reference = Self.referenceWindow(plane, width: width, height: height, radius: 2) {
+            maximum ? $0.max()! : $0.min()!
+        }
         #expect(out == reference)
     }
 }

@@ -1,7 +1,7 @@
-import Testing
 import MatteCompositing
 import MatteImaging
 import MatteTestSupport
+import Testing
 
 /// A synthetic scene with a known alpha: a sharp-edged disc (the "person", bright) over a darker textured
 /// background, as a YUYV frame, plus the low-resolution probability a model would give for it.
@@ -15,14 +15,20 @@ struct Scene {
     /// - Parameters:
     ///   - noise: seed of per-frame sensor noise (±3 luma), none when nil.
     ///   - maskShift: where the model thinks the disc is, relative to where it is: network jitter.
-    init(centreX: Double = 320, centreY: Double = 190, radius: Double = 110, noise: UInt64? = nil,
-         maskShift: (x: Double, y: Double) = (0, 0)) {
+    init(
+        centreX: Double = 320,
+        centreY: Double = 190,
+        radius: Double = 110,
+        noise: UInt64? = nil,
+        maskShift: (x: Double, y: Double) = (0, 0)
+    ) {
         var generator = SeededGenerator(seed: noise ?? 1)
         frame = PixelBuffer(width: Self.width, height: Self.height, format: .yuyv)
         var truth = [Float](repeating: 0, count: Self.width * Self.height)
         for y in 0..<Self.height {
             for x in 0..<Self.width {
-                let dx = Double(x) - centreX, dy = Double(y) - centreY
+                let dx = Double(x) - centreX
+                let dy = Double(y) - centreY
                 let inside = dx * dx + dy * dy <= radius * radius
                 truth[y * Self.width + x] = inside ? 1 : 0
                 // Texture: fixed stripes, plus sensor noise that changes per frame when a seed is given.
@@ -37,20 +43,24 @@ struct Scene {
         if maskShift != (0, 0) {
             for y in 0..<Self.height {
                 for x in 0..<Self.width {
-                    let dx = Double(x) - centreX - maskShift.x, dy = Double(y) - centreY - maskShift.y
+                    let dx = Double(x) - centreX - maskShift.x
+                    let dy = Double(y) - centreY - maskShift.y
                     seen[y * Self.width + x] = dx * dx + dy * dy <= radius * radius ? 1 : 0
                 }
             }
         }
         // The model's view: the area mean of the truth over each cell, then softened like a network's output.
         var probabilities = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
-        let sx = Double(Self.width) / Double(Self.modelWidth), sy = Double(Self.height) / Double(Self.modelHeight)
+        let sx = Double(Self.width) / Double(Self.modelWidth)
+        let sy = Double(Self.height) / Double(Self.modelHeight)
         for my in 0..<Self.modelHeight {
             for mx in 0..<Self.modelWidth {
-                var sum: Float = 0, count: Float = 0
+                var sum: Float = 0
+                var count: Float = 0
                 for y in Int(Double(my) * sy)..<min(Int(Double(my + 1) * sy), Self.height) {
                     for x in Int(Double(mx) * sx)..<min(Int(Double(mx + 1) * sx), Self.width) {
-                        sum += seen[y * Self.width + x]; count += 1
+                        sum += seen[y * Self.width + x]
+                        count += 1
                     }
                 }
                 probabilities[my * Self.modelWidth + mx] = sum / max(count, 1)
@@ -60,16 +70,27 @@ struct Scene {
         for my in 0..<Self.modelHeight {
             for mx in 0..<Self.modelWidth {
                 var sum: Float = 0
-                for dy in -1...1 { for dx in -1...1 {
-                    sum += probabilities[min(max(my + dy, 0), Self.modelHeight - 1) * Self.modelWidth + min(max(mx + dx, 0), Self.modelWidth - 1)]
-                } }
+                for dy in -1...1 {
+                    for dx in -1...1 {
+                        sum +=
+                            probabilities[
+                                min(max(my + dy, 0), Self.modelHeight - 1) * Self.modelWidth
+                                    + min(max(mx + dx, 0), Self.modelWidth - 1)
+                            ]
+                    }
+                }
                 softened[my * Self.modelWidth + mx] = sum / 9
             }
         }
         self.probabilities = softened
         var input = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
-        ModelInputSampler(sourceWidth: Self.width, sourceHeight: Self.height, targetWidth: Self.modelWidth, targetHeight: Self.modelHeight)
-            .sample(frame, into: &input)
+        ModelInputSampler(
+            sourceWidth: Self.width,
+            sourceHeight: Self.height,
+            targetWidth: Self.modelWidth,
+            targetHeight: Self.modelHeight
+        )
+        .sample(frame, into: &input)
         modelInput = input
     }
 
@@ -86,11 +107,13 @@ struct Scene {
 
     /// Mean |alpha − truth| over pixels within `band` pixels of the true edge.
     func boundaryError(_ alpha: [Float], band: Int = 6) -> Double {
-        var total = 0.0, count = 0
+        var total = 0.0
+        var count = 0
         for y in band..<(Self.height - band) {
             for x in band..<(Self.width - band) {
                 let here = truth[y * Self.width + x]
-                let nearEdge = truth[(y - band) * Self.width + x] != here || truth[(y + band) * Self.width + x] != here
+                let nearEdge =
+                    truth[(y - band) * Self.width + x] != here || truth[(y + band) * Self.width + x] != here
                     || truth[y * Self.width + x - band] != here || truth[y * Self.width + x + band] != here
                 guard nearEdge else { continue }
                 total += Double(abs(alpha[y * Self.width + x] - here))
@@ -108,8 +131,12 @@ struct Scene {
         guided.guided = true
         var plain = MaskSettings()
         plain.guided = false
-        let guidedError = scene.boundaryError(scene.alpha(refiner: MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: guided)))
-        let plainError = scene.boundaryError(scene.alpha(refiner: MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: plain)))
+        let guidedError = scene.boundaryError(
+            scene.alpha(refiner: MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: guided))
+        )
+        let plainError = scene.boundaryError(
+            scene.alpha(refiner: MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: plain))
+        )
         #expect(guidedError < plainError * 0.7, "guided \(guidedError) vs bilinear \(plainError)")
     }
 
@@ -119,18 +146,24 @@ struct Scene {
             settings.smoothing = smoothing
             let refiner = MaskRefiner(width: Scene.modelWidth, height: Scene.modelHeight, settings: settings)
             var generator = SeededGenerator(seed: 99)
-            var previous: [Float]? = nil, total = 0.0
+            var previous: [Float]? = nil
+            var total = 0.0
             for frame in 0..<12 {
                 // Sensor noise in every frame, and the network's edge wobbling by a few pixels.
-                let wobble = (x: Double.random(in: -4...4, using: &generator), y: Double.random(in: -4...4, using: &generator))
+                let wobble = (
+                    x: Double.random(in: -4...4, using: &generator), y: Double.random(in: -4...4, using: &generator)
+                )
                 let scene = Scene(noise: UInt64(frame + 1), maskShift: wobble)
                 let alpha = scene.alpha(refiner: refiner)
-                if let previous { total += zip(alpha, previous).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(alpha.count) }
+                if let previous {
+                    total += zip(alpha, previous).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(alpha.count)
+                }
                 previous = alpha
             }
             return total / 11
         }
-        let raw = flicker(smoothing: 0), smoothed = flicker(smoothing: MaskSettings().smoothing)
+        let raw = flicker(smoothing: 0)
+        let smoothed = flicker(smoothing: MaskSettings().smoothing)
         #expect(smoothed < raw * 0.5, "flicker smoothed \(smoothed) vs raw \(raw)")
     }
 
@@ -148,17 +181,32 @@ struct Scene {
             }
             return error / 6
         }
-        let still = errorAfterMotion(smoothing: 0), smoothed = errorAfterMotion(smoothing: MaskSettings().smoothing)
+        let still = errorAfterMotion(smoothing: 0)
+        let smoothed = errorAfterMotion(smoothing: MaskSettings().smoothing)
         #expect(smoothed < still * 1.25 + 0.01, "moving edge error smoothed \(smoothed) vs none \(still)")
     }
 
-    static func composite(_ scene: Scene, background: BackgroundLayer, effects: [PersonEffect] = [],
-                          probabilities: [Float]? = nil) -> PixelBuffer {
-        let compositor = Compositor(width: Scene.width, height: Scene.height, modelWidth: Scene.modelWidth, modelHeight: Scene.modelHeight)
+    static func composite(
+        _ scene: Scene,
+        background: BackgroundLayer,
+        effects: [PersonEffect] = [],
+        probabilities: [Float]? = nil
+    ) -> PixelBuffer {
+        let compositor = Compositor(
+            width: Scene.width,
+            height: Scene.height,
+            modelWidth: Scene.modelWidth,
+            modelHeight: Scene.modelHeight
+        )
         compositor.effects = effects
         let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
-        compositor.composite(frame: scene.frame, probabilities: probabilities ?? scene.probabilities, modelInput: scene.modelInput,
-                             background: background, into: out)
+        compositor.composite(
+            frame: scene.frame,
+            probabilities: probabilities ?? scene.probabilities,
+            modelInput: scene.modelInput,
+            background: background,
+            into: out
+        )
         return out
     }
 
@@ -183,7 +231,9 @@ struct Scene {
         // The background's stripes (±6 luma) are blurred away; the person's are kept.
         func lumaRange(_ image: PixelBuffer, _ x0: Int, _ y0: Int) -> Int {
             var values: [Int] = []
-            for y in y0..<(y0 + 12) { for x in x0..<(x0 + 12) { values.append(Int(image.bytes[y * image.rowBytes + x * 2])) } }
+            for y in y0..<(y0 + 12) {
+                for x in x0..<(x0 + 12) { values.append(Int(image.bytes[y * image.rowBytes + x * 2])) }
+            }
             return values.max()! - values.min()!
         }
         #expect(lumaRange(scene.frame, 30, 30) >= 10)
@@ -195,11 +245,14 @@ struct Scene {
         let scene = Scene()
         let person = [Float](repeating: 1, count: Scene.modelWidth * Scene.modelHeight)
         func means(_ image: PixelBuffer) -> (y: Double, u: Double, v: Double) {
-            var y = 0.0, u = 0.0, v = 0.0
+            var y = 0.0
+            var u = 0.0
+            var v = 0.0
             let pairs = image.bytes.count / 4
             for pair in 0..<pairs {
                 y += Double(image.bytes[pair * 4]) + Double(image.bytes[pair * 4 + 2])
-                u += Double(image.bytes[pair * 4 + 1]); v += Double(image.bytes[pair * 4 + 3])
+                u += Double(image.bytes[pair * 4 + 1])
+                v += Double(image.bytes[pair * 4 + 3])
             }
             return (y / Double(2 * pairs), u / Double(pairs), v / Double(pairs))
         }
@@ -217,7 +270,8 @@ struct Scene {
         let holo = means(hologram)
         #expect(holo.u > 140 && holo.v < 120, "hologram U \(holo.u) V \(holo.v)")
         let rowMeans = (0..<Scene.height).map { row in
-            (0..<Scene.width).reduce(0.0) { $0 + Double(hologram.bytes[row * hologram.rowBytes + $1 * 2]) } / Double(Scene.width)
+            (0..<Scene.width).reduce(0.0) { $0 + Double(hologram.bytes[row * hologram.rowBytes + $1 * 2]) }
+                / Double(Scene.width)
         }
         #expect(rowMeans.max()! - rowMeans.min()! > 30)
 
@@ -226,8 +280,14 @@ struct Scene {
 
         // Half opacity over a colour: halfway between the person and the colour.
         let black = BT601.yuv(r: 0, g: 0, b: 0)
-        let half = means(Self.composite(scene, background: .color(y: black.y, u: black.u, v: black.v), effects: [.opacity(0.5)],
-                                        probabilities: person))
+        let half = means(
+            Self.composite(
+                scene,
+                background: .color(y: black.y, u: black.u, v: black.v),
+                effects: [.opacity(0.5)],
+                probabilities: person
+            )
+        )
         #expect(abs(half.y - (original.y + Double(black.y)) / 2) < 1.5)
     }
 
@@ -236,14 +296,25 @@ struct Scene {
         func composite(wrap: Float) -> PixelBuffer {
             var settings = MaskSettings()
             settings.lightWrap = wrap
-            let compositor = Compositor(width: Scene.width, height: Scene.height, modelWidth: Scene.modelWidth,
-                                        modelHeight: Scene.modelHeight, maskSettings: settings)
+            let compositor = Compositor(
+                width: Scene.width,
+                height: Scene.height,
+                modelWidth: Scene.modelWidth,
+                modelHeight: Scene.modelHeight,
+                maskSettings: settings
+            )
             let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
-            compositor.composite(frame: scene.frame, probabilities: scene.probabilities, modelInput: scene.modelInput,
-                                 background: .color(y: 235, u: 128, v: 128), into: out)
+            compositor.composite(
+                frame: scene.frame,
+                probabilities: scene.probabilities,
+                modelInput: scene.modelInput,
+                background: .color(y: 235, u: 128, v: 128),
+                into: out
+            )
             return out
         }
-        let plain = composite(wrap: 0), wrapped = composite(wrap: 1)
+        let plain = composite(wrap: 0)
+        let wrapped = composite(wrap: 1)
         func luma(_ image: PixelBuffer, _ x: Int, _ y: Int) -> Int { Int(image.bytes[y * image.rowBytes + x * 2]) }
         // Just inside the disc's left edge (centre 320, radius 110): brightened by the white background.
         #expect(luma(wrapped, 216, 190) > luma(plain, 216, 190) + 20)
@@ -270,12 +341,29 @@ struct Scene {
         let empty = [Float](repeating: 0, count: Scene.modelWidth * Scene.modelHeight)
         let green = BT601.yuv(r: 0, g: 255, b: 0)
         func personPixel(reset: Bool) -> [UInt8] {
-            let compositor = Compositor(width: Scene.width, height: Scene.height, modelWidth: Scene.modelWidth, modelHeight: Scene.modelHeight)
+            let compositor = Compositor(
+                width: Scene.width,
+                height: Scene.height,
+                modelWidth: Scene.modelWidth,
+                modelHeight: Scene.modelHeight
+            )
             let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
             let layer = BackgroundLayer.color(y: green.y, u: green.u, v: green.v)
-            compositor.composite(frame: scene.frame, probabilities: empty, modelInput: scene.modelInput, background: layer, into: out)
+            compositor.composite(
+                frame: scene.frame,
+                probabilities: empty,
+                modelInput: scene.modelInput,
+                background: layer,
+                into: out
+            )
             if reset { compositor.resetSmoothing() }
-            compositor.composite(frame: scene.frame, probabilities: scene.probabilities, modelInput: scene.modelInput, background: layer, into: out)
+            compositor.composite(
+                frame: scene.frame,
+                probabilities: scene.probabilities,
+                modelInput: scene.modelInput,
+                background: layer,
+                into: out
+            )
             let at = 190 * out.rowBytes + 320 * 2
             return Array(out.bytes[at..<(at + 4)])
         }

@@ -1,5 +1,5 @@
-import Testing
 import MatteImaging
+import Testing
 
 @Suite struct GeometryTests {
     @Test func coverCropsTheOverflowEvenly() {
@@ -40,7 +40,10 @@ import MatteImaging
                 #expect(layout.crop.x + layout.crop.width <= w && layout.crop.y + layout.crop.height <= h)
                 // A tile may be larger than the frame (the fitter clips it); every other fit stays inside.
                 if fit != .tile {
-                    #expect(layout.destination.x + layout.destination.width <= 640 && layout.destination.y + layout.destination.height <= 360)
+                    #expect(
+                        layout.destination.x + layout.destination.width <= 640
+                            && layout.destination.y + layout.destination.height <= 360
+                    )
                 }
             }
         }

@@ -1,6 +1,6 @@
-import Testing
 import MatteImaging
 import MatteTestSupport
+import Testing
 
 /// Each fast kernel against a plain reference written here from the definition, in Double.
 @Suite struct KernelTests {
@@ -13,8 +13,12 @@ import MatteTestSupport
 
     /// BT.601 limited range from its defining equations.
     static func referenceRGB(y: UInt8, u: UInt8, v: UInt8) -> [Double] {
-        let luma = 255.0 / 219.0 * (Double(y) - 16), cb = Double(u) - 128, cr = Double(v) - 128
-        let kr = 0.299, kb = 0.114, chroma = 255.0 / 224.0
+        let luma = 255.0 / 219.0 * (Double(y) - 16)
+        let cb = Double(u) - 128
+        let cr = Double(v) - 128
+        let kr = 0.299
+        let kb = 0.114
+        let chroma = 255.0 / 224.0
         let r = luma + chroma * 2 * (1 - kr) * cr
         let b = luma + chroma * 2 * (1 - kb) * cb
         let g = luma - chroma * 2 * (1 - kb) * kb / (1 - kb - kr) * cb - chroma * 2 * (1 - kr) * kr / (1 - kb - kr) * cr
@@ -45,7 +49,11 @@ import MatteTestSupport
         for row in 0..<8 {
             for x in 0..<64 {
                 let pair = row * yuyv.rowBytes + (x / 2) * 4
-                let expected = BT601.rgb(y: yuyv.bytes[pair + (x % 2) * 2], u: yuyv.bytes[pair + 1], v: yuyv.bytes[pair + 3])
+                let expected = BT601.rgb(
+                    y: yuyv.bytes[pair + (x % 2) * 2],
+                    u: yuyv.bytes[pair + 1],
+                    v: yuyv.bytes[pair + 3]
+                )
                 let at = row * rgb.rowBytes + x * 3
                 #expect([rgb.bytes[at], rgb.bytes[at + 1], rgb.bytes[at + 2]] == [expected.r, expected.g, expected.b])
             }
@@ -55,13 +63,19 @@ import MatteTestSupport
     /// MediaPipe's stretch: src = dst · (W / w) with no half-pixel offset, neighbours clamped at the edge.
     static func referenceSample(_ image: PixelBuffer, width: Int, height: Int) -> [Float] {
         var tensor: [Float] = []
-        func pixel(_ x: Int, _ y: Int, _ channel: Int) -> Double { Double(image.bytes[y * image.rowBytes + x * 3 + channel]) }
+        func pixel(_ x: Int, _ y: Int, _ channel: Int) -> Double {
+            Double(image.bytes[y * image.rowBytes + x * 3 + channel])
+        }
         for y in 0..<height {
             let sy = Double(y) * Double(image.height) / Double(height)
-            let y0 = Int(sy.rounded(.down)), y1 = min(y0 + 1, image.height - 1), fy = sy - Double(y0)
+            let y0 = Int(sy.rounded(.down))
+            let y1 = min(y0 + 1, image.height - 1)
+            let fy = sy - Double(y0)
             for x in 0..<width {
                 let sx = Double(x) * Double(image.width) / Double(width)
-                let x0 = Int(sx.rounded(.down)), x1 = min(x0 + 1, image.width - 1), fx = sx - Double(x0)
+                let x0 = Int(sx.rounded(.down))
+                let x1 = min(x0 + 1, image.width - 1)
+                let fx = sx - Double(x0)
                 for channel in 0..<3 {
                     let top = pixel(x0, y0, channel) * (1 - fx) + pixel(x1, y0, channel) * fx
                     let bottom = pixel(x0, y1, channel) * (1 - fx) + pixel(x1, y1, channel) * fx
@@ -75,7 +89,12 @@ import MatteTestSupport
     @Test(arguments: [(640, 480, 256, 144), (1280, 720, 256, 144), (100, 37, 256, 256), (7, 5, 3, 2)])
     func modelInputMatchesReference(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) {
         let image = Self.randomImage(width: sourceWidth, height: sourceHeight, format: .rgb24, seed: 2)
-        let sampler = ModelInputSampler(sourceWidth: sourceWidth, sourceHeight: sourceHeight, targetWidth: width, targetHeight: height)
+        let sampler = ModelInputSampler(
+            sourceWidth: sourceWidth,
+            sourceHeight: sourceHeight,
+            targetWidth: width,
+            targetHeight: height
+        )
         var tensor = [Float](repeating: -1, count: width * height * 3)
         sampler.sample(image, into: &tensor)
         #expect(maxAbsDifference(tensor, Self.referenceSample(image, width: width, height: height)) <= 1e-5)
@@ -86,7 +105,8 @@ import MatteTestSupport
         let rgb = PixelBuffer(width: 320, height: 180, format: .rgb24)
         BT601.yuyvToRGB24(yuyv, into: rgb)
         let sampler = ModelInputSampler(sourceWidth: 320, sourceHeight: 180, targetWidth: 256, targetHeight: 144)
-        var direct = [Float](repeating: 0, count: 256 * 144 * 3), converted = direct
+        var direct = [Float](repeating: 0, count: 256 * 144 * 3)
+        var converted = direct
         sampler.sample(yuyv, into: &direct)
         sampler.sample(rgb, into: &converted)
         #expect(direct == converted)
@@ -105,7 +125,8 @@ import MatteTestSupport
             for x in 0..<toWidth {
                 let (x0, x1, fx) = position(x, width, toWidth)
                 func m(_ xx: Int, _ yy: Int) -> Double { Double(mask[yy * width + xx]) }
-                let value = (m(x0, y0) * (1 - fx) + m(x1, y0) * fx) * (1 - fy) + (m(x0, y1) * (1 - fx) + m(x1, y1) * fx) * fy
+                let value =
+                    (m(x0, y0) * (1 - fx) + m(x1, y0) * fx) * (1 - fy) + (m(x0, y1) * (1 - fx) + m(x1, y1) * fx) * fy
                 out.append(min(max(value, 0), 1) * 255)
             }
         }

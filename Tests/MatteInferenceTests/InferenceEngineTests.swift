@@ -1,7 +1,7 @@
-import Testing
 import MatteInference
 import MatteSegmentation
 import MatteTestSupport
+import Testing
 
 @Suite struct InferenceEngineTests {
     /// The official LiteRT runtime's output for the same input tensor (Tests/Fixtures, made by scripts/make-golden.sh).

@@ -1,7 +1,8 @@
-import Testing
-@testable import MatteInference
 import MatteSegmentation
 import MatteTestSupport
+import Testing
+
+@testable import MatteInference
 
 @Suite struct TFLiteReaderTests {
     /// Operator counts from an independent reading of the MediaPipe selfie models (shared notes).
@@ -11,7 +12,10 @@ import MatteTestSupport
     ]
 
     @Test(arguments: [
-        (ModelChoice.general, "keras2tflite_selfiesegmentation_mlkit-256x256-2021_01_19-v1215", [1, 256, 256], "averagePool2D"),
+        (
+            ModelChoice.general, "keras2tflite_selfiesegmentation_mlkit-256x256-2021_01_19-v1215", [1, 256, 256],
+            "averagePool2D"
+        ),
         (ModelChoice.landscape, "keras2tflite_meet_1655", [1, 144, 256], "mean"),
     ])
     func readsTheSelfieModels(choice: ModelChoice, description: String, size: [Int], pooling: String) throws {
@@ -31,11 +35,16 @@ import MatteTestSupport
         let custom = try #require(model.operators.first { $0.customCode != nil })
         #expect(custom.customOptions == [1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0])
         let stem = try #require(model.operators.first { $0.builtin == .conv2D })
-        #expect(stem.options == .conv2D(padding: .same, strideW: 2, strideH: 2, activation: .none, dilationW: 1, dilationH: 1))
+        #expect(
+            stem.options
+                == .conv2D(padding: .same, strideW: 2, strideH: 2, activation: .none, dilationW: 1, dilationH: 1)
+        )
         let resize = try #require(model.operators.first { $0.builtin == .resizeBilinear })
         #expect(resize.options == .resizeBilinear(alignCorners: false, halfPixelCenters: true))
         // Every weight is float16, widened by a DEQUANTIZE.
-        let weightTypes = Set(model.operators.filter { $0.builtin == .dequantize }.map { model.tensors[$0.inputs[0]].type })
+        let weightTypes = Set(
+            model.operators.filter { $0.builtin == .dequantize }.map { model.tensors[$0.inputs[0]].type }
+        )
         #expect(weightTypes == [.float16])
     }
 
@@ -85,7 +94,8 @@ import MatteTestSupport
     @Test func randomByteFlipsNeverCrash() throws {
         let original = try Fixtures.modelBytes(.landscape)
         var generator = SeededGenerator(seed: 0x5EED)
-        var parsed = 0, built = 0
+        var parsed = 0
+        var built = 0
         for _ in 0..<1500 {
             var bytes = original
             for _ in 0..<Int.random(in: 1...8, using: &generator) {
@@ -114,6 +124,9 @@ import MatteTestSupport
         let model = try TFLiteModel(bytes: bytes)
         let index = try #require(model.operators.firstIndex { $0.customCode != nil })
         let error = #expect(throws: TFLiteError.self) { try InferenceEngine(model: model) }
-        #expect(error?.description == "unsupported model: operator \(index) (CUSTOM Convolution2DTransposeBiaZ) is not supported by Matte's engine")
+        #expect(
+            error?.description
+                == "unsupported model: operator \(index) (CUSTOM Convolution2DTransposeBiaZ) is not supported by Matte's engine"
+        )
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import MatteImaging
 import MatteMedia
 import MatteTestSupport
+import Testing
 
 @Suite struct ImageFileTests {
     @Test func pngAndJPEGDecodeToTheSamePicture() throws {
@@ -83,7 +83,8 @@ import MatteTestSupport
         defer { unlink(path) }
         try ImageFile.savePNG(ramp, to: path)
         let background = try BackgroundSource(path: path, width: 256, height: 8, fit: .stretch, outputRate: 30)
-        var worst = 0, biasSum = 0
+        var worst = 0
+        var biasSum = 0
         for x in 0..<256 {
             let expected = Int((16 + 219 * Double(x) / 255).rounded())
             let luma = Int(background.frame.bytes[4 * background.frame.rowBytes + x * 2])

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import Logging
 import MatteImaging
+import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import MattePipeline
+import Testing
 
 /// A camera stand-in that counts how often it is opened and closed (released), and can be made to fail.
 final class CountingSource: FrameSource, @unchecked Sendable {
@@ -38,7 +38,12 @@ final class CountingSink: FrameSink, @unchecked Sendable {
     private var newest: [UInt8] = []
     var frames: Int { lock.withLock { count } }
     var last: [UInt8] { lock.withLock { newest } }
-    func write(_ frame: PixelBuffer) throws { lock.withLock { count += 1; newest = frame.array } }
+    func write(_ frame: PixelBuffer) throws {
+        lock.withLock {
+            count += 1
+            newest = frame.array
+        }
+    }
 }
 
 /// Polls `condition` for up to `seconds`; the machine may be busy, so waits are generous, and what is checked
@@ -62,62 +67,87 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let released = try Self.exercise(segmenter: segmenter, settings: settings, sink: sink, before: before)
         // The threads end just after stop() returns; their closures are the last references.
         #expect(eventually(5) { released.pipeline == nil }, "a stopped pipeline is released with its threads")
-        #expect(CountingSource.counts.closed - before.closed == CountingSource.counts.opened - before.opened,
-                "every opened source is closed")
+        #expect(
+            CountingSource.counts.closed - before.closed == CountingSource.counts.opened - before.opened,
+            "every opened source is closed"
+        )
     }
 
     final class WeakPipeline { weak var pipeline: LivePipeline? }
 
-    static func exercise(segmenter: Segmenter, settings: ProcessingSettings, sink: CountingSink,
-                         before: (opened: Int, closed: Int)) throws -> WeakPipeline {
-            let released = WeakPipeline()
-            let pipeline = try LivePipeline(source: CountingSource(), reopen: { CountingSource() }, sink: sink, outputSize: nil,
-                                            segmenter: segmenter, settings: settings, inferenceRate: 15, logger: Logger(label: "test"))
-            released.pipeline = pipeline
-            pipeline.start()
-            pipeline.setActive(true)
-            #expect(eventually(10) { sink.frames >= 5 }, "frames flow while active")
-            // (The capture thread may have closed and reopened the source once if it started before setActive.)
-            let flowing = CountingSource.counts
+    static func exercise(
+        segmenter: Segmenter,
+        settings: ProcessingSettings,
+        sink: CountingSink,
+        before: (opened: Int, closed: Int)
+    ) throws -> WeakPipeline {
+        let released = WeakPipeline()
+        let pipeline = try LivePipeline(
+            source: CountingSource(),
+            reopen: { CountingSource() },
+            sink: sink,
+            outputSize: nil,
+            segmenter: segmenter,
+            settings: settings,
+            inferenceRate: 15,
+            logger: Logger(label: "test")
+        )
+        released.pipeline = pipeline
+        pipeline.start()
+        pipeline.setActive(true)
+        #expect(eventually(10) { sink.frames >= 5 }, "frames flow while active")
+        // (The capture thread may have closed and reopened the source once if it started before setActive.)
+        let flowing = CountingSource.counts
 
-            // Idle: the source is closed (released), and nothing is opened again while idle.
-            pipeline.setActive(false)
-            #expect(eventually(10) { CountingSource.counts.closed - flowing.closed == 1 }, "idle closes the camera")
-            Thread.sleep(forTimeInterval: 0.3)
-            #expect(CountingSource.counts.opened == flowing.opened, "nothing is opened while idle")
+        // Idle: the source is closed (released), and nothing is opened again while idle.
+        pipeline.setActive(false)
+        #expect(eventually(10) { CountingSource.counts.closed - flowing.closed == 1 }, "idle closes the camera")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(CountingSource.counts.opened == flowing.opened, "nothing is opened while idle")
 
-            // A reader returns: reopened, frames flow again.
-            let written = sink.frames
-            pipeline.setActive(true)
-            #expect(eventually(10) { CountingSource.counts.opened - flowing.opened == 1 }, "a reader reopens the camera")
-            #expect(eventually(10) { sink.frames >= written + 5 }, "frames flow after reopening")
+        // A reader returns: reopened, frames flow again.
+        let written = sink.frames
+        pipeline.setActive(true)
+        #expect(eventually(10) { CountingSource.counts.opened - flowing.opened == 1 }, "a reader reopens the camera")
+        #expect(eventually(10) { sink.frames >= written + 5 }, "frames flow after reopening")
 
-            // Reload: a grey background replaces the green one in what the sink gets (the person mask of a
-            // generated picture is not all person, so background pixels show the colour).
-            var grey = settings
-            grey.background = .color(r: 128, g: 128, b: 128)
-            grey.mask.smoothing = 0
-            pipeline.reload(grey)
-            let greyY = BT601.yuv(r: 128, g: 128, b: 128).y, greenY = BT601.yuv(r: 0, g: 255, b: 0).y
-            #expect(eventually(10) {
+        // Reload: a grey background replaces the green one in what the sink gets (the person mask of a
+        // generated picture is not all person, so background pixels show the colour).
+        var grey = settings
+        grey.background = .color(r: 128, g: 128, b: 128)
+        grey.mask.smoothing = 0
+        pipeline.reload(grey)
+        let greyY = BT601.yuv(r: 128, g: 128, b: 128).y
+        let greenY = BT601.yuv(r: 0, g: 255, b: 0).y
+        #expect(
+            eventually(10) {
                 let frame = sink.last
                 let lumas = stride(from: 0, to: frame.count, by: 2).map { frame[$0] }
                 return lumas.filter { $0 == greyY }.count > lumas.count / 4 && !lumas.contains(greenY)
-            }, "reload changes the background")
+            },
+            "reload changes the background"
+        )
 
-            // Stop returns promptly even while the source is being retried, and closes the camera.
-            let stopStart = Date()
-            pipeline.stop()
-            #expect(Date().timeIntervalSince(stopStart) < 1.5, "stop returns promptly")
-            return released
+        // Stop returns promptly even while the source is being retried, and closes the camera.
+        let stopStart = Date()
+        pipeline.stop()
+        #expect(Date().timeIntervalSince(stopStart) < 1.5, "stop returns promptly")
+        return released
     }
 
     @Test func stopDuringARetryPauseIsPrompt() throws {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         struct Unplugged: Error {}
-        let pipeline = try LivePipeline(source: CountingSource(), reopen: { throw Unplugged() }, sink: CountingSink(), outputSize: nil,
-                                        segmenter: segmenter, settings: ProcessingSettings(), inferenceRate: 15,
-                                        logger: Logger(label: "test"))
+        let pipeline = try LivePipeline(
+            source: CountingSource(),
+            reopen: { throw Unplugged() },
+            sink: CountingSink(),
+            outputSize: nil,
+            segmenter: segmenter,
+            settings: ProcessingSettings(),
+            inferenceRate: 15,
+            logger: Logger(label: "test")
+        )
         pipeline.start()
         pipeline.setActive(true)
         Thread.sleep(forTimeInterval: 0.2)

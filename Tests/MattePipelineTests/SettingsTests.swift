@@ -1,17 +1,28 @@
-import Testing
+import Foundation
+import Logging
+import MatteCompositing
+import MatteImaging
 import MattePipeline
+import MatteSegmentation
+import MatteTestSupport
+import Testing
 
 @Suite struct SettingsTests {
     @Test func settingsFilesSplitLikeACommandLine() {
         let text = """
-        # my call setup
-          --background "/home/me/My Pictures/beach.jpg" --fit contain
-        --effect sepia
-            # an indented comment
-        --background #1d3557
-        """
-        #expect(SettingsFile.arguments(text)
-            == ["--background", "/home/me/My Pictures/beach.jpg", "--fit", "contain", "--effect", "sepia", "--background", "#1d3557"])
+            # my call setup
+              --background "/home/me/My Pictures/beach.jpg" --fit contain
+            --effect sepia
+                # an indented comment
+            --background #1d3557
+            """
+        #expect(
+            SettingsFile.arguments(text)
+                == [
+                    "--background", "/home/me/My Pictures/beach.jpg", "--fit", "contain", "--effect", "sepia",
+                    "--background", "#1d3557",
+                ]
+        )
         #expect(SettingsFile.arguments("") == [])
         #expect(SettingsFile.words("  a  \"\"  b ") == ["a", "", "b"])
     }
@@ -30,19 +41,20 @@ import MattePipeline
     }
 }
 
-import Foundation
-import Logging
-import MatteCompositing
-import MatteImaging
-import MatteSegmentation
-import MatteTestSupport
-
 @Suite struct LivePipelineTests {
     /// Runs the live pipeline on generated frames into a null sink for `seconds`; returns its statistics.
     static func run(source: SyntheticSource, seconds: Double) throws -> PipelineStatistics.Snapshot {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
-        let pipeline = try LivePipeline(source: source, reopen: { source }, sink: NullSink(), outputSize: nil, segmenter: segmenter,
-                                        settings: ProcessingSettings(), inferenceRate: 15, logger: Logger(label: "test"))
+        let pipeline = try LivePipeline(
+            source: source,
+            reopen: { source },
+            sink: NullSink(),
+            outputSize: nil,
+            segmenter: segmenter,
+            settings: ProcessingSettings(),
+            inferenceRate: 15,
+            logger: Logger(label: "test")
+        )
         pipeline.start()
         pipeline.setActive(true)
         Thread.sleep(forTimeInterval: seconds)
@@ -54,14 +66,18 @@ import MatteTestSupport
         // The same picture over and over (still) against four different pictures in turn (moving).
         let still = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 1)
         let moving = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 4)
-        let stillRun = try Self.run(source: still, seconds: 2), movingRun = try Self.run(source: moving, seconds: 2)
+        let stillRun = try Self.run(source: still, seconds: 2)
+        let movingRun = try Self.run(source: moving, seconds: 2)
         // Frames flow whatever inference does. A frame the compositor is too busy for is dropped, never queued,
         // and this debug build shares the machine with the rest of the suite, so only the flow is checked here;
         // the pace is measured by `matte bench pipeline` and the VM test.
         #expect(stillRun.framesIn >= 40 && stillRun.framesOut >= stillRun.framesIn / 3)
         #expect(movingRun.framesIn >= 40 && movingRun.framesOut >= movingRun.framesIn / 3)
         // Moving: up to 15 masks a second; still: up to 5.
-        #expect(movingRun.inferences > stillRun.inferences * 2, "moving \(movingRun.inferences), still \(stillRun.inferences)")
+        #expect(
+            movingRun.inferences > stillRun.inferences * 2,
+            "moving \(movingRun.inferences), still \(stillRun.inferences)"
+        )
         #expect(stillRun.inferences <= 12)
     }
 }
@@ -77,7 +93,8 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
 @Suite struct LiveMirrorTests {
     @Test func mirrorIsAppliedBeforeEverythingElse() throws {
         let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
-        let picture = PixelBuffer(width: 64, height: 36, format: .yuyv), expected = PixelBuffer(width: 64, height: 36, format: .yuyv)
+        let picture = PixelBuffer(width: 64, height: 36, format: .yuyv)
+        let expected = PixelBuffer(width: 64, height: 36, format: .yuyv)
         _ = try source.next(into: picture, timeout: 100)
         BlendKernels.mirrorYUYV(picture, into: expected)
         var settings = ProcessingSettings()
@@ -85,8 +102,16 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         settings.background = .none  // no mask needed: the output is the (mirrored) camera frame itself
         let sink = RecordingSink()
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
-        let pipeline = try LivePipeline(source: source, reopen: { source }, sink: sink, outputSize: nil, segmenter: segmenter,
-                                        settings: settings, inferenceRate: 15, logger: Logger(label: "test"))
+        let pipeline = try LivePipeline(
+            source: source,
+            reopen: { source },
+            sink: sink,
+            outputSize: nil,
+            segmenter: segmenter,
+            settings: settings,
+            inferenceRate: 15,
+            logger: Logger(label: "test")
+        )
         pipeline.start()
         pipeline.setActive(true)
         // The first composited frame can take a moment on a busy machine; nothing but camera frames may come out.

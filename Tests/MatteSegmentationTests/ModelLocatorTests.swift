@@ -1,13 +1,17 @@
 import Foundation
-import Testing
 import MatteSegmentation
+import Testing
 
 @Suite struct ModelLocatorTests {
     @Test func searchOrderIsExplicitThenXDGThenSystem() {
-        #expect(ModelLocator.searchDirectories(environment: ["MATTE_MODELS_DIR": "/m", "XDG_DATA_HOME": "/x", "HOME": "/h"])
-            == ["/m", "/x/matte/models", "/usr/local/share/matte/models", "/usr/share/matte/models"])
-        #expect(ModelLocator.searchDirectories(environment: ["HOME": "/h"])
-            == ["/h/.local/share/matte/models", "/usr/local/share/matte/models", "/usr/share/matte/models"])
+        #expect(
+            ModelLocator.searchDirectories(environment: ["MATTE_MODELS_DIR": "/m", "XDG_DATA_HOME": "/x", "HOME": "/h"])
+                == ["/m", "/x/matte/models", "/usr/local/share/matte/models", "/usr/share/matte/models"]
+        )
+        #expect(
+            ModelLocator.searchDirectories(environment: ["HOME": "/h"])
+                == ["/h/.local/share/matte/models", "/usr/local/share/matte/models", "/usr/share/matte/models"]
+        )
     }
 
     @Test func findsAnInstalledModelByName() throws {
@@ -21,7 +25,10 @@ import MatteSegmentation
 
     @Test func missingModelSaysHowToInstallIt() {
         let error = #expect(throws: ModelNotInstalled.self) {
-            try ModelLocator.path(for: .general, environment: ["MATTE_MODELS_DIR": "/nonexistent", "HOME": "/nonexistent"])
+            try ModelLocator.path(
+                for: .general,
+                environment: ["MATTE_MODELS_DIR": "/nonexistent", "HOME": "/nonexistent"]
+            )
         }
         #expect(error?.description.hasPrefix("model 'general' is not installed (looked in /nonexistent,") == true)
         #expect(error?.description.hasSuffix("install it with scripts/setup-models.sh") == true)

@@ -1,8 +1,8 @@
-import Testing
 import MatteImaging
 import MatteMedia
 import MatteSegmentation
 import MatteTestSupport
+import Testing
 
 /// The whole segmentation path against the official LiteRT runtime (Tests/Fixtures, scripts/make-golden.sh).
 @Suite struct SegmenterTests {
@@ -28,13 +28,19 @@ import MatteTestSupport
         #expect(maxAbsDifference(Array(probabilities), try Fixtures.floats("\(source)-\(choice)-output.f32")) <= 5e-3)
 
         let mask = PixelBuffer(width: frame.width, height: frame.height, format: .gray8)
-        MaskUpscaler(sourceWidth: segmenter.modelWidth, sourceHeight: segmenter.modelHeight,
-                     targetWidth: frame.width, targetHeight: frame.height)
-            .upscale(probabilities.baseAddress!, into: mask)
+        MaskUpscaler(
+            sourceWidth: segmenter.modelWidth,
+            sourceHeight: segmenter.modelHeight,
+            targetWidth: frame.width,
+            targetHeight: frame.height
+        )
+        .upscale(probabilities.baseAddress!, into: mask)
         let reference = try Fixtures.floats("\(source)-\(choice)-mask-full.f32")
-        var intersection = 0, union = 0
+        var intersection = 0
+        var union = 0
         for (ours, theirs) in zip(mask.array, reference) {
-            let a = ours >= 128, b = theirs >= 0.5
+            let a = ours >= 128
+            let b = theirs >= 0.5
             if a && b { intersection += 1 }
             if a || b { union += 1 }
         }

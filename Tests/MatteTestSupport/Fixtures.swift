@@ -14,7 +14,9 @@ public enum Fixtures {
     public static func floats(_ name: String) throws -> [Float] {
         let data = try Data(contentsOf: directory.appendingPathComponent(name))
         return data.withUnsafeBytes { raw in
-            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<(raw.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 

@@ -66,8 +66,14 @@ struct FlatBufferReader {
         }
         try require(start: vtable, count: vtableSize, "\(what()) vtable")
         try require(start: position, count: tableSize, "\(what()) fields")
-        return Table(reader: self, position: position, vtable: vtable, fieldCount: (vtableSize - 4) / 2,
-                     tableSize: tableSize, name: what())
+        return Table(
+            reader: self,
+            position: position,
+            vtable: vtable,
+            fieldCount: (vtableSize - 4) / 2,
+            tableSize: tableSize,
+            name: what()
+        )
     }
 
     /// A table: fields are found through its vtable; absent fields take the schema default.

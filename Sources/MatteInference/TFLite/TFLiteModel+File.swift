@@ -19,14 +19,18 @@ func readFile(_ path: String, limit: Int = TFLiteModel.maxFileSize) throws(TFLit
     guard fd >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path, "not a regular file") }
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        throw .unreadable(path, "not a regular file")
+    }
     guard Int(info.st_size) <= limit else { throw .unreadable(path, "\(info.st_size) bytes is too large for a model") }
     var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
     var done = 0
     while done < bytes.count {
         let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
         if got < 0 && errno == EINTR { continue }
-        guard got > 0 else { throw .unreadable(path, got == 0 ? "file shrank while reading" : String(cString: strerror(errno))) }
+        guard got > 0 else {
+            throw .unreadable(path, got == 0 ? "file shrank while reading" : String(cString: strerror(errno)))
+        }
         done += got
     }
     return bytes

@@ -21,8 +21,18 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
 
 /// Element types of TFLite tensors (schema enum TensorType).
 public enum TensorType: Int8, Sendable {
-    case float32 = 0, float16 = 1, int32 = 2, uint8 = 3, int64 = 4, string = 5, bool = 6, int16 = 7,
-         complex64 = 8, int8 = 9, float64 = 10
+    case float32 = 0
+    case float16 = 1
+    case int32 = 2
+    case uint8 = 3
+    case int64 = 4
+    case string = 5
+    case bool = 6
+    case int16 = 7
+    case
+        complex64 = 8
+    case int8 = 9
+    case float64 = 10
 
     public var byteSize: Int? {
         switch self {
@@ -37,29 +47,67 @@ public enum TensorType: Int8, Sendable {
 
 /// The builtin operator codes Matte's engine knows (schema enum BuiltinOperator).
 public enum BuiltinOperator: Int32, Sendable {
-    case add = 0, averagePool2D = 1, conv2D = 3, depthwiseConv2D = 4, dequantize = 6, logistic = 14,
-         mul = 18, relu = 19, relu6 = 21, reshape = 22, resizeBilinear = 23, custom = 32, mean = 40,
-         hardSwish = 117
+    case add = 0
+    case averagePool2D = 1
+    case conv2D = 3
+    case depthwiseConv2D = 4
+    case dequantize = 6
+    case logistic = 14
+    case
+        mul = 18
+    case relu = 19
+    case relu6 = 21
+    case reshape = 22
+    case resizeBilinear = 23
+    case custom = 32
+    case mean = 40
+    case
+        hardSwish = 117
 }
 
 /// Fused activation functions (schema enum ActivationFunctionType).
 public enum FusedActivation: Int8, Sendable {
-    case none = 0, relu = 1, reluN1To1 = 2, relu6 = 3, tanh = 4, signBit = 5
+    case none = 0
+    case relu = 1
+    case reluN1To1 = 2
+    case relu6 = 3
+    case tanh = 4
+    case signBit = 5
 }
 
 public enum Padding: Int8, Sendable {
-    case same = 0, valid = 1
+    case same = 0
+    case valid = 1
 }
 
 /// The options of the operators the engine maps; others are kept as `.none`.
 public enum OperatorOptions: Equatable, Sendable {
     case none
-    case conv2D(padding: Padding, strideW: Int, strideH: Int, activation: FusedActivation,
-                dilationW: Int, dilationH: Int)
-    case depthwiseConv2D(padding: Padding, strideW: Int, strideH: Int, depthMultiplier: Int,
-                         activation: FusedActivation, dilationW: Int, dilationH: Int)
-    case pool2D(padding: Padding, strideW: Int, strideH: Int, filterW: Int, filterH: Int,
-                activation: FusedActivation)
+    case conv2D(
+        padding: Padding,
+        strideW: Int,
+        strideH: Int,
+        activation: FusedActivation,
+        dilationW: Int,
+        dilationH: Int
+    )
+    case depthwiseConv2D(
+        padding: Padding,
+        strideW: Int,
+        strideH: Int,
+        depthMultiplier: Int,
+        activation: FusedActivation,
+        dilationW: Int,
+        dilationH: Int
+    )
+    case pool2D(
+        padding: Padding,
+        strideW: Int,
+        strideH: Int,
+        filterW: Int,
+        filterH: Int,
+        activation: FusedActivation
+    )
     case elementwise(activation: FusedActivation)
     case resizeBilinear(alignCorners: Bool, halfPixelCenters: Bool)
     case reducer(keepDims: Bool)
@@ -114,8 +162,10 @@ public struct TFLiteModel: Sendable {
             throw .unsupported("tensor \(tensorIndex) '\(tensor.name)' has type \(tensor.type)")
         }
         guard range.count == tensor.elementCount * elementSize else {
-            throw .malformed("tensor \(tensorIndex) '\(tensor.name)' shape \(tensor.shape) needs "
-                + "\(tensor.elementCount * elementSize) bytes but its buffer has \(range.count)")
+            throw .malformed(
+                "tensor \(tensorIndex) '\(tensor.name)' shape \(tensor.shape) needs "
+                    + "\(tensor.elementCount * elementSize) bytes but its buffer has \(range.count)"
+            )
         }
         return bytes[range]
     }
@@ -151,15 +201,21 @@ extension TFLiteModel {
             return (code: max(deprecated, builtin), custom: try code.string(1, "operator_codes[\(index)].custom_code"))
         }
 
-        let buffers = try model.tables(4, "buffers").enumerated().map { (index, buffer) throws(TFLiteError) -> Range<Int> in
+        let buffers = try model.tables(4, "buffers").enumerated().map {
+            (index, buffer) throws(TFLiteError) -> Range<Int> in
             if let data = try buffer.vector(0, elementSize: 1, "buffers[\(index)].data") {
                 return data.start..<(data.start + data.count)
             }
             // Models over 2 GB keep data after the FlatBuffer, addressed by offset and size.
-            let offset = try buffer.u64(1), size = try buffer.u64(2)
+            let offset = try buffer.u64(1)
+            let size = try buffer.u64(2)
             guard offset > 1 else { return 0..<0 }
             guard offset <= UInt64(bytes.count), size <= UInt64(bytes.count) - offset else {
-                throw .outOfBounds("buffers[\(index)] external data", offset: Int(clamping: offset), fileSize: bytes.count)
+                throw .outOfBounds(
+                    "buffers[\(index)] external data",
+                    offset: Int(clamping: offset),
+                    fileSize: bytes.count
+                )
             }
             return Int(offset)..<Int(offset + size)
         }
@@ -190,7 +246,12 @@ extension TFLiteModel {
             guard buffer < buffers.count else {
                 throw TFLiteError.malformed("\(what) names buffer \(buffer) of \(buffers.count)")
             }
-            return TFLiteTensor(name: try tensor.string(3, "\(what).name") ?? "", type: type, shape: shape, buffer: buffer)
+            return TFLiteTensor(
+                name: try tensor.string(3, "\(what).name") ?? "",
+                type: type,
+                shape: shape,
+                buffer: buffer
+            )
         }
 
         func tensorIndices(_ raw: [Int32], _ what: String) throws(TFLiteError) -> [Int] {
@@ -217,11 +278,15 @@ extension TFLiteModel {
                 customOptions = Array(bytes[span.start..<(span.start + span.count)])
             }
             return TFLiteOperator(
-                index: index, builtin: builtin, builtinCode: code.code,
+                index: index,
+                builtin: builtin,
+                builtinCode: code.code,
                 customCode: code.code == BuiltinOperator.custom.rawValue ? (code.custom ?? "") : nil,
                 inputs: try tensorIndices(try op.int32s(1, "\(what).inputs"), "\(what).inputs"),
                 outputs: try tensorIndices(try op.int32s(2, "\(what).outputs"), "\(what).outputs"),
-                options: options, customOptions: customOptions)
+                options: options,
+                customOptions: customOptions
+            )
         }
 
         self.version = version
@@ -235,7 +300,10 @@ extension TFLiteModel {
         guard !inputs.contains(-1), !outputs.contains(-1) else { throw .malformed("subgraph input or output is -1") }
     }
 
-    private static func parseOptions(of builtin: BuiltinOperator?, table: FlatBufferReader.Table?) throws(TFLiteError)
+    private static func parseOptions(
+        of builtin: BuiltinOperator?,
+        table: FlatBufferReader.Table?
+    ) throws(TFLiteError)
         -> OperatorOptions
     {
         guard let builtin, let table else { return .none }
@@ -251,20 +319,39 @@ extension TFLiteModel {
             }
             return value
         }
-        func int(_ slot: Int, default value: Int32 = 0) throws(TFLiteError) -> Int { Int(try table.i32(slot, default: value)) }
+        func int(_ slot: Int, default value: Int32 = 0) throws(TFLiteError) -> Int {
+            Int(try table.i32(slot, default: value))
+        }
 
         switch builtin {
         case .conv2D:
-            return .conv2D(padding: try padding(0), strideW: try int(1), strideH: try int(2),
-                           activation: try activation(3), dilationW: try int(4, default: 1),
-                           dilationH: try int(5, default: 1))
+            return .conv2D(
+                padding: try padding(0),
+                strideW: try int(1),
+                strideH: try int(2),
+                activation: try activation(3),
+                dilationW: try int(4, default: 1),
+                dilationH: try int(5, default: 1)
+            )
         case .depthwiseConv2D:
-            return .depthwiseConv2D(padding: try padding(0), strideW: try int(1), strideH: try int(2),
-                                    depthMultiplier: try int(3), activation: try activation(4),
-                                    dilationW: try int(5, default: 1), dilationH: try int(6, default: 1))
+            return .depthwiseConv2D(
+                padding: try padding(0),
+                strideW: try int(1),
+                strideH: try int(2),
+                depthMultiplier: try int(3),
+                activation: try activation(4),
+                dilationW: try int(5, default: 1),
+                dilationH: try int(6, default: 1)
+            )
         case .averagePool2D:
-            return .pool2D(padding: try padding(0), strideW: try int(1), strideH: try int(2),
-                           filterW: try int(3), filterH: try int(4), activation: try activation(5))
+            return .pool2D(
+                padding: try padding(0),
+                strideW: try int(1),
+                strideH: try int(2),
+                filterW: try int(3),
+                filterH: try int(4),
+                activation: try activation(5)
+            )
         case .add, .mul:
             return .elementwise(activation: try activation(0))
         case .resizeBilinear:

@@ -27,11 +27,16 @@ public final class InferenceEngine: @unchecked Sendable {
             throw .unsupported("XNNPACK could not initialise on this CPU")
         }
         guard model.inputs.count == 1, model.outputs.count == 1 else {
-            throw .unsupported("the graph has \(model.inputs.count) inputs and \(model.outputs.count) outputs; Matte needs one of each")
+            throw .unsupported(
+                "the graph has \(model.inputs.count) inputs and \(model.outputs.count) outputs; Matte needs one of each"
+            )
         }
-        let inputTensor = model.tensors[model.inputs[0]], outputTensor = model.tensors[model.outputs[0]]
+        let inputTensor = model.tensors[model.inputs[0]]
+        let outputTensor = model.tensors[model.outputs[0]]
         guard inputTensor.type == .float32, outputTensor.type == .float32 else {
-            throw .unsupported("input '\(inputTensor.name)' is \(inputTensor.type) and output '\(outputTensor.name)' is \(outputTensor.type); Matte needs float32")
+            throw .unsupported(
+                "input '\(inputTensor.name)' is \(inputTensor.type) and output '\(outputTensor.name)' is \(outputTensor.type); Matte needs float32"
+            )
         }
 
         var builder = try SubgraphBuilder(model: model)
@@ -70,7 +75,7 @@ public final class InferenceEngine: @unchecked Sendable {
     deinit {
         xnn_delete_runtime(runtime)
         if let threadPool { pthreadpool_destroy(threadPool) }
-        weights.forEach { $0.deallocate() }
+        for weight in weights { weight.deallocate() }
         input.deallocate()
         output.deallocate()
     }
@@ -78,6 +83,8 @@ public final class InferenceEngine: @unchecked Sendable {
     /// Runs the graph on `input`, writing `output`.
     public func run() throws(TFLiteError) {
         let status = xnn_invoke_runtime(runtime)
-        guard status == xnn_status_success else { throw .unsupported("XNNPACK inference failed (status \(status.rawValue))") }
+        guard status == xnn_status_success else {
+            throw .unsupported("XNNPACK inference failed (status \(status.rawValue))")
+        }
     }
 }

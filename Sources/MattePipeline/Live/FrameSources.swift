@@ -60,7 +60,9 @@ public final class FileSource: FrameSource {
     public init(path: String, frameRate fallbackRate: Double) throws(MediaError) {
         self.path = path
         decoder = try MediaDecoder(path: path, format: .yuyv)
-        if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) { throw MediaError(path, problem) }
+        if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) {
+            throw MediaError(path, problem)
+        }
         // An odd width plays with its last column repeated: a virtual camera's YUYV needs an even one.
         width = decoder.frameWidth
         height = decoder.height
@@ -140,8 +142,12 @@ public final class SyntheticSource: FrameSource {
         var loaded: [PixelBuffer] = []
         while loaded.count < 4, try decoder.decodeNext(into: decoded) {
             let frame = PixelBuffer(width: width, height: height, format: .yuyv)
-            resampler.scale(decoded, crop: PixelRect(x: 0, y: 0, width: decoded.width, height: decoded.height), into: frame,
-                            at: PixelRect(x: 0, y: 0, width: width, height: height))
+            resampler.scale(
+                decoded,
+                crop: PixelRect(x: 0, y: 0, width: decoded.width, height: decoded.height),
+                into: frame,
+                at: PixelRect(x: 0, y: 0, width: width, height: height)
+            )
             loaded.append(frame)
         }
         guard !loaded.isEmpty else { throw MediaError(file, "contains no decodable frame") }
@@ -150,7 +156,8 @@ public final class SyntheticSource: FrameSource {
 
     public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
         if paced {
-            let now = monotonicMilliseconds(), due = nextDue ?? now
+            let now = monotonicMilliseconds()
+            let due = nextDue ?? now
             if due > now { usleep(UInt32(min(due - now, Double(timeout)) * 1000)) }
             nextDue = max(due, monotonicMilliseconds() - 1000 / frameRate) + 1000 / frameRate
         }

@@ -28,8 +28,18 @@ public final class PipelineStatistics: @unchecked Sendable {
     private var inferenceTotal = 0.0, compositeTotal = 0.0, captureTotal = 0.0
     private var latencies: [Double] = []
 
-    func frameIn(processing: Double) { lock.withLock { framesIn += 1; captureTotal += processing } }
-    func inference(_ milliseconds: Double) { lock.withLock { inferences += 1; inferenceTotal += milliseconds } }
+    func frameIn(processing: Double) {
+        lock.withLock {
+            framesIn += 1
+            captureTotal += processing
+        }
+    }
+    func inference(_ milliseconds: Double) {
+        lock.withLock {
+            inferences += 1
+            inferenceTotal += milliseconds
+        }
+    }
     func placeholder() { lock.withLock { placeholders += 1 } }
     func frameOut(latency: Double, composite: Double) {
         lock.withLock {
@@ -52,12 +62,20 @@ public final class PipelineStatistics: @unchecked Sendable {
     public func snapshot() -> Snapshot {
         lock.withLock {
             let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-            return Snapshot(framesIn: framesIn, framesOut: framesOut, inferences: inferences, placeholders: placeholders,
-                            captureMilliseconds: framesIn == 0 ? 0 : captureTotal / Double(framesIn),
-                            inferenceMilliseconds: inferences == 0 ? 0 : inferenceTotal / Double(inferences),
-                            compositeMilliseconds: framesOut == 0 ? 0 : compositeTotal / Double(framesOut),
-                            latencyP50: percentile(0.5), latencyP99: percentile(0.99))
+            func percentile(_ p: Double) -> Double {
+                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            }
+            return Snapshot(
+                framesIn: framesIn,
+                framesOut: framesOut,
+                inferences: inferences,
+                placeholders: placeholders,
+                captureMilliseconds: framesIn == 0 ? 0 : captureTotal / Double(framesIn),
+                inferenceMilliseconds: inferences == 0 ? 0 : inferenceTotal / Double(inferences),
+                compositeMilliseconds: framesOut == 0 ? 0 : compositeTotal / Double(framesOut),
+                latencyP50: percentile(0.5),
+                latencyP99: percentile(0.99)
+            )
         }
     }
 }
@@ -93,8 +111,16 @@ public final class LivePipeline: @unchecked Sendable {
     /// - Parameters:
     ///   - source: the source already opened (its size fixes the pipeline's), and how to reopen it.
     ///   - outputSize: the sink's size, when it differs from the source's.
-    public init(source: FrameSource, reopen: @escaping () throws -> FrameSource, sink: FrameSink, outputSize: (Int, Int)?,
-                segmenter: Segmenter, settings: ProcessingSettings, inferenceRate: Double?, logger: Logger) throws(SetupError) {
+    public init(
+        source: FrameSource,
+        reopen: @escaping () throws -> FrameSource,
+        sink: FrameSink,
+        outputSize: (Int, Int)?,
+        segmenter: Segmenter,
+        settings: ProcessingSettings,
+        inferenceRate: Double?,
+        logger: Logger
+    ) throws(SetupError) {
         width = source.width
         height = source.height
         frameRate = source.frameRate
@@ -102,8 +128,14 @@ public final class LivePipeline: @unchecked Sendable {
         self.sink = sink
         self.segmenter = segmenter
         self.logger = logger
-        processor = try FrameProcessor(width: width, height: height, modelWidth: segmenter.modelWidth,
-                                       modelHeight: segmenter.modelHeight, settings: settings, outputRate: frameRate)
+        processor = try FrameProcessor(
+            width: width,
+            height: height,
+            modelWidth: segmenter.modelWidth,
+            modelHeight: segmenter.modelHeight,
+            settings: settings,
+            outputRate: frameRate
+        )
         mailbox = FrameMailbox(width: width, height: height, modelInputCount: segmenter.engine.input.count)
         masks = MaskMailbox(count: segmenter.modelWidth * segmenter.modelHeight)
         if let (w, h) = outputSize, w != width || h != height {
@@ -190,10 +222,16 @@ public final class LivePipeline: @unchecked Sendable {
         var source: FrameSource? = initialSource
         initialSource = nil
         state.withLock { sourceMissing = source == nil }
-        var frame = FrameMailbox.Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
-                                       modelInput: [Float](repeating: 0, count: segmenter.engine.input.count))
-        let sampler = ModelInputSampler(sourceWidth: width, sourceHeight: height,
-                                        targetWidth: segmenter.modelWidth, targetHeight: segmenter.modelHeight)
+        var frame = FrameMailbox.Frame(
+            picture: PixelBuffer(width: width, height: height, format: .yuyv),
+            modelInput: [Float](repeating: 0, count: segmenter.engine.input.count)
+        )
+        let sampler = ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: segmenter.modelWidth,
+            targetHeight: segmenter.modelHeight
+        )
         var mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
         var sequence = 0
         var lastFailure: String?
@@ -219,7 +257,9 @@ public final class LivePipeline: @unchecked Sendable {
                 do {
                     let opened = try openSource()
                     guard opened.width == width, opened.height == height else {
-                        throw SetupError("\(opened.description) now gives \(opened.width)x\(opened.height), not \(width)x\(height)")
+                        throw SetupError(
+                            "\(opened.description) now gives \(opened.width)x\(opened.height), not \(width)x\(height)"
+                        )
                     }
                     source = opened
                     lastFailure = nil
@@ -227,7 +267,9 @@ public final class LivePipeline: @unchecked Sendable {
                     logger.info("camera opened: \(opened.description)")
                 } catch {
                     let message = "\(error)"
-                    if message != lastFailure { logger.warning("camera unavailable, retrying every second: \(message)") }
+                    if message != lastFailure {
+                        logger.warning("camera unavailable, retrying every second: \(message)")
+                    }
                     lastFailure = message
                     state.withLock { sourceMissing = true }
                     pause(1)
@@ -247,7 +289,9 @@ public final class LivePipeline: @unchecked Sendable {
             }
             // Corrupt frames are counted and reported at most every 5 s, so a failing link cannot flood the log.
             if let source, source.corruptFrames > reported, monotonicMilliseconds() - lastCorruptReport > 5000 {
-                logger.notice("skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera (last: \(source.lastCorruption ?? "flagged by the driver"))")
+                logger.notice(
+                    "skipped \(source.corruptFrames - reported) corrupt frame(s) from the camera (last: \(source.lastCorruption ?? "flagged by the driver"))"
+                )
                 reported = source.corruptFrames
                 lastCorruptReport = monotonicMilliseconds()
             }
@@ -289,8 +333,15 @@ public final class LivePipeline: @unchecked Sendable {
                 // A still scene (the picture has hardly changed since the last mask) needs a new mask less often;
                 // the guided filter still aligns the mask to every frame.
                 if elapsed < Self.stillInterval * 0.9,
-                   Self.meanDifference(UnsafePointer(segmenter.engine.input.baseAddress!), lastInferred, count: lastInferred.count)
-                       < Self.stillThreshold { continue }
+                    Self.meanDifference(
+                        UnsafePointer(segmenter.engine.input.baseAddress!),
+                        lastInferred,
+                        count: lastInferred.count
+                    )
+                        < Self.stillThreshold
+                {
+                    continue
+                }
             }
             lastStart = start
             _ = lastInferred.update(fromContentsOf: segmenter.engine.input)
@@ -311,18 +362,27 @@ public final class LivePipeline: @unchecked Sendable {
 
     private func outputLoop() {
         defer { threadFinished() }
-        var frame = FrameMailbox.Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
-                                       modelInput: [Float](repeating: 0, count: segmenter.engine.input.count))
+        var frame = FrameMailbox.Frame(
+            picture: PixelBuffer(width: width, height: height, format: .yuyv),
+            modelInput: [Float](repeating: 0, count: segmenter.engine.input.count)
+        )
         var probabilities = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
-        var lastFrame = 0, maskSequence = 0
+        var lastFrame = 0
+        var maskSequence = 0
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
-        let placeholder = Self.placeholder(width: outputScaler?.frame.width ?? width, height: outputScaler?.frame.height ?? height)
+        let placeholder = Self.placeholder(
+            width: outputScaler?.frame.width ?? width,
+            height: outputScaler?.frame.height ?? height
+        )
         var wrotePlaceholder = false
         var lastBackgroundProblem: String?
 
         while !shouldStop {
-            if let prepared = state.withLock({ () -> FrameProcessor.Prepared? in defer { pendingSettings = nil }; return pendingSettings }) {
+            if let prepared = state.withLock({ () -> FrameProcessor.Prepared? in
+                defer { pendingSettings = nil }
+                return pendingSettings
+            }) {
                 processor.apply(prepared)
                 state.withLock { mirror = prepared.settings.mirror }
                 logger.info("settings reloaded")
@@ -354,8 +414,11 @@ public final class LivePipeline: @unchecked Sendable {
             }
             let backgroundProblem = processor.backgroundError.map { "\($0)" }
             if backgroundProblem != lastBackgroundProblem {
-                if let backgroundProblem { logger.error("background video failed, showing its last picture: \(backgroundProblem)") }
-                else { logger.info("background video plays again") }
+                if let backgroundProblem {
+                    logger.error("background video failed, showing its last picture: \(backgroundProblem)")
+                } else {
+                    logger.info("background video plays again")
+                }
                 lastBackgroundProblem = backgroundProblem
             }
             let composite = monotonicMilliseconds() - start
@@ -389,8 +452,12 @@ public final class LivePipeline: @unchecked Sendable {
     private func write(_ frame: PixelBuffer, scaled: Bool) {
         var out = frame
         if scaled, let (resampler, target) = outputScaler {
-            resampler.scale(frame, crop: PixelRect(x: 0, y: 0, width: width, height: height), into: target,
-                            at: PixelRect(x: 0, y: 0, width: target.width, height: target.height))
+            resampler.scale(
+                frame,
+                crop: PixelRect(x: 0, y: 0, width: width, height: height),
+                into: target,
+                at: PixelRect(x: 0, y: 0, width: target.width, height: target.height)
+            )
             out = target
         }
         // A failing sink fails every frame: say so once, and once more when it works again.

@@ -16,8 +16,10 @@ final class FrameMailbox: @unchecked Sendable {
     private var closed = false
 
     init(width: Int, height: Int, modelInputCount: Int) {
-        held = Frame(picture: PixelBuffer(width: width, height: height, format: .yuyv),
-                     modelInput: [Float](repeating: 0, count: modelInputCount))
+        held = Frame(
+            picture: PixelBuffer(width: width, height: height, format: .yuyv),
+            modelInput: [Float](repeating: 0, count: modelInputCount)
+        )
     }
 
     /// Publishes `frame` (its buffers are swapped in; the caller gets the old ones back to fill next).
@@ -60,7 +62,9 @@ final class FrameMailbox: @unchecked Sendable {
 
     func publishModelInput(_ input: [Float], sequence: Int) {
         condition.lock()
-        if latestInput.count != input.count { latestInput = input } else {
+        if latestInput.count != input.count {
+            latestInput = input
+        } else {
             latestInput.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input) }
         }
         latestInputSequence = sequence
