@@ -1,61 +1,93 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
-// The data path is capture → segmentation → compositing → output; each stage is a module, the
-// inference engine (TFLite reader + XNNPACK) stands alone, and `matte` is a thin CLI over them.
-let pixelKernelSettings: [SwiftSetting] = [
-    // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
-    .unsafeFlags(["-target-cpu", "haswell"])
-]
+// The data path is capture → segmentation → compositing → output. MattePipeline is the core: it defines
+// FrameSource and FrameSink and knows no device; each device module (MatteCapture, MatteOutput) brings its
+// adapter, as a GStreamer element brings its pads. MatteImaging holds the pixel buffer and the kernels every
+// stage shares; MatteInference (TFLite reader + XNNPACK) stands alone; `matte` only parses and prints.
+
+#if arch(x86_64)
+// Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
+let pixelKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let pixelKernelSettings: [SwiftSetting] = []
+#endif
+
+// Our own code builds without warnings; a new one fails the build rather than piling up.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "Matte",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "matte", targets: ["matte"]),
         .library(name: "MatteInference", targets: ["MatteInference"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Exact versions: Package.resolved cannot be committed here (see CONTRIBUTING.md), so the pins live here.
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
-        .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK"),
-        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg"),
-        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2"),
-        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
-
-        .target(name: "MatteInference", dependencies: ["CXNNPACK"]),
-        .target(name: "MatteV4L2", dependencies: ["CV4L2"]),
-        .target(
-            name: "MatteCapture",
-            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging"],
-            swiftSettings: pixelKernelSettings
+        .systemLibrary(name: "CXNNPACK", path: "Sources/CXNNPACK", providers: [.apt(["libxnnpack-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev"])]
         ),
-        .target(name: "MatteOutput", dependencies: ["CV4L2", "MatteV4L2", "MatteCapture", "MatteImaging"]),
-        .target(name: "MatteImaging", swiftSettings: pixelKernelSettings),
-        .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"]),
-        .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings),
-        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"]),
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
+        .systemLibrary(name: "CLinuxEvents", path: "Sources/CLinuxEvents", providers: [.apt(["libc6-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG",
+            path: "Sources/CTurboJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
+
+        .target(name: "MatteImaging", swiftSettings: pixelKernelSettings + strict),
+        .target(name: "MatteInference", dependencies: ["CXNNPACK"], swiftSettings: strict),
+        .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"], swiftSettings: strict),
+        .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings + strict),
+        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"], swiftSettings: strict),
         .target(
             name: "MattePipeline",
             dependencies: [
-                "MatteCapture", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteOutput",
+                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "MatteV4L2", dependencies: ["CV4L2"], swiftSettings: strict),
+        .target(
+            name: "MatteCapture",
+            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MattePipeline"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MatteOutput",
+            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MattePipeline"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MatteBenchmarks",
+            dependencies: [
+                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteInference", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia",
-                "MattePipeline",
-                "MatteV4L2", "MatteCapture", "MatteOutput",
+                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
 
         .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteTestSupport"]),
         .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging", "MatteTestSupport"]),
         .testTarget(
@@ -72,5 +104,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
+        .testTarget(
+            name: "MatteBenchmarksTests",
+            dependencies: ["MatteBenchmarks", "MatteImaging", "MatteTestSupport", "CAllocationCounter"]
+        ),
     ]
 )

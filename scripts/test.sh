@@ -8,8 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/setup-models.sh
+# Formatting and lint first: they take seconds (the style is .swift-format's).
+swift format lint --strict --recursive Sources Tests Fuzz Package.swift
 swift build --build-tests
 swift build -c release
+# Allocation counts are a property of optimised code: the tests built for release, apart from the product.
+swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
+swift test -c release --skip-build -Xswiftc -enable-testing --scratch-path .build-release-tests --filter AllocationTests
 Tests/cli/cli-tests.sh .build/debug/matte
 # Colours, frames, timestamps, audio and orientation survive a render (ffmpeg as the reader).
 python3 Tests/cli/fidelity.py .build/debug/matte Tests/Fixtures

@@ -4,8 +4,6 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <signal.h>
 
 // VIDIOC_* and V4L2_PIX_FMT_* are built with function-like macros Swift cannot import.
 static const unsigned long matte_VIDIOC_QUERYCAP = VIDIOC_QUERYCAP;

@@ -85,7 +85,11 @@ public final class AlphaExpander: @unchecked Sendable {
     }
 
     /// Call before the first row of each frame: the widened rows belong to the previous frame's coefficients.
-    public func beginFrame() { wideRow = [-1, -1] }
+    public func beginFrame() {
+        // In place: assigning a new array literal would allocate every frame.
+        wideRow[0] = -1
+        wideRow[1] = -1
+    }
 
     /// Alpha for row `y` of a frame, one byte per YUYV byte, in a buffer reused by the next call. `luma` is
     /// the frame row. Rows of a frame are asked for in increasing order after `beginFrame()`.

@@ -111,7 +111,9 @@ public final class BackgroundBlur: @unchecked Sendable {
             uw[index] *= inverse
             vw[index] *= inverse
         }
-        widenedRows = [-1, -1]
+        // In place: assigning a new array literal would allocate every frame.
+        widenedRows[0] = -1
+        widenedRows[1] = -1
     }
 
     /// Writes row `y` of the blurred background (YUYV). Rows 0, 1, 2, … are asked for in order.
@@ -202,7 +204,7 @@ public enum BlurKernels {
         width: Int
     ) {
         @inline(__always) func byte(_ a: Float, _ b: Float, _ t: Float) -> UInt8 {
-            UInt8(truncatingIfNeeded: (min(max(a + (b - a) * t, 0), 255) + 12_582_912.0).bitPattern)
+            FloatKernels.roundedByte(a + (b - a) * t)
         }
         for i in 0..<lowWidth {
             let o = out + i &* 8

@@ -59,29 +59,4 @@ public enum BlendKernels {
             alpha[index] = UInt8(truncatingIfNeeded: (UInt32(alpha[index]) &* factor) &>> 8)
         }
     }
-
-    /// Mirrors one YUYV row: pixel pairs in reverse order, the two lumas of each pair swapped.
-    public static func mirrorYUYVRow(_ source: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, width: Int)
-    {
-        let pairs = width / 2
-        for pair in 0..<pairs {
-            let s = source + pair &* 4
-            let d = out + (pairs &- 1 &- pair) &* 4
-            d[0] = s[2]
-            d[1] = s[1]
-            d[2] = s[0]
-            d[3] = s[3]
-        }
-    }
-
-    public static func mirrorYUYV(_ source: PixelBuffer, into out: PixelBuffer) {
-        precondition(
-            source.format == .yuyv && out.format == .yuyv && source.width == out.width
-                && source.height == out.height && source !== out,
-            "mirror takes a distinct YUYV frame of the same size"
-        )
-        for row in 0..<source.height {
-            mirrorYUYVRow(source.base + row * source.rowBytes, into: out.base + row * out.rowBytes, width: source.width)
-        }
-    }
 }

@@ -55,11 +55,10 @@ public final class MaskUpscaler: @unchecked Sendable {
         }
     }
 
-    /// Rounds 0…1 (clamped) to 0…255 without the trapping Float→Int conversion, so the loop vectorises.
+    /// Rounds 0…1 (clamped) to 0…255.
     @inlinable @inline(__always)
     public static func unitToByte(_ value: Float) -> UInt8 {
-        let scaled = min(max(value * 255, 0), 255)
-        return UInt8(truncatingIfNeeded: (scaled + 12_582_912.0).bitPattern)
+        FloatKernels.roundedByte(value * 255)
     }
 
     public func upscale(_ source: UnsafePointer<Float>, into mask: PixelBuffer) {

@@ -1,5 +1,4 @@
 import CV4L2
-import MatteCapture
 import MatteImaging
 import MatteV4L2
 
@@ -109,7 +108,7 @@ public final class LoopbackOutput: @unchecked Sendable {
     }
 
     /// Sends one YUYV frame (converted to I420 when that is the output format).
-    public func write(_ frame: PixelBuffer) throws(DeviceError) {
+    public func send(_ frame: PixelBuffer) throws(DeviceError) {
         precondition(
             frame.format == .yuyv && frame.width == width && frame.height == height,
             "frames are YUYV at the output size"

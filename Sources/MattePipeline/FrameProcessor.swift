@@ -16,12 +16,6 @@ public struct ProcessingSettings: Sendable {
     public init() {}
 }
 
-/// Why a frame processor could not be set up; the description is the one-line reason.
-public struct SetupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Composites YUYV frames of one size with everything the settings ask for: mask refinement → effects →
 /// background → overlay, with the mirror applied before segmentation. Segmentation itself is the caller's
 /// (in the live camera it runs on its own thread). Allocates its buffers once; compositing allocates
@@ -47,7 +41,7 @@ public final class FrameProcessor {
         modelHeight: Int,
         settings: ProcessingSettings,
         outputRate: Double
-    ) throws(SetupError) {
+    ) throws(PipelineError) {
         self.width = width
         self.height = height
         self.outputRate = outputRate
@@ -74,7 +68,7 @@ public final class FrameProcessor {
     }
 
     /// Decodes the background and foreground files `settings` name, at this processor's size.
-    public func prepare(_ settings: ProcessingSettings) throws(SetupError) -> Prepared {
+    public func prepare(_ settings: ProcessingSettings) throws(PipelineError) -> Prepared {
         var source: BackgroundSource? = nil
         if case let .file(path) = settings.background {
             do {
@@ -85,7 +79,7 @@ public final class FrameProcessor {
                     fit: settings.fit,
                     outputRate: outputRate
                 )
-            } catch { throw SetupError("background \(error.description)") }
+            } catch { throw PipelineError("background \(error.description)") }
         }
         var overlay: Overlay? = nil
         if let path = settings.foreground {
@@ -103,13 +97,13 @@ public final class FrameProcessor {
                     throw MediaError(path, "cannot be scaled to \(width)×\(height)")
                 }
                 overlay = Overlay(rgba: scaled, opacity: settings.foregroundOpacity)
-            } catch { throw SetupError("foreground \(error.description)") }
+            } catch { throw PipelineError("foreground \(error.description)") }
         }
         return Prepared(settings: settings, backgroundSource: source, overlay: overlay)
     }
 
     /// Switches to new settings; on failure the old settings stay in force.
-    public func apply(_ settings: ProcessingSettings) throws(SetupError) {
+    public func apply(_ settings: ProcessingSettings) throws(PipelineError) {
         apply(try prepare(settings))
     }
 
@@ -137,7 +131,7 @@ public final class FrameProcessor {
     /// The frame segmentation and compositing should see: mirrored when the settings say so.
     public func oriented(_ frame: PixelBuffer) -> PixelBuffer {
         guard settings.mirror else { return frame }
-        BlendKernels.mirrorYUYV(frame, into: mirrored)
+        YUYVKernels.mirror(frame, into: mirrored)
         return mirrored
     }
 
@@ -173,13 +167,17 @@ public final class FrameProcessor {
     }
 
     /// Segments and composites one frame, for files (the live camera splits the two across threads).
-    public func process(_ frame: PixelBuffer, segmenter: Segmenter) throws -> PixelBuffer {
+    public func process(_ frame: PixelBuffer, segmenter: Segmenter) throws(PipelineError) -> PixelBuffer {
         let input = oriented(frame)
         var probabilities: UnsafePointer<Float>? = nil
-        if needsMask { probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!) }
+        if needsMask {
+            do { probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!) } catch {
+                throw PipelineError("inference failed: \(error.description)")
+            }
+        }
         let result = composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
         // A file render has no one watching live: a broken background fails it.
-        if let backgroundError { throw backgroundError }
+        if let backgroundError { throw PipelineError(backgroundError.description) }
         return result
     }
 }

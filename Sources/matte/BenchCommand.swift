@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import MatteBenchmarks
 import MatteSegmentation
 
 struct BenchCommand: ParsableCommand {
@@ -27,51 +29,99 @@ struct InferenceBench: ParsableCommand {
 
     func run() throws {
         let segmenter = try loadSegmenter(model, frameWidth: 1280, frameHeight: 720)
-        let engine = segmenter.engine
-        // A smooth gradient: the cost of these convolutions does not depend on the pixel values.
-        for index in 0..<engine.input.count { engine.input[index] = Float(index % 251) / 251 }
-        for _ in 0..<10 { try engine.run() }
-        var wall: [Double] = []
-        var cpu: [Double] = []
-        wall.reserveCapacity(runs)
-        cpu.reserveCapacity(runs)
-        for _ in 0..<runs {
-            let (wallStart, cpuStart) = (monotonicMilliseconds(), threadCPUMilliseconds())
-            try engine.run()
-            wall.append(monotonicMilliseconds() - wallStart)
-            cpu.append(threadCPUMilliseconds() - cpuStart)
+        try InferenceBenchmark(segmenter: segmenter, runs: runs).run(label: "\(model)") { print($0) }
+    }
+}
+
+struct CompositeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "composite",
+        abstract: "Time compositing one frame for each background mode (no inference), against a memcpy of the frame."
+    )
+
+    @Option(help: "Frame size, WIDTHxHEIGHT.")
+    var size: String = "1280x720"
+
+    @Option(help: "Timed runs per mode.")
+    var runs: Int = 200
+
+    func validate() throws {
+        _ = try frameSize(size, option: "--size")
+        guard runs >= 10 else { throw ValidationError("--runs must be at least 10") }
+    }
+
+    func run() throws {
+        let (width, height) = try frameSize(size, option: "--size")
+        CompositeBenchmark(width: width, height: height, runs: runs).run { print($0) }
+    }
+}
+
+struct PipelineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract:
+            "Run the whole live path (capture thread, segmentation thread, compositing) on generated 720p30 and 1080p60 frames into a null sink.",
+        discussion:
+            "Reports process CPU per frame (all threads), frame rates in and out, time per stage, capture-to-output latency and peak memory."
+    )
+
+    @Option(help: "Seconds per configuration.")
+    var seconds: Double = 6
+
+    @Option(help: "Background: image (a generated picture), colour, or blur.")
+    var background: PipelineBenchmark.Background = .image
+
+    @Option(
+        help: ArgumentHelp(
+            "Run the model at most this often per second, as `matte` does by default; 0 = every frame.",
+            valueName: "fps"
+        )
+    )
+    var inferenceRate: Double = 15
+
+    @Option(
+        help: ArgumentHelp(
+            "A picture or video to use as the camera (e.g. a photo of a person), scaled to each size; default: generated frames.",
+            valueName: "file"
+        )
+    )
+    var input: String?
+
+    @Option(help: "Sizes to run, WIDTHxHEIGHT@FPS, comma-separated.")
+    var sizes: String = "1280x720@30,1920x1080@60"
+
+    func validate() throws {
+        guard seconds >= 1 else { throw ValidationError("--seconds must be at least 1") }
+        guard inferenceRate >= 0 else { throw ValidationError("--inference-rate must be 0 (every frame) or positive") }
+        _ = try configurations()
+    }
+
+    func configurations() throws -> [(width: Int, height: Int, frameRate: Double)] {
+        try sizes.split(separator: ",").map { entry in
+            let parts = entry.split(separator: "@")
+            guard parts.count == 2, let rate = Double(parts[1]), rate >= 1, rate <= 240 else {
+                throw ValidationError("--sizes \(entry): write WIDTHxHEIGHT@FPS, such as 1280x720@30")
+            }
+            let (width, height) = try frameSize(String(parts[0]), option: "--sizes")
+            return (width, height, rate)
         }
-        wall.sort()
-        cpu.sort()
-        let median = wall[runs / 2]
-        let p10 = wall[runs / 10]
-        let cpuMedian = cpu[runs / 2]
-        print(
-            "\(model) (\(segmenter.modelWidth)×\(segmenter.modelHeight)): median \(format(median)) ms, "
-                + "p10 \(format(p10)) ms, cpu \(format(cpuMedian)) ms per inference (\(runs) runs, 1 thread)"
+    }
+
+    func run() throws {
+        let benchmark = PipelineBenchmark(
+            seconds: seconds,
+            background: background,
+            inferenceRate: inferenceRate,
+            input: input,
+            configurations: try configurations()
+        )
+        let logger = Logger(label: "bench") { _ in LineLogHandler(logLevel: .warning) }
+        try benchmark.run(
+            segmenter: { width, height in try loadSegmenter(.automatic, frameWidth: width, frameHeight: height) },
+            logger: logger,
+            report: { print($0) }
         )
     }
-
 }
 
-/// Two decimals, without Foundation.
-func format(_ value: Double) -> String {
-    guard value.isFinite else { return "\(value)" }
-    let hundredths = Int((abs(value) * 100).rounded())
-    let fraction = hundredths % 100
-    return "\(value < 0 && hundredths > 0 ? "-" : "")\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-}
-
-/// Median and 10th percentile of wall-clock milliseconds over `runs` calls, after warm-up.
-func measure(runs: Int, warmUp: Int = 5, _ body: () throws -> Void) rethrows -> (median: Double, p10: Double) {
-    for _ in 0..<warmUp { try body() }
-    var times: [Double] = []
-    times.reserveCapacity(runs)
-    for _ in 0..<runs {
-        let start = monotonicMilliseconds()
-        try body()
-        times.append(monotonicMilliseconds() - start)
-    }
-    times.sort()
-    return (times[runs / 2], times[runs / 10])
-}
+extension PipelineBenchmark.Background: ExpressibleByArgument {}

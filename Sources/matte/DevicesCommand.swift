@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteBenchmarks
 import MatteOutput
 import MatteV4L2
 

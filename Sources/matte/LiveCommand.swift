@@ -1,9 +1,9 @@
 import ArgumentParser
-import CV4L2
+import Foundation
 import Logging
+import MatteBenchmarks
 import MatteCapture
 import MatteImaging
-import MatteMedia
 import MatteOutput
 import MattePipeline
 import MatteSegmentation
@@ -25,6 +25,65 @@ struct LiveCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var options: LiveOptions
+
+    func validate() throws {
+        // A broken settings file is reported before any device is touched.
+        if options.settings != nil {
+            do { _ = try options.currentSettings() } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() throws {
+        let logger = makeLogger(quiet: options.quiet)
+        let source = try options.openSource()
+        let sink = try options.openSink(
+            frameRate: source.frameRate,
+            sourceWidth: source.width,
+            sourceHeight: source.height
+        )
+        // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
+        try sink.write(LivePipeline.placeholder(width: sink.width, height: sink.height))
+        let monitor = try ReaderMonitor(device: sink.device)
+        let segmenter = try loadSegmenter(
+            options.processing.model,
+            frameWidth: source.width,
+            frameHeight: source.height
+        )
+        // The first source is opened above (its size decides the model, the compositor and the output) and then
+        // handed to the pipeline, which alone keeps it: an idle pipeline must be able to close the camera.
+        let pipeline = try LivePipeline(
+            source: source,
+            reopen: options.openSource,
+            sink: sink,
+            outputSize: (sink.width, sink.height),
+            segmenter: segmenter,
+            settings: try options.currentSettings(),
+            inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
+            logger: logger
+        )
+        let route = "\(source.description) → \(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))"
+        logger.info("\(route); readers detected by \(monitor.method.rawValue)")
+        let session = try LiveSession(
+            pipeline: pipeline,
+            readers: options.alwaysOn ? nil : monitor,
+            alwaysOn: options.alwaysOn,
+            settings: options.currentSettings,
+            logger: logger
+        )
+        let status = StatusLine(enabled: !options.quiet && isatty(STDERR_FILENO) == 1)
+        try session.run(handlingSignals: true) { readers in status.show(pipeline: pipeline, readers: readers) }
+        status.clear()
+        let summary = pipeline.statistics.snapshot()
+        let latency = "latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms"
+        let stages =
+            "inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms"
+        logger.notice("stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; \(latency); \(stages)")
+    }
+}
+
+/// The live command's options, apart so that the settings file can be merged by parsing them again.
+struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The camera (default: the first real camera).", valueName: "path"))
     var camera: String?
 
@@ -78,183 +137,55 @@ struct LiveCommand: ParsableCommand {
         guard inferenceRate >= 0 && inferenceRate <= 240 else {
             throw ValidationError("--inference-rate \(inferenceRate): use 0 (every frame) or a rate up to 240")
         }
-        // A broken settings file is reported before any device is touched.
-        if settings != nil {
-            do { _ = try currentSettings() } catch { throw ValidationError("\(error)") }
-        }
     }
 
-    func run() throws {
-        let logger = makeLogger(quiet: quiet)
-        let (width, height) = try frameSize(size, option: "--size")
-
-        // How to open the source; the pipeline reopens it when the camera returns or a reader comes back.
-        let openSource: () throws -> FrameSource
+    /// Opens the source: the camera, or the input file. The pipeline calls it again to reopen.
+    func openSource() throws(PipelineError) -> FrameSource {
         if let input {
-            openSource = { try FileSource(path: input, frameRate: fps) }
-        } else {
-            guard let path = camera ?? DeviceCatalog.firstCamera() else {
-                throw fail("no camera found (no capture device in /dev/video*); plug one in, or use --input FILE")
-            }
-            openSource = { try CameraSource(path: path, width: width, height: height, frameRate: fps) }
+            do { return try FileSource(path: input, frameRate: fps) } catch { throw PipelineError(error.description) }
         }
-        // The first source is opened here (its size decides the model, the compositor and the output) and then
-        // handed to the pipeline, which alone keeps it: an idle pipeline must be able to close the camera.
-        let (pipeline, sink, sourceDescription) = try makePipeline(openSource: openSource, logger: logger)
-        let outputWidth = sink.width
-        let outputHeight = sink.height
-        let outputPath = sink.device.path
-        // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
-        do { try sink.write(LivePipeline.placeholder(width: outputWidth, height: outputHeight)) } catch {
-            throw fail("\(error)")
+        guard let path = camera ?? DeviceCatalog.firstCamera() else {
+            throw PipelineError("no camera found (no capture device in /dev/video*); plug one in, or use --input FILE")
         }
-        let monitor: ReaderMonitor
-        do { monitor = try ReaderMonitor(device: sink.device) } catch { throw fail("\(error)") }
-        logger.info(
-            "\(sourceDescription) → \(outputPath) (\(outputFormat) \(outputWidth)x\(outputHeight)); readers detected by \(monitor.method.rawValue)"
-        )
-
-        // Signals arrive on a descriptor, so the control loop handles them like any other event. The mask is set
-        // before the threads start, so none of them is interrupted.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        let signalFD = signalfd(-1, &signals, Int32(SFD_CLOEXEC))
-        guard signalFD >= 0 else {
-            // Blocked and unread, these signals could not stop Matte at all.
-            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-            throw fail("cannot watch for signals (signalfd: \(String(cString: strerror(errno))))")
+        // Validated in `validate()`.
+        let (width, height) = (try? frameSize(size, option: "--size")) ?? (1280, 720)
+        do { return try CameraSource(path: path, width: width, height: height, frameRate: fps) } catch {
+            throw PipelineError(error.description)
         }
-        defer { close(signalFD) }
-
-        pipeline.start()
-        let status = StatusLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        var readers = monitor.update()
-        var lastReaderSeen = -Double.infinity
-        var lastStatus = 0.0
-        var running = true
-        while running {
-            // On demand: run while someone reads, and a little after, so an app reopening the device does not flap the camera.
-            if readers > 0 { lastReaderSeen = monotonicMilliseconds() }
-            let wanted = alwaysOn || readers > 0 || monotonicMilliseconds() - lastReaderSeen < 1500
-            if wanted != pipeline.isActive {
-                pipeline.setActive(wanted)
-                if wanted { logger.info("a reader appeared: processing") }
-            }
-            var polled = [
-                pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: monitor.fd, events: monitor.events, revents: 0),
-            ]
-            _ = poll(&polled, 2, 250)
-            if polled[0].revents & Int16(POLLIN) != 0 {
-                var info = signalfd_siginfo()
-                if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                    if Int32(info.ssi_signo) == SIGHUP {
-                        logger.info(
-                            "SIGHUP: reloading \(settings.map { "\($0), " } ?? "")the background and foreground"
-                        )
-                        do { pipeline.reload(try currentSettings()) } catch {
-                            logger.error("\(error); keeping the current settings")
-                        }
-                    } else {
-                        running = false
-                    }
-                }
-            }
-            if polled[1].revents != 0 { readers = monitor.update() }
-            let now = monotonicMilliseconds()
-            if now - lastStatus >= 1000 {
-                status.show(pipeline: pipeline, readers: readers)
-                lastStatus = now
-            }
-        }
-        status.clear()
-        pipeline.stop()
-        let summary = pipeline.statistics.snapshot()
-        logger.notice(
-            "stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms; inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms"
-        )
     }
-}
 
-extension LiveCommand {
+    func openSink(frameRate: Double, sourceWidth: Int, sourceHeight: Int) throws -> LoopbackOutput {
+        guard let path = output ?? DeviceCatalog.firstLoopback() else {
+            throw CommandError("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
+        }
+        let (width, height) =
+            try outputSize.map { try frameSize($0, option: "--output-size") } ?? (sourceWidth, sourceHeight)
+        return try LoopbackOutput(path: path, width: width, height: height, format: outputFormat, frameRate: frameRate)
+    }
+
     /// The processing settings: the command line's, overridden by the settings file when there is one.
     func currentSettings() throws -> ProcessingSettings {
         guard let path = settings else { return processing.settings }
         // A FIFO or device would block the read forever; a huge file is not a settings file.
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= 1 << 20 else {
-            throw SettingsFileError(description: "settings file \(path): not a readable regular file of at most 1 MB")
+            throw CommandError("settings file \(path): not a readable regular file of at most 1 MB")
         }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw SettingsFileError(description: "settings file \(path): cannot read it")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CommandError("settings file \(path): cannot read it")
         }
-        let arguments = SettingsFile.arguments(text)
+        // The command line parsed again with the file's words after it: later options win, effects add up.
         do {
-            return try ProcessingOptions.parse(processingArguments + arguments).settings
+            return try LiveOptions.parse(Self.commandLineArguments + SettingsFile.arguments(text)).processing.settings
         } catch {
-            throw SettingsFileError(description: "settings file \(path): \(ProcessingOptions.message(for: error))")
+            throw CommandError("settings file \(path): \(LiveOptions.message(for: error))")
         }
     }
 
-    /// The command line's processing options as arguments, so the file overrides them one by one.
-    var processingArguments: [String] {
-        let all = Array(CommandLine.arguments.dropFirst())
-        var kept: [String] = []
-        var index = 0
-        let names = Set(ProcessingOptions.optionNames)
-        while index < all.count {
-            let word = all[index]
-            let name = String(word.split(separator: "=", maxSplits: 1)[0])
-            if names.contains(name) {
-                kept.append(word)
-                if !word.contains("="), !ProcessingOptions.flagNames.contains(name), index + 1 < all.count {
-                    kept.append(all[index + 1])
-                    index += 1
-                }
-            }
-            index += 1
-        }
-        return kept
-    }
-
-    func makePipeline(
-        openSource: @escaping () throws -> FrameSource,
-        logger: Logger
-    ) throws -> (LivePipeline, LoopbackOutput, String) {
-        let source: FrameSource
-        do { source = try openSource() } catch { throw fail("\(error)") }
-        guard let outputPath = output ?? DeviceCatalog.firstLoopback() else {
-            throw fail("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
-        }
-        let (outputWidth, outputHeight) =
-            try outputSize.map { try frameSize($0, option: "--output-size") } ?? (source.width, source.height)
-        let sink: LoopbackOutput
-        do {
-            sink = try LoopbackOutput(
-                path: outputPath,
-                width: outputWidth,
-                height: outputHeight,
-                format: outputFormat,
-                frameRate: source.frameRate
-            )
-        } catch { throw fail("\(error)") }
-        let segmenter = try loadSegmenter(processing.model, frameWidth: source.width, frameHeight: source.height)
-        do {
-            let pipeline = try LivePipeline(
-                source: source,
-                reopen: openSource,
-                sink: sink,
-                outputSize: (outputWidth, outputHeight),
-                segmenter: segmenter,
-                settings: try currentSettings(),
-                inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
-                logger: logger
-            )
-            return (pipeline, sink, source.description)
-        } catch { throw fail("\(error)") }
+    /// The arguments the live command was given (without the program and subcommand names).
+    static var commandLineArguments: [String] {
+        let arguments = CommandLine.arguments.dropFirst()
+        return Array(arguments.first == LiveCommand.configuration.commandName ? arguments.dropFirst() : arguments)
     }
 }
 
@@ -296,14 +227,6 @@ final class StatusLine {
     func clear() { if enabled { writeStderr("\r\u{1B}[K") } }
 }
 
-/// CPU time of the whole process (all threads), in milliseconds.
-func processCPUMilliseconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
-}
-
 /// Log lines as `matte: message` on stderr, clearing the status line first.
 struct LineLogHandler: LogHandler {
     var logLevel: Logger.Level
@@ -313,17 +236,9 @@ struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
-        let prefix = level >= .warning ? "\(level): " : ""
-        writeStderr("\r\u{1B}[Kmatte: \(prefix)\(message)\n")
+    func log(event: LogEvent) {
+        let prefix = event.level >= .warning ? "\(event.level): " : ""
+        writeStderr("\r\u{1B}[Kmatte: \(prefix)\(event.message)\n")
     }
 }
 

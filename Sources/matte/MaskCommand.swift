@@ -31,7 +31,7 @@ struct MaskCommand: ParsableCommand {
         let interruption = InterruptionGuard()
         let frame = try ImageFile.load(image)
         if let problem = FrameLimits.frameProblem(width: frame.width, height: frame.height) {
-            throw fail("\(image): \(problem)")
+            throw CommandError("\(image): \(problem)")
         }
         let target = try OutputFile(output, inputs: [image])
         interruption.removeOnSecondSignal(target.temporary)

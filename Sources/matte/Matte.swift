@@ -15,15 +15,17 @@ struct Matte: ParsableCommand {
     )
 
     static func main() {
+        #if arch(x86_64)
         // The pixel kernels are compiled for AVX2 + FMA; on an older CPU they would die with SIGILL.
         if let missing = missingCPUFeatures(), !missing.isEmpty {
             exit(
-                withError: fail(
+                reporting: CommandError(
                     "this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
                         + "from 2013 or later (Intel Haswell, AMD Excavator/Zen)"
                 )
             )
         }
+        #endif
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -32,15 +34,14 @@ struct Matte: ParsableCommand {
         }
     }
 
-    /// Every failure ends as one line, `matte: …`, and the exit status ArgumentParser assigns (64 for a
-    /// wrong argument, 1 otherwise); help and version requests print as usual.
+    /// The one place a failure is printed: one line, `matte: …`, and the exit status ArgumentParser assigns
+    /// (64 for a wrong argument, 1 otherwise; 128 + N after signal N); help and version print as usual.
     static func exit(reporting error: Error) -> Never {
-        let code = exitCode(for: error)
+        let code = (error as? Interrupted).map { ExitCode(128 + $0.signal) } ?? exitCode(for: error)
         if code == .success { exit(withError: error) }
         let message = message(for: error).split(whereSeparator: \.isNewline)
             .map { $0.hasPrefix("Error: ") ? $0.dropFirst(7) : $0 }
             .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        // `fail` has already said why; its ExitCode carries no message.
         if let message { writeStderr("matte: \(message)\n") }
         Glibc.exit(code.rawValue)
     }

@@ -26,7 +26,7 @@ struct RenderCommand: ParsableCommand {
         let interruption = InterruptionGuard()
         let decoder = try MediaDecoder(path: input, format: .yuyv, carryAudio: true)
         if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) {
-            throw fail("\(input): \(problem)")
+            throw CommandError("\(input): \(problem)")
         }
         let rate = decoder.frameRate ?? 30
         let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)

@@ -7,17 +7,24 @@ import MatteSegmentation
 import Glibc
 #endif
 
-/// Ends the command with a one-line reason on stderr and exit status 1.
-func fail(_ message: String) -> ExitCode {
-    writeStderr("matte: " + message + "\n")
-    return ExitCode.failure
+/// Why a command could not do its job, in one line; the top-level handler prints it as `matte: …`.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A command stopped by a signal before it finished; it exits with 128 + the signal, as a shell reports it.
+struct Interrupted: Error, CustomStringConvertible {
+    let signal: Int32
+    let unfinished: String
+    var description: String { "interrupted by \(InterruptionGuard.signalName(signal)); \(unfinished)" }
 }
 
 /// Writes to standard output, failing (not succeeding silently) when it cannot: a full disk, a closed pipe.
 func writeStdout(_ text: String) throws {
     var text = text
     if let failure = text.withUTF8({ writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }) {
-        throw fail("cannot write the output: \(String(cString: strerror(failure)))")
+        throw CommandError("cannot write the output: \(String(cString: strerror(failure)))")
     }
 }
 
@@ -29,17 +36,13 @@ func warn(_ message: String) {
 /// Loads the segmenter for a `--model` value, resolving `auto` against the frame size.
 func loadSegmenter(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) throws -> Segmenter {
     let path: String
-    do {
-        path = try ModelLocator.path(for: choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight))
-    } catch {
-        throw fail(error.description)
-    }
+    path = try ModelLocator.path(for: choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight))
     do {
         return try Segmenter(contentsOf: path)
     } catch {
         // Some reasons name the file already; say it once.
         let reason = error.description
-        throw fail(reason.contains(path) ? reason : "model \(path): \(reason)")
+        throw CommandError(reason.contains(path) ? reason : "model \(path): \(reason)")
     }
 }
 
@@ -52,20 +55,6 @@ extension ModelChoice {
         }
         return choice
     }
-}
-
-/// CPU time of the calling thread, in milliseconds.
-func threadCPUMilliseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
-}
-
-/// Wall-clock monotonic time, in milliseconds.
-func monotonicMilliseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
 }
 
 /// The signals that end a command, caught so that a file being written is never cut off halfway: the
@@ -101,9 +90,7 @@ final class InterruptionGuard {
     /// Ends the command, saying `what` was not done, if a signal has arrived.
     func stopIfInterrupted(_ what: @autoclosure () -> String) throws {
         guard receivedSignal != 0 else { return }
-        writeStderr("matte: interrupted by \(Self.signalName(receivedSignal)); \(what())\n")
-        // 128 + the signal, as a shell reports it.
-        throw ExitCode(128 + receivedSignal)
+        throw Interrupted(signal: receivedSignal, unfinished: what())
     }
 
     static func signalName(_ signal: Int32) -> String {

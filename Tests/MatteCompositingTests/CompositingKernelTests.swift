@@ -57,27 +57,6 @@ import Testing
         }
     }
 
-    @Test func mirrorReversesPixelsAndKeepsPairsChroma() {
-        let width = 10
-        let source = PixelBuffer(width: width, height: 2, format: .yuyv, copying: Self.randomBytes(40, seed: 11))
-        let once = PixelBuffer(width: width, height: 2, format: .yuyv)
-        let twice = PixelBuffer(width: width, height: 2, format: .yuyv)
-        BlendKernels.mirrorYUYV(source, into: once)
-        BlendKernels.mirrorYUYV(once, into: twice)
-        #expect(twice.array == source.array)
-        for row in 0..<2 {
-            for x in 0..<width {
-                let mirrored = width - 1 - x
-                #expect(once.bytes[row * 20 + mirrored * 2] == source.bytes[row * 20 + x * 2], "luma of pixel \(x)")
-            }
-            for pair in 0..<(width / 2) {
-                let mirroredPair = width / 2 - 1 - pair
-                #expect(once.bytes[row * 20 + mirroredPair * 4 + 1] == source.bytes[row * 20 + pair * 4 + 1])
-                #expect(once.bytes[row * 20 + mirroredPair * 4 + 3] == source.bytes[row * 20 + pair * 4 + 3])
-            }
-        }
-    }
-
     @Test func alphaRowEvaluatesTheGuidedLine() {
         let width = 37
         var generator = SeededGenerator(seed: 12)

@@ -44,13 +44,13 @@ import Testing
 
         let garbage = NSTemporaryDirectory() + "matte-garbage-\(getpid()).png"
         defer { unlink(garbage) }
-        FileManager.default.createFile(atPath: garbage, contents: Data((0..<4096).map { UInt8($0 % 7) }))
+        _ = FileManager.default.createFile(atPath: garbage, contents: Data((0..<4096).map { UInt8($0 % 7) }))
         let corrupt = #expect(throws: MediaError.self) { try ImageFile.load(garbage) }
         #expect(corrupt?.description.hasPrefix(garbage + ":") == true)
 
         let empty = NSTemporaryDirectory() + "matte-empty-\(getpid()).jpg"
         defer { unlink(empty) }
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         #expect(throws: MediaError.self) { try ImageFile.load(empty) }
     }
 

@@ -71,7 +71,7 @@ import Testing
             if round % 3 == 0 { bytes = Array(bytes.prefix(Int.random(in: 3..<bytes.count, using: &generator))) }
             _ = ExifOrientation.find(inJPEG: bytes)
             if round % 10 == 0 {
-                FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
                 _ = try? ImageFile.load(path)
             }
         }

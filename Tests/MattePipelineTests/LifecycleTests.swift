@@ -26,7 +26,9 @@ final class CountingSource: FrameSource, @unchecked Sendable {
 
     deinit { Self.lock.withLock { Self.closed += 1 } }
 
-    func next(into out: PixelBuffer, timeout: Int32) throws -> Double? { try inner.next(into: out, timeout: timeout) }
+    func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
+        try inner.next(into: out, timeout: timeout)
+    }
 
     static var counts: (opened: Int, closed: Int) { lock.withLock { (opened, closed) } }
 }
@@ -38,7 +40,7 @@ final class CountingSink: FrameSink, @unchecked Sendable {
     private var newest: [UInt8] = []
     var frames: Int { lock.withLock { count } }
     var last: [UInt8] { lock.withLock { newest } }
-    func write(_ frame: PixelBuffer) throws {
+    func write(_ frame: PixelBuffer) throws(PipelineError) {
         lock.withLock {
             count += 1
             newest = frame.array
@@ -137,10 +139,9 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func stopDuringARetryPauseIsPrompt() throws {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
-        struct Unplugged: Error {}
         let pipeline = try LivePipeline(
             source: CountingSource(),
-            reopen: { throw Unplugged() },
+            reopen: { () throws(PipelineError) -> FrameSource in throw PipelineError("unplugged") },
             sink: CountingSink(),
             outputSize: nil,
             segmenter: segmenter,

@@ -87,7 +87,7 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()
     private var frame: [UInt8] = []
     var last: [UInt8] { lock.withLock { frame } }
-    func write(_ frame: PixelBuffer) throws { lock.withLock { self.frame = frame.array } }
+    func write(_ frame: PixelBuffer) throws(PipelineError) { lock.withLock { self.frame = frame.array } }
 }
 
 @Suite struct LiveMirrorTests {
@@ -96,7 +96,7 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         let picture = PixelBuffer(width: 64, height: 36, format: .yuyv)
         let expected = PixelBuffer(width: 64, height: 36, format: .yuyv)
         _ = try source.next(into: picture, timeout: 100)
-        BlendKernels.mirrorYUYV(picture, into: expected)
+        YUYVKernels.mirror(picture, into: expected)
         var settings = ProcessingSettings()
         settings.mirror = true
         settings.background = .none  // no mask needed: the output is the (mirrored) camera frame itself

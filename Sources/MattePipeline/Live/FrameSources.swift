@@ -1,50 +1,6 @@
 import Foundation
-import MatteCapture
 import MatteImaging
 import MatteMedia
-import MatteV4L2
-
-/// Where live frames come from: a camera, a looping file, or generated frames (benchmarks).
-public protocol FrameSource: AnyObject {
-    var width: Int { get }
-    var height: Int { get }
-    var frameRate: Double { get }
-    var description: String { get }
-    /// Waits up to `timeout` ms for the next frame, writes it into `out` (YUYV, width × height) and returns its
-    /// capture time (CLOCK_MONOTONIC ms), or nil when none came. Throws when the source is gone.
-    func next(into out: PixelBuffer, timeout: Int32) throws -> Double?
-    /// Frames dropped as undecodable so far, and why the last one was.
-    var corruptFrames: Int { get }
-    var lastCorruption: String? { get }
-}
-
-/// CLOCK_MONOTONIC in milliseconds, the clock V4L2 timestamps frames with.
-public func monotonicMilliseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
-}
-
-public final class CameraSource: FrameSource {
-    public let camera: Camera
-    public var width: Int { camera.mode.width }
-    public var height: Int { camera.mode.height }
-    public var frameRate: Double { camera.mode.frameRate }
-    public var description: String { "\(camera.device.path) (\(camera.mode))" }
-    public var corruptFrames: Int { camera.corruptFrames }
-    public var lastCorruption: String? { camera.lastCorruption }
-
-    public init(path: String, width: Int, height: Int, frameRate: Double) throws(DeviceError) {
-        camera = try Camera(path: path, width: width, height: height, frameRate: frameRate)
-    }
-
-    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
-        switch try camera.next(into: out, timeout: timeout) {
-        case let .frame(timestamp): return timestamp
-        case .none: return nil
-        }
-    }
-}
 
 /// A video or image file played in a loop at its own frame rate, standing in for a camera.
 public final class FileSource: FrameSource {
@@ -75,7 +31,11 @@ public final class FileSource: FrameSource {
         decoder = try MediaDecoder(path: path, format: .yuyv)
     }
 
-    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
+    public func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
+        do { return try nextFrame(into: out, timeout: timeout) } catch { throw PipelineError(error.description) }
+    }
+
+    private func nextFrame(into out: PixelBuffer, timeout: Int32) throws(MediaError) -> Double? {
         // Pace to the file's rate in real time, as a camera would deliver.
         let now = monotonicMilliseconds()
         let due = nextDue ?? now
@@ -115,26 +75,13 @@ public final class SyntheticSource: FrameSource {
         self.frameRate = frameRate
         self.paced = paced
         // A few distinct frames, made once, so generating costs nothing per frame.
-        frames = (0..<max(distinctFrames, 1)).map { phase in
-            let frame = PixelBuffer(width: width, height: height, format: .yuyv)
-            var state = UInt32(phase + 1)
-            for y in 0..<height {
-                for pair in 0..<(width / 2) {
-                    state = state &* 1_664_525 &+ 1_013_904_223
-                    let at = y * frame.rowBytes + pair * 4
-                    let base = 40 + ((pair * 2 + phase * 16) * 160 / width + y * 40 / height) % 180
-                    frame.bytes[at] = UInt8(base + Int(state >> 29))
-                    frame.bytes[at + 1] = UInt8(100 + y * 50 / height)
-                    frame.bytes[at + 2] = UInt8(base + Int((state >> 26) & 7))
-                    frame.bytes[at + 3] = UInt8(150 - pair * 60 / width)
-                }
-            }
-            return frame
+        frames = (0..<max(distinctFrames, 1)).map {
+            YUYVKernels.testPattern(width: width, height: height, seed: UInt32($0 + 1))
         }
     }
 
     /// The first frames of a file, scaled to the size, instead of generated ones.
-    public convenience init(file: String, width: Int, height: Int, frameRate: Double) throws {
+    public convenience init(file: String, width: Int, height: Int, frameRate: Double) throws(MediaError) {
         self.init(width: width, height: height, frameRate: frameRate)
         let decoder = try MediaDecoder(path: file, format: .rgb24)
         let decoded = decoder.makeFrame()
@@ -154,7 +101,7 @@ public final class SyntheticSource: FrameSource {
         frames = loaded
     }
 
-    public func next(into out: PixelBuffer, timeout: Int32) throws -> Double? {
+    public func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
         if paced {
             let now = monotonicMilliseconds()
             let due = nextDue ?? now

@@ -3,20 +3,7 @@ import Logging
 import MatteCompositing
 import MatteImaging
 import MatteMedia
-import MatteOutput
 import MatteSegmentation
-
-/// Where finished frames go: the virtual camera, or nowhere (benchmarks).
-public protocol FrameSink: AnyObject {
-    func write(_ frame: PixelBuffer) throws
-}
-
-extension LoopbackOutput: FrameSink {}
-
-public final class NullSink: FrameSink {
-    public init() {}
-    public func write(_ frame: PixelBuffer) throws {}
-}
 
 /// Counters the threads update and the status line and benchmarks read.
 public final class PipelineStatistics: @unchecked Sendable {
@@ -83,10 +70,25 @@ public final class PipelineStatistics: @unchecked Sendable {
 /// The live path: capture → newest-frame mailbox → segmentation (its own thread, always on the newest frame)
 /// → compositing with the newest mask → the sink. Nothing waits on a slower stage: frames and masks that
 /// are overtaken are dropped, never queued, so output keeps the camera's pace even when inference is slow.
+///
+/// ## Threads and ownership
+/// `start()` makes three threads; `stop()` ends and joins them, after which the pipeline can be released.
+/// - *capture* alone owns the source: it opens it (and reopens it after a failure), closes it when the
+///   pipeline goes idle, converts and mirrors each frame, samples it for the model and publishes both to
+///   `mailbox`.
+/// - *segment* alone runs `segmenter`: it copies the newest model input out of `mailbox`, infers, and
+///   publishes the mask to `masks`.
+/// - *output* alone owns `processor` and the sink: it takes the newest frame and mask, composites and writes
+///   (or writes a placeholder while the source is missing).
+/// - The caller's thread only calls `setActive`, `reload`, `stop` and reads `statistics`.
+/// The mailboxes hand buffers over by swapping them under their own locks, so no two threads ever touch the
+/// same pixels; `phase`, `pendingSettings` and `mirror` are shared under `state`, and nothing else is.
+// @unchecked: the threads share only what the section above names, each under its lock; everything else
+// belongs to exactly one thread.
 public final class LivePipeline: @unchecked Sendable {
     public let width: Int, height: Int, frameRate: Double
     public let statistics = PipelineStatistics()
-    private let openSource: () throws -> FrameSource
+    private let openSource: () throws(PipelineError) -> FrameSource
     private let sink: FrameSink
     private let segmenter: Segmenter
     private let processor: FrameProcessor
@@ -97,30 +99,38 @@ public final class LivePipeline: @unchecked Sendable {
     /// Minimum time between inferences (ms); 0 runs the model on every frame it can.
     private let inferenceInterval: Double
 
+    /// What the pipeline is doing, as every thread sees it (under `state`).
+    enum Phase: Equatable {
+        /// Not processing: no one reads the output; the source is closed.
+        case idle
+        /// Processing is wanted, but the source is not open or not delivering: the output shows a placeholder.
+        case waitingForSource
+        /// Frames flow.
+        case running
+        case stopping
+    }
+
     private let state = NSCondition()
-    private var active = false
-    private var stopping = false
+    private var phase = Phase.idle
     private var pendingSettings: FrameProcessor.Prepared?
     /// The mirror setting as the capture thread sees it: `processor` belongs to the output thread.
     private var mirror: Bool
     private var threads: [Thread] = []
     private var finished = 0
-    /// Set by the capture thread while the source is missing or failing (the output then keeps the camera alive).
-    private var sourceMissing = true
 
     /// - Parameters:
     ///   - source: the source already opened (its size fixes the pipeline's), and how to reopen it.
     ///   - outputSize: the sink's size, when it differs from the source's.
     public init(
         source: FrameSource,
-        reopen: @escaping () throws -> FrameSource,
+        reopen: @escaping () throws(PipelineError) -> FrameSource,
         sink: FrameSink,
         outputSize: (Int, Int)?,
         segmenter: Segmenter,
         settings: ProcessingSettings,
         inferenceRate: Double?,
         logger: Logger
-    ) throws(SetupError) {
+    ) throws(PipelineError) {
         width = source.width
         height = source.height
         frameRate = source.frameRate
@@ -166,12 +176,24 @@ public final class LivePipeline: @unchecked Sendable {
     /// Processing on (a reader is watching, or always-on) or off (the camera is closed).
     public func setActive(_ value: Bool) {
         state.lock()
-        active = value
+        switch (phase, value) {
+        case (.idle, true): phase = .waitingForSource
+        case (.waitingForSource, false), (.running, false): phase = .idle
+        default: break
+        }
         state.broadcast()
         state.unlock()
     }
 
-    public var isActive: Bool { state.withLock { active } }
+    public var isActive: Bool { state.withLock { phase == .waitingForSource || phase == .running } }
+
+    /// The capture thread's news about the source, while processing is wanted.
+    private func sourceAvailable(_ available: Bool) {
+        state.withLock {
+            if available && phase == .waitingForSource { phase = .running }
+            if !available && phase == .running { phase = .waitingForSource }
+        }
+    }
 
     /// Applies new settings at the next frame (SIGHUP). Their files are decoded here, on the caller's thread,
     /// so the output never pauses for them; a failure keeps the old settings and is logged.
@@ -187,7 +209,7 @@ public final class LivePipeline: @unchecked Sendable {
     /// Stops every thread and waits for them; the source and sink are released by their owners.
     public func stop() {
         state.lock()
-        stopping = true
+        phase = .stopping
         state.broadcast()
         state.unlock()
         mailbox.close()
@@ -202,11 +224,11 @@ public final class LivePipeline: @unchecked Sendable {
     private func pause(_ seconds: Double) {
         let deadline = Date(timeIntervalSinceNow: seconds)
         state.lock()
-        while !stopping && Date() < deadline { _ = state.wait(until: deadline) }
+        while phase != .stopping && Date() < deadline { _ = state.wait(until: deadline) }
         state.unlock()
     }
 
-    private var shouldStop: Bool { state.withLock { stopping } }
+    private var shouldStop: Bool { state.withLock { phase == .stopping } }
 
     private func threadFinished() {
         state.lock()
@@ -221,7 +243,6 @@ public final class LivePipeline: @unchecked Sendable {
         defer { threadFinished() }
         var source: FrameSource? = initialSource
         initialSource = nil
-        state.withLock { sourceMissing = source == nil }
         var frame = FrameMailbox.Frame(
             picture: PixelBuffer(width: width, height: height, format: .yuyv),
             modelInput: [Float](repeating: 0, count: segmenter.engine.input.count)
@@ -240,16 +261,15 @@ public final class LivePipeline: @unchecked Sendable {
 
         while true {
             // Closing a camera takes ioctls and unmapping: never while holding the lock the other threads need.
-            if source != nil, state.withLock({ !active && !stopping }) {
+            if source != nil, state.withLock({ phase == .idle }) {
                 source = nil
                 logger.info("idle: no application is reading the virtual camera; camera closed")
             }
             state.lock()
-            while !active && !stopping {
-                sourceMissing = true
-                _ = state.wait(until: Date(timeIntervalSinceNow: 0.5))
-            }
-            let stop = stopping
+            while phase == .idle { _ = state.wait(until: Date(timeIntervalSinceNow: 0.5)) }
+            // The source opened before the pipeline started is still open when processing is first wanted.
+            if source != nil && phase == .waitingForSource { phase = .running }
+            let stop = phase == .stopping
             state.unlock()
             if stop { break }
 
@@ -257,13 +277,13 @@ public final class LivePipeline: @unchecked Sendable {
                 do {
                     let opened = try openSource()
                     guard opened.width == width, opened.height == height else {
-                        throw SetupError(
+                        throw PipelineError(
                             "\(opened.description) now gives \(opened.width)x\(opened.height), not \(width)x\(height)"
                         )
                     }
                     source = opened
                     lastFailure = nil
-                    state.withLock { sourceMissing = false }
+                    sourceAvailable(true)
                     logger.info("camera opened: \(opened.description)")
                 } catch {
                     let message = "\(error)"
@@ -271,7 +291,7 @@ public final class LivePipeline: @unchecked Sendable {
                         logger.warning("camera unavailable, retrying every second: \(message)")
                     }
                     lastFailure = message
-                    state.withLock { sourceMissing = true }
+                    sourceAvailable(false)
                     pause(1)
                     continue
                 }
@@ -282,7 +302,7 @@ public final class LivePipeline: @unchecked Sendable {
             } catch {
                 logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
                 source = nil
-                state.withLock { sourceMissing = true }
+                sourceAvailable(false)
                 // An unplugged device can linger a moment before its node goes; do not reopen it at once.
                 pause(2)
                 continue
@@ -298,7 +318,7 @@ public final class LivePipeline: @unchecked Sendable {
             guard let timestamp else { continue }
             let arrived = monotonicMilliseconds()
             if state.withLock({ mirror }) {
-                BlendKernels.mirrorYUYV(frame.picture, into: mirrored)
+                YUYVKernels.mirror(frame.picture, into: mirrored)
                 swap(&frame.picture, &mirrored)
             }
             frame.modelInput.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
@@ -317,9 +337,7 @@ public final class LivePipeline: @unchecked Sendable {
         var lastStart = 0.0
         var announcedFirstMask = false
         // The model input the newest mask was made from.
-        let lastInferred = UnsafeMutableBufferPointer<Float>.allocate(capacity: segmenter.engine.input.count)
-        lastInferred.initialize(repeating: -1)
-        defer { lastInferred.deallocate() }
+        var lastInferred = [Float](repeating: -1, count: segmenter.engine.input.count)
         while !shouldStop {
             guard let sequence = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
                 continue
@@ -332,19 +350,19 @@ public final class LivePipeline: @unchecked Sendable {
                 if elapsed < inferenceInterval * 0.9 { continue }
                 // A still scene (the picture has hardly changed since the last mask) needs a new mask less often;
                 // the guided filter still aligns the mask to every frame.
-                if elapsed < Self.stillInterval * 0.9,
-                    Self.meanDifference(
-                        UnsafePointer(segmenter.engine.input.baseAddress!),
-                        lastInferred,
-                        count: lastInferred.count
+                // Every fourth value is enough to tell motion from noise, at a quarter of the cost.
+                let change = lastInferred.withUnsafeBufferPointer {
+                    FloatKernels.meanAbsoluteDifference(
+                        segmenter.engine.input.baseAddress!,
+                        $0.baseAddress!,
+                        count: $0.count,
+                        step: 4
                     )
-                        < Self.stillThreshold
-                {
-                    continue
                 }
+                if elapsed < Self.stillInterval * 0.9, change < Self.stillThreshold { continue }
             }
             lastStart = start
-            _ = lastInferred.update(fromContentsOf: segmenter.engine.input)
+            lastInferred.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: segmenter.engine.input) }
             do {
                 let probabilities = try segmenter.segmentPreparedInput()
                 let took = monotonicMilliseconds() - start
@@ -389,8 +407,8 @@ public final class LivePipeline: @unchecked Sendable {
             }
             guard mailbox.take(&frame, after: lastFrame, timeout: interval * 1.5) else {
                 // No frame: while someone watches and the camera is missing, keep the virtual camera alive.
-                let (isActive, missing) = state.withLock { (active, sourceMissing) }
-                if isActive && missing && monotonicMilliseconds() - lastWrite > 1000 * interval {
+                let waiting = state.withLock { phase == .waitingForSource }
+                if waiting && monotonicMilliseconds() - lastWrite > 1000 * interval {
                     if !wrotePlaceholder { logger.info("showing a placeholder until the camera is back") }
                     wrotePlaceholder = true
                     write(placeholder, scaled: false)
@@ -434,18 +452,10 @@ public final class LivePipeline: @unchecked Sendable {
     /// about 4 levels of 255, above a webcam's sensor noise, below a head turning.
     static let stillThreshold: Float = 0.015
 
-    /// Mean |a − b| over every fourth value: enough to tell motion from noise at a quarter of the cost.
-    static func meanDifference(_ a: UnsafePointer<Float>, _ b: UnsafeMutableBufferPointer<Float>, count: Int) -> Float {
-        var total: Float = 0
-        let samples = count / 4
-        for index in 0..<samples { total += abs(a[index &* 4] - b[index &* 4]) }
-        return total / Float(max(samples, 1))
-    }
-
     /// What the virtual camera shows while there is no camera picture: a plain dark slate.
     public static func placeholder(width: Int, height: Int) -> PixelBuffer {
         let frame = PixelBuffer(width: width, height: height, format: .yuyv)
-        frame.fillYUYV(y: 40, u: 136, v: 124)
+        YUYVKernels.fill(frame, y: 40, u: 136, v: 124)
         return frame
     }
 

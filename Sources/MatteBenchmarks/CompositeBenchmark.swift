@@ -1,0 +1,157 @@
+import MatteCompositing
+import MatteImaging
+
+/// Compositing one frame for each background mode (no inference), timed against a memcpy of the frame.
+public struct CompositeBenchmark {
+    public let width: Int, height: Int, runs: Int
+    static let modelWidth = 256
+    static let modelHeight = 144
+
+    public init(width: Int, height: Int, runs: Int) {
+        self.width = width
+        self.height = height
+        self.runs = runs
+    }
+
+    /// One unit of per-frame work: `run` composites (or runs a stage on) one frame.
+    public struct Workload {
+        public let name: String
+        public let run: () -> Void
+    }
+
+    /// Person-shaped probability maps (an ellipse with soft edges), two of them so that every composite gets
+    /// a new mask and pays for refining it (the live pipeline refines each new mask once).
+    static func personMasks() -> [[Float]] {
+        [Float(128), 131].map { centre in
+            var probabilities = [Float](repeating: 0, count: modelWidth * modelHeight)
+            for y in 0..<modelHeight {
+                for x in 0..<modelWidth {
+                    let dx = (Float(x) - centre) / 60
+                    let dy = (Float(y) - 100) / 80
+                    probabilities[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
+                }
+            }
+            return probabilities
+        }
+    }
+
+    /// Every background mode with and without edge refinement, each compositing a new frame per call.
+    public func compositeWorkloads() -> [Workload] {
+        let frame = YUYVKernels.testPattern(width: width, height: height)
+        let picture = YUYVKernels.testPattern(width: width, height: height, seed: 7)
+        let out = PixelBuffer(width: width, height: height, format: .yuyv)
+        let masks = Self.personMasks()
+        var modelInput = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
+        ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: Self.modelWidth,
+            targetHeight: Self.modelHeight
+        ).sample(frame, into: &modelInput)
+        let modes: [(String, BackgroundLayer)] = [
+            ("colour", .color(y: 81, u: 90, v: 240)), ("image", .picture(picture)),
+            ("blur", .blur(strength: 16)), ("none", .none),
+        ]
+        return modes.flatMap { name, layer in
+            [true, false].map { guided in
+                var settings = MaskSettings()
+                settings.guided = guided
+                let compositor = Compositor(
+                    width: width,
+                    height: height,
+                    modelWidth: Self.modelWidth,
+                    modelHeight: Self.modelHeight,
+                    maskSettings: settings
+                )
+                var count = 0
+                return Workload(name: "\(name)\(guided ? "" : " (bilinear mask)")") {
+                    count += 1
+                    compositor.composite(
+                        frame: frame,
+                        probabilities: masks[count % 2],
+                        modelInput: modelInput,
+                        background: layer,
+                        into: out
+                    )
+                }
+            }
+        }
+    }
+
+    /// Each stage of the compositing path alone, to see where a mode's time goes.
+    public func stageWorkloads() -> [Workload] {
+        let frame = YUYVKernels.testPattern(width: width, height: height)
+        let picture = YUYVKernels.testPattern(width: width, height: height, seed: 7)
+        let probabilities = Self.personMasks()[0]
+        var modelInput = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
+        ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: Self.modelWidth,
+            targetHeight: Self.modelHeight
+        ).sample(frame, into: &modelInput)
+        let refiner = MaskRefiner(width: Self.modelWidth, height: Self.modelHeight)
+        var guide = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
+        MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: &guide)
+        let alpha = PixelBuffer(width: width, height: height, format: .yuyv)
+        let out = PixelBuffer(width: width, height: height, format: .yuyv)
+        let expander = AlphaExpander(
+            lowWidth: Self.modelWidth,
+            lowHeight: Self.modelHeight,
+            width: width,
+            height: height
+        )
+        let blur = BackgroundBlur(width: width, height: height, strength: 16)
+        let (modelWidth, modelHeight, height) = (Self.modelWidth, Self.modelHeight, height)
+        return [
+            Workload(name: "refine mask (model res)") { refiner.refine(probabilities: probabilities, guide: guide) },
+            Workload(name: "expand alpha (full res)") {
+                expander.expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha)
+            },
+            Workload(name: "blend over picture") {
+                BlendKernels.blend(
+                    foreground: frame.base,
+                    background: picture.base,
+                    alpha: alpha.base,
+                    into: out.base,
+                    count: frame.bytes.count
+                )
+            },
+            Workload(name: "blur background (prepare)") {
+                blur.prepare(
+                    frame: frame,
+                    a: refiner.a.baseAddress!,
+                    b: refiner.b.baseAddress!,
+                    modelWidth: modelWidth,
+                    modelHeight: modelHeight
+                )
+            },
+            Workload(name: "blur rows") {
+                for y in 0..<height { blur.backgroundRow(y, into: out.base + y * out.rowBytes) }
+            },
+        ]
+    }
+
+    public func run(report: (String) -> Void) {
+        let frame = YUYVKernels.testPattern(width: width, height: height)
+        let copyTarget = PixelBuffer(width: width, height: height, format: .yuyv)
+        let copy = measure(runs: runs) { copyTarget.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes)) }
+        report(
+            "\(width)×\(height) YUYV, median of \(runs) runs, one thread; memcpy of a frame: \(format(copy.median)) ms"
+        )
+        for workload in compositeWorkloads() {
+            let time = measure(runs: runs, workload.run)
+            report(
+                "\(workload.name.padded(to: 24)) \(format(time.median)) ms  "
+                    + "(\(format(time.median / copy.median))× memcpy, p10 \(format(time.p10)) ms)"
+            )
+        }
+        for stage in stageWorkloads() {
+            let time = measure(runs: runs, stage.run)
+            report(
+                "  stage \(stage.name.padded(to: 26)) \(format(time.median)) ms  "
+                    + "(\(format(time.median / copy.median))× memcpy)"
+            )
+        }
+    }
+}

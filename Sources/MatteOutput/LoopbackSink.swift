@@ -1,0 +1,10 @@
+import MatteImaging
+import MattePipeline
+
+extension LoopbackOutput: FrameSink {
+    public func write(_ frame: PixelBuffer) throws(PipelineError) {
+        do { try send(frame) } catch { throw PipelineError(error.description) }
+    }
+}
+
+extension ReaderMonitor: ReaderCount {}

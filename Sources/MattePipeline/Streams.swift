@@ -1,0 +1,52 @@
+import MatteImaging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a stage of the pipeline could not go on; `description` is the one line a user is shown.
+public struct PipelineError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Where live frames come from: a camera, a looping file, or generated frames. The pipeline knows sources
+/// only through this protocol; each device module brings its own adapter (like a GStreamer element's pad).
+public protocol FrameSource: AnyObject {
+    var width: Int { get }
+    var height: Int { get }
+    var frameRate: Double { get }
+    var description: String { get }
+    /// Waits up to `timeout` ms for the next frame, writes it into `out` (YUYV, width × height) and returns its
+    /// capture time (CLOCK_MONOTONIC ms), or nil when none came. Throws when the source is gone.
+    func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double?
+    /// Frames dropped as undecodable so far, and why the last one was.
+    var corruptFrames: Int { get }
+    var lastCorruption: String? { get }
+}
+
+/// Where finished frames go: a virtual camera, or nowhere (benchmarks).
+public protocol FrameSink: AnyObject {
+    func write(_ frame: PixelBuffer) throws(PipelineError)
+}
+
+/// How many applications read a sink, for running on demand.
+public protocol ReaderCount: AnyObject {
+    /// A descriptor that becomes ready (for `events`, as `poll` takes them) when the count may have changed.
+    var fd: Int32 { get }
+    var events: Int16 { get }
+    /// Reads the count again (after `fd` became ready, or at any time).
+    func update() -> Int
+}
+
+public final class NullSink: FrameSink {
+    public init() {}
+    public func write(_ frame: PixelBuffer) throws(PipelineError) {}
+}
+
+/// CLOCK_MONOTONIC in milliseconds, the clock V4L2 timestamps frames with.
+public func monotonicMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+}
