@@ -4,7 +4,8 @@ import PackageDescription
 // The data path is capture → segmentation → compositing → output. MattePipeline is the core: it defines
 // FrameSource and FrameSink and knows no device; each device module (MatteCapture, MatteOutput) brings its
 // adapter, as a GStreamer element brings its pads. MatteImaging holds the pixel buffer and the kernels every
-// stage shares; MatteInference (TFLite reader + XNNPACK) stands alone; `matte` only parses and prints.
+// stage shares; MatteInference (TFLite reader + XNNPACK) stands alone but for MatteMemory, the one type that
+// owns kernel memory; `matte` only parses and prints.
 
 #if arch(x86_64)
 // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
@@ -35,7 +36,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev"])]
         ),
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
-        .systemLibrary(name: "CLinuxEvents", path: "Sources/CLinuxEvents", providers: [.apt(["libc6-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux", providers: [.apt(["libc6-dev"])]),
         .systemLibrary(
             name: "CTurboJPEG",
             path: "Sources/CTurboJPEG",
@@ -43,15 +44,24 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
 
-        .target(name: "MatteImaging", swiftSettings: pixelKernelSettings + strict),
-        .target(name: "MatteInference", dependencies: ["CXNNPACK"], swiftSettings: strict),
-        .target(name: "MatteSegmentation", dependencies: ["MatteInference", "MatteImaging"], swiftSettings: strict),
-        .target(name: "MatteCompositing", dependencies: ["MatteImaging"], swiftSettings: pixelKernelSettings + strict),
+        .target(name: "MatteMemory", swiftSettings: strict),
+        .target(name: "MatteImaging", dependencies: ["MatteMemory"], swiftSettings: pixelKernelSettings + strict),
+        .target(name: "MatteInference", dependencies: ["CXNNPACK", "MatteMemory"], swiftSettings: strict),
+        .target(
+            name: "MatteSegmentation",
+            dependencies: ["MatteInference", "MatteImaging", "MatteMemory"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MatteCompositing",
+            dependencies: ["MatteImaging", "MatteMemory"],
+            swiftSettings: pixelKernelSettings + strict
+        ),
         .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"], swiftSettings: strict),
         .target(
             name: "MattePipeline",
             dependencies: [
-                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "CLinuxEvents",
+                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -59,12 +69,12 @@ let package = Package(
         .target(name: "MatteV4L2", dependencies: ["CV4L2"], swiftSettings: strict),
         .target(
             name: "MatteCapture",
-            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MattePipeline"],
+            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline"],
             swiftSettings: strict
         ),
         .target(
             name: "MatteOutput",
-            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MattePipeline"],
+            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline"],
             swiftSettings: strict
         ),
         .target(
@@ -79,7 +89,7 @@ let package = Package(
             name: "matte",
             dependencies: [
                 "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
-                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks",
+                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

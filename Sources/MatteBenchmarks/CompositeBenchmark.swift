@@ -106,7 +106,7 @@ public struct CompositeBenchmark {
         return [
             Workload(name: "refine mask (model res)") { refiner.refine(probabilities: probabilities, guide: guide) },
             Workload(name: "expand alpha (full res)") {
-                expander.expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha)
+                expander.expand(a: refiner.a.pointer, b: refiner.b.pointer, frame: frame, into: alpha)
             },
             Workload(name: "blend over picture") {
                 BlendKernels.blend(
@@ -120,8 +120,8 @@ public struct CompositeBenchmark {
             Workload(name: "blur background (prepare)") {
                 blur.prepare(
                     frame: frame,
-                    a: refiner.a.baseAddress!,
-                    b: refiner.b.baseAddress!,
+                    a: refiner.a.pointer,
+                    b: refiner.b.pointer,
                     modelWidth: modelWidth,
                     modelHeight: modelHeight
                 )

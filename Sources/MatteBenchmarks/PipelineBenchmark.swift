@@ -34,6 +34,22 @@ public struct PipelineBenchmark {
         self.configurations = configurations
     }
 
+    /// A generated 1080p picture as a PNG, for the image background (its buffers are freed on return, so the
+    /// peak memory reported is the pipeline's).
+    static func writeBackgroundPicture(to path: String) throws(MediaError) {
+        let picture = YUYVKernels.testPattern(width: 1920, height: 1080, seed: 3)
+        let rgb = PixelBuffer(width: 1920, height: 1080, format: .rgb24)
+        BT601.yuyvToRGB24(picture, into: rgb)
+        try ImageFile.savePNG(rgb, to: path)
+    }
+
+    /// The baseline: copying one frame.
+    static func frameCopyTime(width: Int, height: Int) -> (median: Double, p10: Double) {
+        let source = YUYVKernels.testPattern(width: width, height: height)
+        let target = PixelBuffer(width: width, height: height, format: .yuyv)
+        return measure(runs: 200) { target.bytes.copyMemory(from: UnsafeRawBufferPointer(source.bytes)) }
+    }
+
     public func run(
         segmenter makeSegmenter: (_ width: Int, _ height: Int) throws -> Segmenter,
         logger: Logger,
@@ -41,17 +57,10 @@ public struct PipelineBenchmark {
     ) throws {
         let picturePath = NSTemporaryDirectory() + "matte-bench-background-\(getpid()).png"
         defer { unlink(picturePath) }
-        let picture = YUYVKernels.testPattern(width: 1920, height: 1080, seed: 3)
-        let rgb = PixelBuffer(width: 1920, height: 1080, format: .rgb24)
-        BT601.yuyvToRGB24(picture, into: rgb)
-        try ImageFile.savePNG(rgb, to: picturePath)
+        try Self.writeBackgroundPicture(to: picturePath)
 
         for (width, height, fps) in configurations {
-            let copySource = YUYVKernels.testPattern(width: width, height: height)
-            let copyTarget = PixelBuffer(width: width, height: height, format: .yuyv)
-            let copy = measure(runs: 200) {
-                copyTarget.bytes.copyMemory(from: UnsafeRawBufferPointer(copySource.bytes))
-            }
+            let copy = Self.frameCopyTime(width: width, height: height)
 
             var settings = ProcessingSettings()
             switch background {

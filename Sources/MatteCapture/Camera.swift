@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// A camera streaming through mmap buffers, delivering frames as YUYV.
-public final class Camera: @unchecked Sendable {
+public final class Camera {
     public let device: VideoDevice
     public let mode: CaptureMode
     private var buffers: [UnsafeMutableRawBufferPointer] = []

@@ -1,12 +1,16 @@
 import CTurboJPEG
 import MatteImaging
+import MatteMemory
 
 /// Decodes MJPEG camera frames straight into YUYV with libjpeg-turbo: JPEG's own YUV planes, repacked and
 /// range-converted, with no RGB step.
 public final class MJPEGDecoder {
     public let width: Int, height: Int
     private let handle: tjhandle
-    private var planes: [UnsafeMutableBufferPointer<UInt8>] = []
+    private var planes: [Plane<UInt8>] = []
+    /// TurboJPEG's arguments for the planes, kept so that decoding a frame allocates nothing.
+    private var planePointers: [UnsafeMutablePointer<UInt8>?] = []
+    private var planeStrides: [Int32] = []
     private var planeSubsampling: Int32 = -1
 
     public init(width: Int, height: Int) {
@@ -17,12 +21,18 @@ public final class MJPEGDecoder {
 
     deinit {
         tjDestroy(handle)
-        for plane in planes { plane.deallocate() }
     }
 
-    public enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case corrupt(String)
         case wrongSize(Int, Int)
+
+        public var description: String {
+            switch self {
+            case let .corrupt(reason): return "corrupt JPEG frame: \(reason)"
+            case let .wrongSize(width, height): return "a JPEG frame of \(width)×\(height), not the size the camera set"
+            }
+        }
     }
 
     /// Decodes one frame into `out` (YUYV, width × height). A corrupt frame throws and leaves `out` as it was
@@ -52,32 +62,31 @@ public final class MJPEGDecoder {
         default: throw .corrupt("unsupported JPEG subsampling \(subsampling)")
         }
         if planeSubsampling != subsampling {
-            for plane in planes { plane.deallocate() }
             planes = (0..<3).map { component in
                 let size =
                     Int(tjPlaneWidth(Int32(component), w, subsampling))
                     * Int(tjPlaneHeight(Int32(component), h, subsampling))
-                let plane = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(size, 1))
-                plane.initialize(repeating: 128)
-                return plane
+                return Plane(count: max(size, 1), repeating: 128)
             }
+            planePointers = planes.map { $0.pointer }
+            planeStrides = (0..<3).map { tjPlaneWidth(Int32($0), w, subsampling) }
             planeSubsampling = subsampling
         }
-        var pointers: [UnsafeMutablePointer<UInt8>?] = planes.map { $0.baseAddress }
-        var strides: [Int32] = (0..<3).map { tjPlaneWidth(Int32($0), w, subsampling) }
-        if tjDecompressToYUVPlanes(handle, bytes, UInt(jpeg.count), &pointers, w, &strides, h, TJFLAG_FASTDCT) != 0,
+        if tjDecompressToYUVPlanes(handle, bytes, UInt(jpeg.count), &planePointers, w, &planeStrides, h, TJFLAG_FASTDCT)
+            != 0,
             tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue)
         {
             // Warnings (a few missing bytes) still give a usable picture; fatal errors do not.
             throw .corrupt(String(cString: tjGetErrorStr2(handle)))
         }
+        let strides = planeStrides
         FrameConversion.fullToLimitedLuma.withUnsafeBufferPointer { luma in
             FrameConversion.fullToLimitedChroma.withUnsafeBufferPointer { chroma in
                 FrameConversion.planarToYUYV(
-                    y: planes[0].baseAddress!,
+                    y: planes[0].pointer,
                     yStride: Int(strides[0]),
-                    u: planes[1].baseAddress!,
-                    v: planes[2].baseAddress!,
+                    u: planes[1].pointer,
+                    v: planes[2].pointer,
                     chromaStride: Int(strides[1]),
                     chromaShiftX: shiftX,
                     chromaShiftY: shiftY,

@@ -1,4 +1,5 @@
 import MatteImaging
+import MatteMemory
 
 /// Turns `MaskRefiner`'s low-resolution coefficients into full-resolution alpha for a YUYV frame:
 /// alpha = clamp(a · Y' + b) with a and b bilinearly interpolated and Y' = (Y − 16) / 219 the frame's luma.
@@ -10,7 +11,7 @@ import MatteImaging
 /// person composited with a known alpha): columns sit at cell centres, (i + 0.5) · scale − 0.5, and rows at
 /// i · scale, the model input's own sampling. Either other choice moved the recovered edges by a pixel at
 /// 640×360 (2 px at 720p) against the true ones and raised the edge error.
-public final class AlphaExpander: @unchecked Sendable {
+public final class AlphaExpander {
     public let lowWidth: Int, lowHeight: Int, width: Int, height: Int
     /// Where each output column and row samples the low-resolution maps (see the type's comment).
     private let columns: SampleTable
@@ -18,14 +19,14 @@ public final class AlphaExpander: @unchecked Sendable {
     /// Low-resolution rows of a and b already interpolated to full width, two slots each: output rows only
     /// ever need two neighbouring low rows, so each low row is widened once per frame (the gathers) and the
     /// per-pixel loop reads memory in order and vectorises.
-    private let wideA: [UnsafeMutableBufferPointer<Float>]
-    private let wideB: [UnsafeMutableBufferPointer<Float>]
+    private let wideA: [Plane<Float>]
+    private let wideB: [Plane<Float>]
     private var wideRow = [-1, -1]
     /// One output row of alpha, one byte per pixel, and the same spread to one byte per YUYV byte.
-    private let alphaRow: UnsafeMutableBufferPointer<UInt8>
-    private let byteRow: UnsafeMutableBufferPointer<UInt8>
+    private let alphaRow: Plane<UInt8>
+    private let byteRow: Plane<UInt8>
     /// A low row of a, then of b, each with one repeated cell at the end.
-    private let paddedRow: UnsafeMutableBufferPointer<Float>
+    private let paddedRow: Plane<Float>
 
     public init(lowWidth: Int, lowHeight: Int, width: Int, height: Int) {
         precondition(lowWidth > 0 && lowHeight > 0 && width > 0 && height > 0 && width % 2 == 0, "bad sizes")
@@ -35,26 +36,11 @@ public final class AlphaExpander: @unchecked Sendable {
         self.height = height
         columns = SampleTable(count: width, sourceCount: lowWidth, alignment: .centres)
         rows = SampleTable(count: height, sourceCount: lowHeight, alignment: .corners)
-        func row() -> UnsafeMutableBufferPointer<Float> {
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: width)
-            p.initialize(repeating: 0)
-            return p
-        }
-        wideA = [row(), row()]
-        wideB = [row(), row()]
-        alphaRow = .allocate(capacity: width)
-        alphaRow.initialize(repeating: 0)
-        byteRow = .allocate(capacity: width * 2)
-        byteRow.initialize(repeating: 0)
-        paddedRow = .allocate(capacity: 2 * (lowWidth + 1))
-        paddedRow.initialize(repeating: 0)
-    }
-
-    deinit {
-        for row in wideA + wideB { row.deallocate() }
-        alphaRow.deallocate()
-        byteRow.deallocate()
-        paddedRow.deallocate()
+        wideA = (0..<2).map { _ in Plane(count: width, repeating: 0) }
+        wideB = (0..<2).map { _ in Plane(count: width, repeating: 0) }
+        alphaRow = Plane(count: width, repeating: 0)
+        byteRow = Plane(count: width * 2, repeating: 0)
+        paddedRow = Plane(count: 2 * (lowWidth + 1), repeating: 0)
     }
 
     /// The slot holding low row `row` of a and b at full width, widening it into the slot not in use.
@@ -64,19 +50,21 @@ public final class AlphaExpander: @unchecked Sendable {
         let slot = wideRow[0] == other ? 1 : 0
         let sourceA = a + row &* lowWidth
         let sourceB = b + row &* lowWidth
-        let outA = wideA[slot].baseAddress!
-        let outB = wideB[slot].baseAddress!
+        let outA = wideA[slot].pointer
+        let outB = wideB[slot].pointer
         // The table's weight is 0 wherever index + 1 would run past the row, so reading one past the end of
         // the padded copy never matters; with no branch the loop vectorises (as gathers).
-        let paddedA = paddedRow.baseAddress!
-        let paddedB = paddedRow.baseAddress! + (lowWidth &+ 1)
+        let paddedA = paddedRow.pointer
+        let paddedB = paddedRow.pointer + (lowWidth &+ 1)
         paddedA.update(from: sourceA, count: lowWidth)
         paddedB.update(from: sourceB, count: lowWidth)
         paddedA[lowWidth] = sourceA[lowWidth &- 1]
         paddedB[lowWidth] = sourceB[lowWidth &- 1]
+        let columnFirst = columns.first.pointer
+        let columnWeight = columns.weight.pointer
         for x in 0..<width {
-            let index = Int(columns.first[x])
-            let w = columns.weight[x]
+            let index = Int(columnFirst[x])
+            let w = columnWeight[x]
             outA[x] = paddedA[index] + (paddedA[index &+ 1] - paddedA[index]) * w
             outB[x] = paddedB[index] + (paddedB[index &+ 1] - paddedB[index]) * w
         }
@@ -106,17 +94,17 @@ public final class AlphaExpander: @unchecked Sendable {
         let top = widened(lower, keeping: upper, a: a, b: b)
         let bottom = widened(upper, keeping: lower, a: a, b: b)
         AlphaKernels.alphaRow(
-            topA: wideA[top].baseAddress!,
-            topB: wideB[top].baseAddress!,
-            bottomA: wideA[bottom].baseAddress!,
-            bottomB: wideB[bottom].baseAddress!,
+            topA: wideA[top].pointer,
+            topB: wideB[top].pointer,
+            bottomA: wideA[bottom].pointer,
+            bottomB: wideB[bottom].pointer,
             weight: rows.weight[y],
             luma: luma,
-            into: alphaRow.baseAddress!,
+            into: alphaRow.pointer,
             width: width
         )
-        AlphaKernels.spreadToYUYV(alphaRow.baseAddress!, into: byteRow.baseAddress!, pairs: width &>> 1)
-        return byteRow.baseAddress!
+        AlphaKernels.spreadToYUYV(alphaRow.pointer, into: byteRow.pointer, pairs: width &>> 1)
+        return byteRow.pointer
     }
 
     /// The whole frame's alpha (per byte, laid out like the YUYV frame), for tests and benchmarks.

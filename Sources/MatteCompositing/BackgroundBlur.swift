@@ -1,4 +1,5 @@
 import MatteImaging
+import MatteMemory
 
 /// Blurs the background of a YUYV frame at quarter resolution, handing it out row by row.
 ///
@@ -6,16 +7,16 @@ import MatteImaging
 /// bleed into the blurred background as a halo. Alpha for the weights is evaluated at quarter resolution
 /// from the mask coefficients, so no full-resolution alpha is needed up front. Downsampling 4 × 4, three box
 /// passes (close to a Gaussian), and widening each quarter row once keep it near memory speed.
-public final class BackgroundBlur: @unchecked Sendable {
+public final class BackgroundBlur {
     public let width: Int, height: Int
     /// Quarter-resolution size (whole 4 × 4 blocks).
     let lowWidth: Int, lowHeight: Int
     public var radius: Int
-    private let planes: [UnsafeMutableBufferPointer<Float>]  // Y·w, U·w, V·w, w
-    private let scratch: UnsafeMutableBufferPointer<Float>
-    private let rows: [UnsafeMutableBufferPointer<Float>]  // one interpolated row each of Y, U, V
+    private let planes: [Plane<Float>]  // Y·w, U·w, V·w, w
+    private let scratch: Plane<Float>
+    private let rows: [Plane<Float>]  // one interpolated row each of Y, U, V
     /// Two quarter-resolution rows of the blurred background widened to full YUYV rows, and which rows they are.
-    private let backgroundRows: [UnsafeMutableBufferPointer<UInt8>]
+    private let backgroundRows: [Plane<UInt8>]
     private var widenedRows = [-1, -1]
     /// The model-resolution cell nearest each quarter cell's centre, per column and per row.
     private var modelColumns: [Int] = []
@@ -36,28 +37,10 @@ public final class BackgroundBlur: @unchecked Sendable {
         self.lowHeight = lowHeight
         radius = Self.radius(strength: strength, height: height)
         let count = lowWidth * lowHeight
-        planes = (0..<4).map { _ in
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-            p.initialize(repeating: 0)
-            return p
-        }
-        scratch = .allocate(capacity: count)
-        scratch.initialize(repeating: 0)
-        rows = (0..<3).map { _ in
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: lowWidth + 2)
-            p.initialize(repeating: 0)
-            return p
-        }
-        backgroundRows = (0..<2).map { _ in
-            let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: width * 2)
-            p.initialize(repeating: 0)
-            return p
-        }
-    }
-
-    deinit {
-        for buffer in planes + rows + [scratch] { buffer.deallocate() }
-        for row in backgroundRows { row.deallocate() }
+        planes = (0..<4).map { _ in Plane(count: count, repeating: 0) }
+        scratch = Plane(count: count, repeating: 0)
+        rows = (0..<3).map { _ in Plane(count: lowWidth + 2, repeating: 0) }
+        backgroundRows = (0..<2).map { _ in Plane(count: width * 2, repeating: 0) }
     }
 
     /// Box radius at quarter resolution; three passes of radius r blur about as much as a Gaussian of σ ≈ r.
@@ -93,18 +76,18 @@ public final class BackgroundBlur: @unchecked Sendable {
         for plane in planes {
             for _ in 0..<3 {
                 BoxFilter.mean(
-                    plane.baseAddress!,
+                    plane.pointer,
                     width: lowWidth,
                     height: lowHeight,
                     radius: radius,
-                    scratch: scratch.baseAddress!
+                    scratch: scratch.pointer
                 )
             }
         }
-        let yw = planes[0].baseAddress!
-        let uw = planes[1].baseAddress!
-        let vw = planes[2].baseAddress!
-        let w = planes[3].baseAddress!
+        let yw = planes[0].pointer
+        let uw = planes[1].pointer
+        let vw = planes[2].pointer
+        let w = planes[3].pointer
         for index in 0..<count {
             let inverse = 1 / w[index]
             yw[index] *= inverse
@@ -134,10 +117,10 @@ public final class BackgroundBlur: @unchecked Sendable {
         _ b: UnsafePointer<Float>,
         _ modelWidth: Int
     ) {
-        let yw = planes[0].baseAddress!
-        let uw = planes[1].baseAddress!
-        let vw = planes[2].baseAddress!
-        let w = planes[3].baseAddress!
+        let yw = planes[0].pointer
+        let uw = planes[1].pointer
+        let vw = planes[2].pointer
+        let w = planes[3].pointer
         for ly in 0..<lowHeight {
             let modelRow = modelRows[ly] &* modelWidth
             for lx in 0..<lowWidth {
@@ -166,27 +149,27 @@ public final class BackgroundBlur: @unchecked Sendable {
 
     /// The slot holding quarter-resolution row `row` widened to a YUYV row, widening it into the other slot.
     private func widened(_ row: Int, keeping other: Int) -> UnsafePointer<UInt8> {
-        if widenedRows[0] == row { return UnsafePointer(backgroundRows[0].baseAddress!) }
-        if widenedRows[1] == row { return UnsafePointer(backgroundRows[1].baseAddress!) }
+        if widenedRows[0] == row { return UnsafePointer(backgroundRows[0].pointer) }
+        if widenedRows[1] == row { return UnsafePointer(backgroundRows[1].pointer) }
         let slot = widenedRows[0] == other ? 1 : 0
         // The padded rows repeat the edge cells, so the expansion needs no branches.
         for (plane, padded) in zip(planes.prefix(3), rows) {
-            let source = plane.baseAddress! + row &* lowWidth
-            let target = padded.baseAddress! + 1
+            let source = plane.pointer + row &* lowWidth
+            let target = padded.pointer + 1
             target.update(from: source, count: lowWidth)
             target[-1] = source[0]
             target[lowWidth] = source[lowWidth &- 1]
         }
         BlurKernels.expandQuarterRow(
-            y: rows[0].baseAddress! + 1,
-            u: rows[1].baseAddress! + 1,
-            v: rows[2].baseAddress! + 1,
+            y: rows[0].pointer + 1,
+            u: rows[1].pointer + 1,
+            v: rows[2].pointer + 1,
             lowWidth: lowWidth,
-            into: backgroundRows[slot].baseAddress!,
+            into: backgroundRows[slot].pointer,
             width: width
         )
         widenedRows[slot] = row
-        return UnsafePointer(backgroundRows[slot].baseAddress!)
+        return UnsafePointer(backgroundRows[slot].pointer)
     }
 }
 

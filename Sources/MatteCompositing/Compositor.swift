@@ -2,10 +2,11 @@ import MatteImaging
 
 #if canImport(Glibc)
 import Glibc
+import MatteMemory
 #endif
 
 /// What goes behind the person, for one frame.
-public enum BackgroundLayer: Sendable {
+public enum BackgroundLayer {
     /// The camera frame itself, blurred; strength is the blur radius in 720p pixels.
     case blur(strength: Int)
     /// A solid colour, as limited-range Y, U, V.
@@ -20,7 +21,7 @@ public enum BackgroundLayer: Sendable {
 /// person effects, blends, and draws the overlay. Every buffer is allocated up front; `composite`
 /// allocates nothing. One compositor serves one stream of frames from one thread (the mask is smoothed
 /// over time).
-public final class Compositor: @unchecked Sendable {
+public final class Compositor {
     public let width: Int, height: Int
     public let modelWidth: Int, modelHeight: Int
     public var effects: [PersonEffect] = [] {
@@ -40,9 +41,9 @@ public final class Compositor: @unchecked Sendable {
 
     public let refiner: MaskRefiner
     private let expander: AlphaExpander
-    private let guide: UnsafeMutableBufferPointer<Float>
+    private let guide: Plane<Float>
     /// The mask the refiner's coefficients were made from.
-    private let refinedMask: UnsafeMutableBufferPointer<Float>
+    private let refinedMask: Plane<Float>
     private var refinedCurrentMask = false
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
@@ -57,7 +58,7 @@ public final class Compositor: @unchecked Sendable {
         height: height
     )
     /// One YUYV row of the solid background colour, so a colour blends like a picture (the fastest loop).
-    private let colorRow: UnsafeMutableBufferPointer<UInt8>
+    private let colorRow: Plane<UInt8>
     private var colorRowValue: (UInt8, UInt8, UInt8)?
     private var colorTables: [(y: [UInt8], u: [UInt8], v: [UInt8])] = []
     private var hologramTables = ColorMap.winter.lookupTables()
@@ -71,28 +72,14 @@ public final class Compositor: @unchecked Sendable {
         self.modelHeight = modelHeight
         refiner = MaskRefiner(width: modelWidth, height: modelHeight, settings: maskSettings)
         expander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
-        guide = .allocate(capacity: modelWidth * modelHeight)
-        guide.initialize(repeating: 0)
-        refinedMask = .allocate(capacity: modelWidth * modelHeight)
-        refinedMask.initialize(repeating: 0)
+        guide = Plane(count: modelWidth * modelHeight, repeating: 0)
+        refinedMask = Plane(count: modelWidth * modelHeight, repeating: 0)
         foreground = PixelBuffer(width: width, height: height, format: .yuyv)
         scratch = PixelBuffer(width: width, height: height, format: .yuyv)
         colorRow = Self.row(width)
     }
 
-    private static func row(_ width: Int) -> UnsafeMutableBufferPointer<UInt8> {
-        let row = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: width * 2)
-        row.initialize(repeating: 0)
-        return row
-    }
-
-    deinit {
-        guide.deallocate()
-        refinedMask.deallocate()
-        colorRow.deallocate()
-        blurRow.deallocate()
-        wrappedRow.deallocate()
-    }
+    private static func row(_ width: Int) -> Plane<UInt8> { Plane(count: width * 2, repeating: 0) }
 
     /// Forgets the smoothing history, so the next mask is taken as it is (the first real mask after a stand-in).
     public func resetSmoothing() {
@@ -131,14 +118,14 @@ public final class Compositor: @unchecked Sendable {
         }
         // The live camera composites every frame but gets a new mask only a few times a second: refine each
         // mask once (the full-resolution step still follows every frame's own edges).
-        if !refinedCurrentMask || memcmp(refinedMask.baseAddress!, probabilities, refinedMask.count * 4) != 0 {
-            MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.baseAddress!)
-            refiner.refine(probabilities: probabilities, guide: guide.baseAddress!)
-            refinedMask.baseAddress!.update(from: probabilities, count: refinedMask.count)
+        if !refinedCurrentMask || memcmp(refinedMask.pointer, probabilities, refinedMask.count * 4) != 0 {
+            MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.pointer)
+            refiner.refine(probabilities: probabilities, guide: guide.pointer)
+            refinedMask.pointer.update(from: probabilities, count: refinedMask.count)
             refinedCurrentMask = true
         }
-        let a = UnsafePointer(refiner.a.baseAddress!)
-        let b = UnsafePointer(refiner.b.baseAddress!)
+        let a = UnsafePointer(refiner.a.pointer)
+        let b = UnsafePointer(refiner.b.pointer)
         let person = applyEffects(to: frame)
         var opacity: UInt32? = nil
         for case let .opacity(factor) in effects { opacity = UInt32((factor * 256).rounded()) }
@@ -172,10 +159,10 @@ public final class Compositor: @unchecked Sendable {
             let backgroundRow: UnsafePointer<UInt8>
             switch background {
             case .blur:
-                blur!.backgroundRow(y, into: blurRow.baseAddress!)
-                backgroundRow = UnsafePointer(blurRow.baseAddress!)
+                blur!.backgroundRow(y, into: blurRow.pointer)
+                backgroundRow = UnsafePointer(blurRow.pointer)
             case .color:
-                backgroundRow = UnsafePointer(colorRow.baseAddress!)
+                backgroundRow = UnsafePointer(colorRow.pointer)
             case let .picture(picture):
                 precondition(
                     picture.format == .yuyv && picture.width == width && picture.height == height,
@@ -189,18 +176,18 @@ public final class Compositor: @unchecked Sendable {
                 // Background light spills onto the person's edge: mix it into the person before the blend.
                 let wrap = wrapExpander.row(
                     y,
-                    a: refiner.zeros.baseAddress!,
-                    b: refiner.wrap.baseAddress!,
+                    a: refiner.zeros.pointer,
+                    b: refiner.wrap.pointer,
                     luma: frame.base + offset
                 )
                 BlendKernels.blend(
                     foreground: backgroundRow,
                     background: foreground,
                     alpha: wrap,
-                    into: wrappedRow.baseAddress!,
+                    into: wrappedRow.pointer,
                     count: rowBytes
                 )
-                foreground = UnsafePointer(wrappedRow.baseAddress!)
+                foreground = UnsafePointer(wrappedRow.pointer)
             }
             BlendKernels.blend(
                 foreground: foreground,

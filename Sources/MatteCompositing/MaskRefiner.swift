@@ -1,3 +1,5 @@
+import MatteMemory
+
 /// Settings that shape the person mask; all have defaults that suit real footage untouched.
 public struct MaskSettings: Equatable, Sendable {
     /// Probability at which a pixel is half person (0…1).
@@ -26,20 +28,20 @@ public struct MaskSettings: Equatable, Sendable {
 /// Works at model resolution (e.g. 256 × 144): temporal smoothing with a per-pixel motion reset, optional
 /// dilate/erode and feather, then the guided filter of He et al. with the frame's luma as guide. The
 /// threshold and softness ramp is linear, so it is folded into the coefficients (alpha = a · luma + b).
-public final class MaskRefiner: @unchecked Sendable {
+public final class MaskRefiner {
     public let width: Int, height: Int
     public var settings: MaskSettings
     /// Output coefficient maps, width × height: alpha = a · guide + b, guide = luma in 0…1.
-    public let a: UnsafeMutableBufferPointer<Float>
-    public let b: UnsafeMutableBufferPointer<Float>
+    public let a: Plane<Float>
+    public let b: Plane<Float>
     /// How much of the background to mix into the person, per cell (0…1), when light wrap is on; zeros
     /// alongside it, so `AlphaExpander` can widen it as a = 0, b = wrap.
-    public let wrap: UnsafeMutableBufferPointer<Float>
-    public let zeros: UnsafeMutableBufferPointer<Float>
+    public let wrap: Plane<Float>
+    public let zeros: Plane<Float>
 
-    private let smoothed: UnsafeMutableBufferPointer<Float>
-    private let previousGuide: UnsafeMutableBufferPointer<Float>
-    private let work: [UnsafeMutableBufferPointer<Float>]
+    private let smoothed: Plane<Float>
+    private let previousGuide: Plane<Float>
+    private let work: [Plane<Float>]
     private var hasHistory = false
 
     /// Guided filter window radius and regularisation at model resolution.
@@ -54,11 +56,7 @@ public final class MaskRefiner: @unchecked Sendable {
         self.height = height
         self.settings = settings
         let count = width * height
-        func plane() -> UnsafeMutableBufferPointer<Float> {
-            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-            p.initialize(repeating: 0)
-            return p
-        }
+        func plane() -> Plane<Float> { Plane(count: count, repeating: 0) }
         a = plane()
         b = plane()
         smoothed = plane()
@@ -66,10 +64,6 @@ public final class MaskRefiner: @unchecked Sendable {
         wrap = plane()
         zeros = plane()
         work = (0..<5).map { _ in plane() }
-    }
-
-    deinit {
-        for buffer in [a, b, smoothed, previousGuide, wrap, zeros] + work { buffer.deallocate() }
     }
 
     /// Forgets the previous frame (after a cut, a camera reopen or a settings change).
@@ -80,15 +74,15 @@ public final class MaskRefiner: @unchecked Sendable {
     ///   - guide: the frame's luma (0…1) sampled at the same positions as the model input.
     public func refine(probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
         let count = width * height
-        let p = smoothed.baseAddress!
+        let p = smoothed.pointer
         smoothTemporally(probabilities, guide: guide)
-        for index in 0..<count { previousGuide[index] = guide[index] }
+        previousGuide.pointer.update(from: guide, count: count)
 
         // Pixel-valued settings are in 720p pixels whatever the frame size; one cell spans 720 / height of them.
         let pixelsPerCell = 720 / Float(height)
-        let scratch = work[0].baseAddress!
+        let scratch = work[0].pointer
         // The smoothed map is the history for the next frame; shape a copy.
-        let shaped = work[1].baseAddress!
+        let shaped = work[1].pointer
         for index in 0..<count { shaped[index] = p[index] }
         if settings.dilate != 0 {
             let radius = Int((Float(abs(settings.dilate)) / pixelsPerCell).rounded(.up))
@@ -107,8 +101,8 @@ public final class MaskRefiner: @unchecked Sendable {
         }
 
         if settings.lightWrap > 0 { lightWrapWeights(shaped) }
-        let aOut = a.baseAddress!
-        let bOut = b.baseAddress!
+        let aOut = a.pointer
+        let bOut = b.pointer
         if settings.guided {
             guidedCoefficients(p: shaped, guide: guide, a: aOut, b: bOut)
         } else {
@@ -131,14 +125,14 @@ public final class MaskRefiner: @unchecked Sendable {
     /// background: p · (1 − mean of p around), about 12 pixels wide at 720p, scaled so the edge gets `lightWrap`.
     private func lightWrapWeights(_ p: UnsafePointer<Float>) {
         let count = width * height
-        let out = wrap.baseAddress!
+        let out = wrap.pointer
         for index in 0..<count { out[index] = p[index] }
         BoxFilter.mean(
             out,
             width: width,
             height: height,
             radius: max(1, Int((12 * Float(height) / 720).rounded())),
-            scratch: work[0].baseAddress!
+            scratch: work[0].pointer
         )
         // p · (1 − mean) peaks near 0.25 at an edge: ×4 makes the edge's weight `lightWrap`.
         let gain = 4 * min(max(settings.lightWrap, 0), 1)
@@ -148,16 +142,17 @@ public final class MaskRefiner: @unchecked Sendable {
     /// Exponential moving average whose weight on the new frame rises to 1 where the guide moved.
     private func smoothTemporally(_ probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
         let count = width * height
-        let p = smoothed.baseAddress!
+        let p = smoothed.pointer
         guard hasHistory, settings.smoothing > 0 else {
             for index in 0..<count { p[index] = Self.settled(probabilities[index]) }
             hasHistory = true
             return
         }
         // Motion is judged on a lightly blurred difference so sensor noise does not count as movement.
-        let motion = work[2].baseAddress!
-        for index in 0..<count { motion[index] = abs(guide[index] - previousGuide[index]) }
-        BoxFilter.mean(motion, width: width, height: height, radius: 1, scratch: work[3].baseAddress!)
+        let motion = work[2].pointer
+        let previous = previousGuide.pointer
+        for index in 0..<count { motion[index] = abs(guide[index] - previous[index]) }
+        BoxFilter.mean(motion, width: width, height: height, radius: 1, scratch: work[3].pointer)
         let keep = min(max(settings.smoothing, 0), 0.95)
         let span = Self.motionEnd - Self.motionStart
         for index in 0..<count {
@@ -196,10 +191,10 @@ public final class MaskRefiner: @unchecked Sendable {
     ) {
         let count = width * height
         let r = Self.guidedRadius
-        let meanI = work[2].baseAddress!
-        let meanP = work[3].baseAddress!
-        let scratch = work[0].baseAddress!
-        let corrII = work[4].baseAddress!
+        let meanI = work[2].pointer
+        let meanP = work[3].pointer
+        let scratch = work[0].pointer
+        let corrII = work[4].pointer
         for index in 0..<count {
             meanI[index] = guide[index]
             meanP[index] = p[index]

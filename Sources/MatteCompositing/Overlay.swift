@@ -2,7 +2,7 @@ import MatteImaging
 
 /// A foreground image (logo, podium) drawn over everything, prepared once as premultiplied YUYV with
 /// per-byte alpha so drawing it is one pass.
-public final class Overlay: @unchecked Sendable {
+public final class Overlay {
     public let premultiplied: PixelBuffer
     public let alpha: PixelBuffer
 

@@ -1,14 +1,16 @@
+import MatteMemory
+
 /// Scales a low-resolution probability mask (float, 0…1) up to frame size as 8-bit alpha (0…255).
 ///
 /// Plain bilinear with half-pixel centres (src = (dst + 0.5) · scale − 0.5, clamped at the borders), the
 /// convention of cv2.resize and of MediaPipe's own mask scaling. Tables are built once per size pair, and
 /// each output row first blends two source rows vertically so the inner loop is one horizontal lerp.
-public final class MaskUpscaler: @unchecked Sendable {
+public final class MaskUpscaler {
     public let sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int
     private let columns: SampleTable
     private let rows: SampleTable
     /// One vertically blended source row, padded by one so the last column's neighbour is readable.
-    private let blendedRow: UnsafeMutableBufferPointer<Float>
+    private let blendedRow: Plane<Float>
 
     public init(sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int) {
         precondition(
@@ -21,11 +23,8 @@ public final class MaskUpscaler: @unchecked Sendable {
         self.targetHeight = targetHeight
         columns = SampleTable(count: targetWidth, sourceCount: sourceWidth, alignment: .centres)
         rows = SampleTable(count: targetHeight, sourceCount: sourceHeight, alignment: .centres)
-        blendedRow = .allocate(capacity: sourceWidth + 1)
-        blendedRow.initialize(repeating: 0)
+        blendedRow = Plane(count: sourceWidth + 1, repeating: 0)
     }
-
-    deinit { blendedRow.deallocate() }
 
     /// `source` holds sourceHeight × sourceWidth floats; `destination` gets targetHeight rows of targetWidth bytes.
     public func upscale(
@@ -33,11 +32,11 @@ public final class MaskUpscaler: @unchecked Sendable {
         into destination: UnsafeMutablePointer<UInt8>,
         destinationRowBytes: Int
     ) {
-        let blended = blendedRow.baseAddress!
-        let rowFirst = rows.first
-        let rowWeight = rows.weight
-        let columnFirst = columns.first
-        let columnWeight = columns.weight
+        let blended = blendedRow.pointer
+        let rowFirst = rows.first.pointer
+        let rowWeight = rows.weight.pointer
+        let columnFirst = columns.first.pointer
+        let columnWeight = columns.weight.pointer
         for y in 0..<targetHeight {
             let top = source + Int(rowFirst[y]) &* sourceWidth
             let bottom = source + min(Int(rowFirst[y]) &+ 1, sourceHeight &- 1) &* sourceWidth

@@ -1,16 +1,18 @@
+import MatteMemory
+
 /// Turns a camera frame into a segmentation model's input tensor exactly as MediaPipe 0.10.14 does:
 /// the whole frame is stretched to the model size (aspect not kept) by bilinear sampling at
 /// src = dst · (frame size / model size) with no half-pixel offset, then scaled to [0, 1].
 ///
 /// Column and row sample positions are computed once per frame size, so sampling a frame allocates nothing.
-public final class ModelInputSampler: @unchecked Sendable {
+public final class ModelInputSampler {
     public let sourceWidth: Int, sourceHeight: Int, targetWidth: Int, targetHeight: Int
-    private let columns: UnsafeMutableBufferPointer<SamplePosition>
-    private let rows: UnsafeMutableBufferPointer<SamplePosition>
+    private let columns: Plane<SamplePosition>
+    private let rows: Plane<SamplePosition>
     /// The column weights on their own, for the dense interpolation loop.
-    private let columnWeights: UnsafeMutableBufferPointer<Float>
+    private let columnWeights: Plane<Float>
     /// Per output row: 4 neighbours × 3 channels × targetWidth bytes.
-    private let corners: UnsafeMutableBufferPointer<UInt8>
+    private let corners: Plane<UInt8>
 
     /// Two neighbouring source indices and the weight of the second.
     struct SamplePosition {
@@ -30,22 +32,14 @@ public final class ModelInputSampler: @unchecked Sendable {
         self.targetHeight = targetHeight
         columns = Self.positions(count: targetWidth, sourceCount: sourceWidth)
         rows = Self.positions(count: targetHeight, sourceCount: sourceHeight)
-        columnWeights = .allocate(capacity: targetWidth)
+        columnWeights = Plane(count: targetWidth, repeating: 0)
         for x in 0..<targetWidth { columnWeights[x] = columns[x].weight }
-        corners = .allocate(capacity: 12 * targetWidth)
-        corners.initialize(repeating: 0)
+        corners = Plane(count: 12 * targetWidth, repeating: 0)
     }
 
-    deinit {
-        columns.deallocate()
-        rows.deallocate()
-        columnWeights.deallocate()
-        corners.deallocate()
-    }
-
-    static func positions(count: Int, sourceCount: Int) -> UnsafeMutableBufferPointer<SamplePosition> {
+    static func positions(count: Int, sourceCount: Int) -> Plane<SamplePosition> {
         let table = SampleTable(count: count, sourceCount: sourceCount, alignment: .corners)
-        let positions = UnsafeMutableBufferPointer<SamplePosition>.allocate(capacity: count)
+        let positions = Plane(count: count, repeating: SamplePosition(first: 0, second: 0, weight: 0))
         for index in 0..<count {
             let first = Int(table.first[index])
             positions[index] = SamplePosition(
@@ -94,11 +88,13 @@ public final class ModelInputSampler: @unchecked Sendable {
         _ pixel: (_ row: Int, _ column: Int) -> (UInt8, UInt8, UInt8)
     ) {
         let width = targetWidth
-        let planes = corners.baseAddress!
+        let planes = corners.pointer
         @inline(__always) func plane(_ corner: Int, _ channel: Int) -> UnsafeMutablePointer<UInt8> {
             planes + (corner &* 3 &+ channel) &* width
         }
-        let weights = columnWeights.baseAddress!
+        let weights = columnWeights.pointer
+        let rows = rows.pointer
+        let columns = columns.pointer
         let scale: Float = 1 / 255
         for y in 0..<targetHeight {
             let r = rows[y]

@@ -1,3 +1,5 @@
+import MatteMemory
+
 /// Pixel layouts Matte handles without conversion.
 public enum PixelFormat: String, Sendable, CaseIterable {
     /// Packed 8-bit R, G, B.
@@ -23,7 +25,7 @@ public enum PixelFormat: String, Sendable, CaseIterable {
 /// An owned, tightly packed image in one of the `PixelFormat`s.
 ///
 /// Allocated once and reused frame after frame; kernels read and write it through raw pointers.
-public final class PixelBuffer: @unchecked Sendable {
+public final class PixelBuffer {
     public let width: Int
     public let height: Int
     public let format: PixelFormat
@@ -31,7 +33,7 @@ public final class PixelBuffer: @unchecked Sendable {
     public let bytes: UnsafeMutableRawBufferPointer
     /// `bytes` plus a tail: FFmpeg's SIMD code may read and write a little past the last pixel of a row, which
     /// on the last row would be past the allocation (it corrupted the heap on odd-width pictures).
-    private let storage: UnsafeMutableRawBufferPointer
+    private let storage: Plane<UInt8>
     static let tailPadding = 64
 
     public init(width: Int, height: Int, format: PixelFormat) {
@@ -41,9 +43,8 @@ public final class PixelBuffer: @unchecked Sendable {
         self.height = height
         self.format = format
         rowBytes = format.packedRowBytes(width: width)
-        storage = .allocate(byteCount: rowBytes * height + Self.tailPadding, alignment: 64)
-        storage.initializeMemory(as: UInt8.self, repeating: 0)
-        bytes = UnsafeMutableRawBufferPointer(rebasing: storage[0..<(rowBytes * height)])
+        storage = Plane(count: rowBytes * height + Self.tailPadding, repeating: 0)
+        bytes = UnsafeMutableRawBufferPointer(start: storage.pointer, count: rowBytes * height)
     }
 
     /// A copy of `data`, which must hold exactly `height` packed rows.
@@ -53,9 +54,7 @@ public final class PixelBuffer: @unchecked Sendable {
         data.withUnsafeBytes { bytes.copyMemory(from: $0) }
     }
 
-    deinit { storage.deallocate() }
-
-    public var base: UnsafeMutablePointer<UInt8> { bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) }
+    public var base: UnsafeMutablePointer<UInt8> { storage.pointer }
 
     public var array: [UInt8] { Array(bytes) }
 }

@@ -6,8 +6,9 @@ public final class BackgroundSource {
     /// The current background frame (YUYV, output size).
     public let frame: PixelBuffer
     private let fitter: BackgroundFitter
+    /// For a video: the decoder, its decoded frame and its pace. A still needs none of them once fitted.
     private var decoder: MediaDecoder?
-    private let decoded: PixelBuffer
+    private let decoded: PixelBuffer?
     private let pacer: FramePacer?
     private var clipFrame = -1
 
@@ -17,24 +18,25 @@ public final class BackgroundSource {
         fitter = BackgroundFitter(width: width, height: height, fit: fit)
         frame = PixelBuffer(width: width, height: height, format: .yuyv)
         let decoder = try MediaDecoder(path: path, format: .rgb24)
-        decoded = decoder.makeFrame()
-        guard try decoder.decodeNext(into: decoded) else { throw MediaError(path, "contains no decodable frame") }
-        try fitter.fill(frame, from: decoded, path: path)
+        let first = decoder.makeFrame()
+        guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
+        try fitter.fill(frame, from: first, path: path)
         clipFrame = 0
         // A second frame makes it a video.
-        let probe = decoder.makeFrame()
-        if try decoder.decodeNext(into: probe) {
+        if try decoder.decodeNext(into: first) {
             pacer = FramePacer(clipRate: decoder.frameRate ?? outputRate, outputRate: outputRate)
             self.decoder = try MediaDecoder(path: path, format: .rgb24)
-            _ = try self.decoder!.decodeNext(into: decoded)
+            _ = try self.decoder!.decodeNext(into: first)
+            decoded = first
         } else {
             pacer = nil
+            decoded = nil
         }
     }
 
     /// Brings `frame` to what shows at output frame `outputFrame` (frames are asked for in increasing order).
     public func advance(toOutputFrame outputFrame: Int) throws(MediaError) {
-        guard let pacer else { return }
+        guard let pacer, let decoded else { return }
         let wanted = pacer.clipFrame(forOutputFrame: outputFrame)
         guard wanted > clipFrame else { return }
         while clipFrame < wanted {

@@ -214,6 +214,15 @@ public final class MediaEncoder {
         case AV_CODEC_ID_H264:
             av_opt_set(context.pointee.priv_data, "preset", "veryfast", 0)
             av_opt_set(context.pointee.priv_data, "crf", "18", 0)
+            // x264's defaults (a frame thread per core plus lookahead, B-frames, a 40-frame lookahead) hold
+            // ~26 frames in flight: 107 MB at 720p. Two slice threads, no B-frames and a short lookahead keep
+            // the speed for ~5 % more bytes at the same quality (docs/performance.md, "Memory").
+            av_opt_set(
+                context.pointee.priv_data,
+                "x264-params",
+                "threads=2:sliced-threads=1:bframes=0:rc-lookahead=3",
+                0
+            )
         case AV_CODEC_ID_VP9, AV_CODEC_ID_VP8:
             av_opt_set(context.pointee.priv_data, "deadline", "realtime", 0)
             av_opt_set(context.pointee.priv_data, "cpu-used", "8", 0)

@@ -1,5 +1,6 @@
 import CV4L2
 import MatteImaging
+import MatteMemory
 import MatteV4L2
 
 #if canImport(Glibc)
@@ -17,10 +18,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 }
 
 /// The v4l2loopback device Matte writes to: what call apps see as a camera.
-public final class LoopbackOutput: @unchecked Sendable {
+public final class LoopbackOutput {
     public let device: VideoDevice
     public let width: Int, height: Int, format: OutputFormat
-    private let planar: UnsafeMutableBufferPointer<UInt8>?
+    private let planar: Plane<UInt8>?
 
     /// The v4l2loopback options Matte recommends (see docs/live-camera.md).
     public static let recommendedModprobe =
@@ -90,21 +91,12 @@ public final class LoopbackOutput: @unchecked Sendable {
         self.width = width
         self.height = height
         self.format = format
-        if format == .i420 {
-            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(
-                capacity: format.frameBytes(width: width, height: height)
-            )
-            buffer.initialize(repeating: 128)
-            planar = buffer
-        } else {
-            planar = nil
-        }
+        planar = format == .i420 ? Plane(count: format.frameBytes(width: width, height: height), repeating: 128) : nil
     }
 
     deinit {
         var type = Int32(V4L2_BUF_TYPE_VIDEO_OUTPUT.rawValue)
         _ = device.tryControl(matte_VIDIOC_STREAMOFF, &type)
-        planar?.deallocate()
     }
 
     /// Sends one YUYV frame (converted to I420 when that is the output format).
@@ -115,7 +107,7 @@ public final class LoopbackOutput: @unchecked Sendable {
         )
         let data: UnsafeRawBufferPointer
         if let planar {
-            let base = planar.baseAddress!
+            let base = planar.pointer
             let lumaCount = width * height
             let chromaCount = (width / 2) * ((height + 1) / 2)
             FrameConversion.yuyvToI420(
@@ -127,7 +119,7 @@ public final class LoopbackOutput: @unchecked Sendable {
                 u: base + lumaCount,
                 v: base + lumaCount + chromaCount
             )
-            data = UnsafeRawBufferPointer(planar)
+            data = UnsafeRawBufferPointer(planar.buffer)
         } else {
             data = UnsafeRawBufferPointer(frame.bytes)
         }

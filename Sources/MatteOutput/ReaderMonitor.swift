@@ -8,7 +8,7 @@ import Glibc
 /// Knows whether any application is reading the virtual camera, so the real camera can be closed when
 /// nobody watches. Uses v4l2loopback's client-usage event where the module has it (0.12.8+); otherwise
 /// counts opens and closes of the device node with inotify.
-public final class ReaderMonitor: @unchecked Sendable {
+public final class ReaderMonitor {
     public enum Method: String, Sendable {
         case clientUsageEvent = "v4l2loopback event"
         case inotify = "inotify"

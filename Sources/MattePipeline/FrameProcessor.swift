@@ -25,7 +25,8 @@ public final class FrameProcessor {
     public let compositor: Compositor
     public private(set) var settings: ProcessingSettings
     private var backgroundSource: BackgroundSource?
-    private let mirrored: PixelBuffer
+    /// Made when mirroring is first asked for (the live camera mirrors on its capture thread instead).
+    private lazy var mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
     public let output: PixelBuffer
     private let outputRate: Double
     public private(set) var framesProcessed = 0
@@ -53,15 +54,14 @@ public final class FrameProcessor {
             modelHeight: modelHeight,
             maskSettings: settings.mask
         )
-        mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
         output = PixelBuffer(width: width, height: height, format: .yuyv)
         try apply(settings)
     }
 
     /// The files new settings need, decoded: made on any thread (the live camera's control thread, so the
     /// output never stalls on a decode) and installed with `apply(_:)`.
-    public struct Prepared: @unchecked Sendable {
-        // @unchecked: built by one thread and handed over whole to the output thread through the pipeline's lock.
+    /// Built by one thread and handed over whole to the output thread through the pipeline's lock.
+    public struct Prepared {
         let settings: ProcessingSettings
         let backgroundSource: BackgroundSource?
         let overlay: Overlay?

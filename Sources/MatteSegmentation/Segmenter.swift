@@ -1,5 +1,6 @@
 import MatteImaging
 import MatteInference
+import MatteMemory
 
 #if canImport(Glibc)
 import Glibc
@@ -10,12 +11,13 @@ import Glibc
 ///
 /// Buffers are allocated when the segmenter is made (and the sampler when the frame size first changes),
 /// so `segment` allocates nothing per frame. Use one segmenter from one thread at a time.
-public final class Segmenter: @unchecked Sendable {
+public final class Segmenter {
     public let engine: InferenceEngine
     public let modelWidth: Int
     public let modelHeight: Int
     /// Person probability, modelHeight × modelWidth, valid after `segment`.
-    public let probabilities: UnsafeMutableBufferPointer<Float>
+    public var probabilities: UnsafeMutableBufferPointer<Float> { probabilityPlane.buffer }
+    private let probabilityPlane: Plane<Float>
     private let outputChannels: Int
     private var sampler: ModelInputSampler?
 
@@ -37,15 +39,12 @@ public final class Segmenter: @unchecked Sendable {
         modelHeight = input.shape[1]
         modelWidth = input.shape[2]
         outputChannels = output.shape[3]
-        probabilities = .allocate(capacity: modelWidth * modelHeight)
-        probabilities.initialize(repeating: 0)
+        probabilityPlane = Plane(count: modelWidth * modelHeight, repeating: 0)
     }
 
     public convenience init(contentsOf path: String) throws(TFLiteError) {
         try self.init(model: try TFLiteModel(contentsOf: path))
     }
-
-    deinit { probabilities.deallocate() }
 
     /// Writes the model's input tensor for `frame` (RGB24 or YUYV) without running the model.
     public func prepareInput(_ frame: PixelBuffer) {

@@ -41,7 +41,7 @@ public struct FourCC: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// An open V4L2 device node.
-public final class VideoDevice: @unchecked Sendable {
+public final class VideoDevice {
     public let path: String
     public let fd: Int32
 

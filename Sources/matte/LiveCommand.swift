@@ -36,34 +36,9 @@ struct LiveCommand: ParsableCommand {
 
     func run() throws {
         let logger = makeLogger(quiet: options.quiet)
-        let source = try options.openSource()
-        let sink = try options.openSink(
-            frameRate: source.frameRate,
-            sourceWidth: source.width,
-            sourceHeight: source.height
-        )
-        // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
-        try sink.write(LivePipeline.placeholder(width: sink.width, height: sink.height))
+        let (pipeline, sink) = try makePipeline(logger: logger)
         let monitor = try ReaderMonitor(device: sink.device)
-        let segmenter = try loadSegmenter(
-            options.processing.model,
-            frameWidth: source.width,
-            frameHeight: source.height
-        )
-        // The first source is opened above (its size decides the model, the compositor and the output) and then
-        // handed to the pipeline, which alone keeps it: an idle pipeline must be able to close the camera.
-        let pipeline = try LivePipeline(
-            source: source,
-            reopen: options.openSource,
-            sink: sink,
-            outputSize: (sink.width, sink.height),
-            segmenter: segmenter,
-            settings: try options.currentSettings(),
-            inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
-            logger: logger
-        )
-        let route = "\(source.description) → \(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))"
-        logger.info("\(route); readers detected by \(monitor.method.rawValue)")
+        logger.info("readers of \(sink.device.path) detected by \(monitor.method.rawValue)")
         let session = try LiveSession(
             pipeline: pipeline,
             readers: options.alwaysOn ? nil : monitor,
@@ -79,6 +54,41 @@ struct LiveCommand: ParsableCommand {
         let stages =
             "inference \(format(summary.inferenceMilliseconds)) ms, compositing \(format(summary.compositeMilliseconds)) ms"
         logger.notice("stopped: \(summary.framesIn) frames in, \(summary.framesOut) out; \(latency); \(stages)")
+    }
+}
+
+extension LiveCommand {
+    /// Opens the source and the virtual camera and builds the pipeline. The first source is opened here (its
+    /// size decides the model, the compositor and the output) and handed to the pipeline, which alone keeps
+    /// it: nothing else may hold it, or an idle pipeline or an unplugged camera could not close the device.
+    func makePipeline(logger: Logger) throws -> (LivePipeline, LoopbackOutput) {
+        let source = try options.openSource()
+        let sink = try options.openSink(
+            frameRate: source.frameRate,
+            sourceWidth: source.width,
+            sourceHeight: source.height
+        )
+        // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
+        try sink.write(LivePipeline.placeholder(width: sink.width, height: sink.height))
+        let segmenter = try loadSegmenter(
+            options.processing.model,
+            frameWidth: source.width,
+            frameHeight: source.height
+        )
+        let pipeline = try LivePipeline(
+            source: source,
+            reopen: options.openSource,
+            sink: sink,
+            outputSize: (sink.width, sink.height),
+            segmenter: segmenter,
+            settings: try options.currentSettings(),
+            inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
+            logger: logger
+        )
+        logger.info(
+            "\(source.description) → \(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))"
+        )
+        return (pipeline, sink)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 
 #if canImport(Glibc)
@@ -26,6 +27,10 @@ struct Matte: ParsableCommand {
             )
         }
         #endif
+        // Frames and decoded pictures (over 128 KB) go straight to mmap and back to the system when freed,
+        // instead of lingering in a malloc arena per thread: 10-14 MB less resident memory live, and no cost
+        // per frame, since the frame loop allocates nothing (docs/performance.md, "Memory").
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         do {
             var command = try parseAsRoot()
             try command.run()

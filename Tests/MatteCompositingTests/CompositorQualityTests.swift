@@ -101,7 +101,7 @@ struct Scene {
         refiner.refine(probabilities: probabilities ?? self.probabilities, guide: guide)
         let alpha = PixelBuffer(width: Self.width, height: Self.height, format: .yuyv)
         AlphaExpander(lowWidth: Self.modelWidth, lowHeight: Self.modelHeight, width: Self.width, height: Self.height)
-            .expand(a: refiner.a.baseAddress!, b: refiner.b.baseAddress!, frame: frame, into: alpha)
+            .expand(a: refiner.a.pointer, b: refiner.b.pointer, frame: frame, into: alpha)
         return (0..<(Self.width * Self.height)).map { Float(alpha.bytes[$0 * 2]) / 255 }
     }
 

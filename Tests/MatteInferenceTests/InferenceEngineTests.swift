@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct InferenceEngineTests {
     /// The official LiteRT runtime's output for the same input tensor (Tests/Fixtures, made by scripts/make-golden.sh).
-    @Test(arguments: ["astronaut", "astronaut-1280x720"], [ModelChoice.general, .landscape])
+    @Test(.needsModels, arguments: ["astronaut", "astronaut-1280x720"], [ModelChoice.general, .landscape])
     func matchesTheOfficialRuntime(source: String, choice: ModelChoice) throws {
         let engine = try InferenceEngine(model: try TFLiteModel(contentsOf: try Fixtures.modelPath(choice)))
         let input = try Fixtures.floats("\(source)-\(choice)-input.f32")

@@ -11,13 +11,16 @@ import Testing
         "mul": 10, "add": 14, "resizeBilinear": 3, "CUSTOM Convolution2DTransposeBias": 1,
     ]
 
-    @Test(arguments: [
-        (
-            ModelChoice.general, "keras2tflite_selfiesegmentation_mlkit-256x256-2021_01_19-v1215", [1, 256, 256],
-            "averagePool2D"
-        ),
-        (ModelChoice.landscape, "keras2tflite_meet_1655", [1, 144, 256], "mean"),
-    ])
+    @Test(
+        .needsModels,
+        arguments: [
+            (
+                ModelChoice.general, "keras2tflite_selfiesegmentation_mlkit-256x256-2021_01_19-v1215", [1, 256, 256],
+                "averagePool2D"
+            ),
+            (ModelChoice.landscape, "keras2tflite_meet_1655", [1, 144, 256], "mean"),
+        ]
+    )
     func readsTheSelfieModels(choice: ModelChoice, description: String, size: [Int], pooling: String) throws {
         let model = try TFLiteModel(bytes: try Fixtures.modelBytes(choice))
         #expect(model.description.hasPrefix(description))
@@ -48,7 +51,7 @@ import Testing
         #expect(weightTypes == [.float16])
     }
 
-    @Test func rejectsFilesThatAreNotModels() throws {
+    @Test(.needsModels) func rejectsFilesThatAreNotModels() throws {
         #expect(throws: TFLiteError.self) { try TFLiteModel(bytes: []) }
         #expect(throws: TFLiteError.self) { try TFLiteModel(bytes: Array("hello world, not a model".utf8)) }
         var bytes = try Fixtures.modelBytes(.landscape)
@@ -62,7 +65,7 @@ import Testing
         #expect(error?.description == "cannot read model /nonexistent/model.tflite: No such file or directory")
     }
 
-    @Test func everyTruncationIsRejected() throws {
+    @Test(.needsModels) func everyTruncationIsRejected() throws {
         let bytes = try Fixtures.modelBytes(.landscape)
         // MediaPipe appends a zip of associated files (labels.txt) after the FlatBuffer; the model ends there.
         let zipHeader: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
@@ -81,7 +84,7 @@ import Testing
         _ = try InferenceEngine(model: try TFLiteModel(bytes: Array(bytes.prefix(modelEnd))))
     }
 
-    @Test func absurdVectorLengthIsRejectedBeforeAllocating() throws {
+    @Test(.needsModels) func absurdVectorLengthIsRejectedBeforeAllocating() throws {
         var bytes = try Fixtures.modelBytes(.general)
         let reader = FlatBufferReader(bytes)
         let subgraph = try #require(try reader.rootTable().tables(2, "subgraphs").first)
@@ -91,7 +94,7 @@ import Testing
         #expect(error?.description.contains("tensors (2147483647 elements)") == true)
     }
 
-    @Test func randomByteFlipsNeverCrash() throws {
+    @Test(.needsModels) func randomByteFlipsNeverCrash() throws {
         let original = try Fixtures.modelBytes(.landscape)
         var generator = SeededGenerator(seed: 0x5EED)
         var parsed = 0
@@ -116,7 +119,7 @@ import Testing
         #expect(built > 0)
     }
 
-    @Test func unsupportedOperatorIsNamedWithItsIndex() throws {
+    @Test(.needsModels) func unsupportedOperatorIsNamedWithItsIndex() throws {
         var bytes = try Fixtures.modelBytes(.landscape)
         let name = Array("Convolution2DTransposeBias".utf8)
         let at = try #require((0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })

@@ -60,7 +60,7 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 }
 
 @Suite(.serialized) struct LivePipelineLifecycleTests {
-    @Test func idleClosesTheSourceReaderReopensItReloadAppliesStopReleasesEverything() throws {
+    @Test(.needsModels) func idleClosesTheSourceReaderReopensItReloadAppliesStopReleasesEverything() throws {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         var settings = ProcessingSettings()
         settings.background = .color(r: 0, g: 255, b: 0)
@@ -137,7 +137,7 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         return released
     }
 
-    @Test func stopDuringARetryPauseIsPrompt() throws {
+    @Test(.needsModels) func stopDuringARetryPauseIsPrompt() throws {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         let pipeline = try LivePipeline(
             source: CountingSource(),

@@ -63,7 +63,7 @@ final class SettableReaders: ReaderCount, Sendable {
         var idleAfterReaderLeft = false
     }
 
-    @Test func aSessionRunsOnDemandReloadsAndStops() throws {
+    @Test(.needsModels) func aSessionRunsOnDemandReloadsAndStops() throws {
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2)
         let sink = CountingSink()

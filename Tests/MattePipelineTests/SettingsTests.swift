@@ -62,7 +62,7 @@ import Testing
         return pipeline.statistics.snapshot()
     }
 
-    @Test func everyFrameGoesOutAndStillScenesAreSegmentedLessOften() throws {
+    @Test(.needsModels) func everyFrameGoesOutAndStillScenesAreSegmentedLessOften() throws {
         // The same picture over and over (still) against four different pictures in turn (moving).
         let still = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 1)
         let moving = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 4)
@@ -91,7 +91,7 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
 }
 
 @Suite struct LiveMirrorTests {
-    @Test func mirrorIsAppliedBeforeEverythingElse() throws {
+    @Test(.needsModels) func mirrorIsAppliedBeforeEverythingElse() throws {
         let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
         let picture = PixelBuffer(width: 64, height: 36, format: .yuyv)
         let expected = PixelBuffer(width: 64, height: 36, format: .yuyv)

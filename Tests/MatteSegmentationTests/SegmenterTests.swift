@@ -11,7 +11,7 @@ import Testing
         ("astronaut-1280x720", .general), ("astronaut-1280x720", .landscape),
     ]
 
-    @Test(arguments: cases)
+    @Test(.needsModels, arguments: cases)
     func preprocessingEqualsMediaPipe(source: String, choice: ModelChoice) throws {
         let frame = try ImageFile.load(Fixtures.path("\(source).png"))
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(choice))
@@ -20,7 +20,7 @@ import Testing
         #expect(maxAbsDifference(Array(segmenter.engine.input), expected) <= 1e-5)
     }
 
-    @Test(arguments: cases)
+    @Test(.needsModels, arguments: cases)
     func maskMatchesTheOfficialRuntime(source: String, choice: ModelChoice) throws {
         let frame = try ImageFile.load(Fixtures.path("\(source).png"))
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(choice))
@@ -48,7 +48,7 @@ import Testing
         #expect(Double(intersection) / Double(union) >= 0.99)
     }
 
-    @Test func yuyvFramesSegmentLikeTheirRGB() throws {
+    @Test(.needsModels) func yuyvFramesSegmentLikeTheirRGB() throws {
         let rgb = try ImageFile.load(Fixtures.path("astronaut-1280x720.png"))
         let yuyv = try ImageFile.load(Fixtures.path("astronaut-1280x720.png"), format: .yuyv)
         let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))

@@ -1,5 +1,6 @@
 import Foundation
 import MatteSegmentation
+import Testing
 
 /// Reference data made by scripts/make-golden.sh (see Tests/Fixtures/README.md).
 public enum Fixtures {
@@ -46,4 +47,19 @@ public struct SeededGenerator: RandomNumberGenerator {
 public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "arrays differ in length: \(a.count) vs \(b.count)")
     return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+extension Fixtures {
+    /// Whether scripts/setup-models.sh has installed both MediaPipe models.
+    public static var modelsInstalled: Bool {
+        (try? ModelLocator.path(for: .general)) != nil && (try? ModelLocator.path(for: .landscape)) != nil
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that run or read the MediaPipe models (never committed): where they are not installed the
+    /// test is skipped and says why, rather than failing on a missing file.
+    public static var needsModels: Self {
+        .enabled(if: Fixtures.modelsInstalled, "the MediaPipe models are not installed; run scripts/setup-models.sh")
+    }
 }

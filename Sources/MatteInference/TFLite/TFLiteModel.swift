@@ -4,6 +4,8 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
     case unsupported(String)
     case unreadable(String, String)
+    /// XNNPACK failed while setting up or running a graph it had accepted.
+    case runtime(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
             return "unsupported model: \(what)"
         case let .unreadable(path, reason):
             return "cannot read model \(path): \(reason)"
+        case let .runtime(what):
+            return "inference failed: \(what)"
         }
     }
 }

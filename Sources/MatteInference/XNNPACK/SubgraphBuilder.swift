@@ -1,7 +1,9 @@
 import CXNNPACK
+import MatteMemory
 
 /// Translates TFLite operators into XNNPACK subgraph nodes, one TFLite tensor to one XNNPACK value.
-struct SubgraphBuilder {
+/// It owns the subgraph handle, so it cannot be copied (a copy would delete the subgraph twice).
+struct SubgraphBuilder: ~Copyable {
     static let inputID: UInt32 = 0
     static let outputID: UInt32 = 1
 
@@ -9,8 +11,7 @@ struct SubgraphBuilder {
     private(set) var subgraph: xnn_subgraph_t
     private var values: [UInt32?]
     /// Float32 data for constant tensors (widened from float16 where the model stores it so).
-    private var constants: [Int: UnsafeMutableRawBufferPointer] = [:]
-    private var weightsTaken = false
+    private var constants: [Int: Plane<Float>] = [:]
 
     init(model: TFLiteModel) throws(TFLiteError) {
         var subgraph: xnn_subgraph_t? = nil
@@ -22,16 +23,10 @@ struct SubgraphBuilder {
         values = Array(repeating: nil, count: model.tensors.count)
     }
 
-    /// Deletes the subgraph, and the weights unless the runtime took them.
-    mutating func release() {
-        xnn_delete_subgraph(subgraph)
-        if !weightsTaken { for constant in constants.values { constant.deallocate() } }
-    }
+    deinit { xnn_delete_subgraph(subgraph) }
 
-    mutating func takeWeights() -> [UnsafeMutableRawBufferPointer] {
-        weightsTaken = true
-        return Array(constants.values)
-    }
+    /// The constants the subgraph points into: a runtime made from it must keep them as long as it lives.
+    var weights: [Plane<Float>] { Array(constants.values) }
 
     mutating func translate() throws(TFLiteError) {
         // XNNPACK allocates no memory for a value nobody reads and then fails an assertion in the node that
@@ -499,9 +494,8 @@ struct SubgraphBuilder {
         guard count == model.tensors[target].elementCount else {
             throw .malformed("\(name) changes the element count of tensor \(source)")
         }
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        constants[target] = storage
-        let floats = storage.bindMemory(to: Float.self)
+        let floats = Plane<Float>(count: count, repeating: 0)
+        constants[target] = floats
         switch model.tensors[source].type {
         case .float32:
             data.withUnsafeBytes { raw in
@@ -520,7 +514,7 @@ struct SubgraphBuilder {
         default:
             throw .unsupported("\(name) uses a constant of type \(model.tensors[source].type)")
         }
-        values[target] = try defineTensor(target, data: storage.baseAddress, name)
+        values[target] = try defineTensor(target, data: floats.pointer, name)
     }
 
     private mutating func optionalValue(

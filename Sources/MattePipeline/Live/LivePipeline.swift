@@ -4,36 +4,42 @@ import MatteCompositing
 import MatteImaging
 import MatteMedia
 import MatteSegmentation
+import Synchronization
 
 /// Counters the threads update and the status line and benchmarks read.
-public final class PipelineStatistics: @unchecked Sendable {
-    private let lock = NSLock()
-    public private(set) var framesIn = 0
-    public private(set) var framesOut = 0
-    public private(set) var inferences = 0
-    public private(set) var placeholders = 0
-    private var inferenceTotal = 0.0, compositeTotal = 0.0, captureTotal = 0.0
-    private var latencies: [Double] = []
+public final class PipelineStatistics: Sendable {
+    private struct Counters {
+        var framesIn = 0
+        var framesOut = 0
+        var inferences = 0
+        var placeholders = 0
+        var inferenceTotal = 0.0
+        var compositeTotal = 0.0
+        var captureTotal = 0.0
+        var latencies: [Double] = []
+    }
+
+    private let counters = Mutex(Counters())
 
     func frameIn(processing: Double) {
-        lock.withLock {
-            framesIn += 1
-            captureTotal += processing
+        counters.withLock {
+            $0.framesIn += 1
+            $0.captureTotal += processing
         }
     }
     func inference(_ milliseconds: Double) {
-        lock.withLock {
-            inferences += 1
-            inferenceTotal += milliseconds
+        counters.withLock {
+            $0.inferences += 1
+            $0.inferenceTotal += milliseconds
         }
     }
-    func placeholder() { lock.withLock { placeholders += 1 } }
+    func placeholder() { counters.withLock { $0.placeholders += 1 } }
     func frameOut(latency: Double, composite: Double) {
-        lock.withLock {
-            framesOut += 1
-            compositeTotal += composite
-            latencies.append(latency)
-            if latencies.count > 20_000 { latencies.removeFirst(10_000) }
+        counters.withLock {
+            $0.framesOut += 1
+            $0.compositeTotal += composite
+            $0.latencies.append(latency)
+            if $0.latencies.count > 20_000 { $0.latencies.removeFirst(10_000) }
         }
     }
 
@@ -47,19 +53,20 @@ public final class PipelineStatistics: @unchecked Sendable {
     }
 
     public func snapshot() -> Snapshot {
-        lock.withLock {
-            let sorted = latencies.sorted()
+        counters.withLock { counts in
+            let sorted = counts.latencies.sorted()
             func percentile(_ p: Double) -> Double {
                 sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
             }
+            func mean(_ total: Double, _ count: Int) -> Double { count == 0 ? 0 : total / Double(count) }
             return Snapshot(
-                framesIn: framesIn,
-                framesOut: framesOut,
-                inferences: inferences,
-                placeholders: placeholders,
-                captureMilliseconds: framesIn == 0 ? 0 : captureTotal / Double(framesIn),
-                inferenceMilliseconds: inferences == 0 ? 0 : inferenceTotal / Double(inferences),
-                compositeMilliseconds: framesOut == 0 ? 0 : compositeTotal / Double(framesOut),
+                framesIn: counts.framesIn,
+                framesOut: counts.framesOut,
+                inferences: counts.inferences,
+                placeholders: counts.placeholders,
+                captureMilliseconds: mean(counts.captureTotal, counts.framesIn),
+                inferenceMilliseconds: mean(counts.inferenceTotal, counts.inferences),
+                compositeMilliseconds: mean(counts.compositeTotal, counts.framesOut),
                 latencyP50: percentile(0.5),
                 latencyP99: percentile(0.99)
             )
@@ -253,7 +260,8 @@ public final class LivePipeline: @unchecked Sendable {
             targetWidth: segmenter.modelWidth,
             targetHeight: segmenter.modelHeight
         )
-        var mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
+        // Made when mirroring is first asked for: most calls never mirror.
+        var mirrored: PixelBuffer?
         var sequence = 0
         var lastFailure: String?
         var reported = 0
@@ -318,8 +326,10 @@ public final class LivePipeline: @unchecked Sendable {
             guard let timestamp else { continue }
             let arrived = monotonicMilliseconds()
             if state.withLock({ mirror }) {
-                YUYVKernels.mirror(frame.picture, into: mirrored)
-                swap(&frame.picture, &mirrored)
+                let target = mirrored ?? PixelBuffer(width: width, height: height, format: .yuyv)
+                YUYVKernels.mirror(frame.picture, into: target)
+                mirrored = frame.picture
+                frame.picture = target
             }
             frame.modelInput.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
             sequence += 1
@@ -389,10 +399,7 @@ public final class LivePipeline: @unchecked Sendable {
         var maskSequence = 0
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
-        let placeholder = Self.placeholder(
-            width: outputScaler?.frame.width ?? width,
-            height: outputScaler?.frame.height ?? height
-        )
+        var placeholder: PixelBuffer?
         var wrotePlaceholder = false
         var lastBackgroundProblem: String?
 
@@ -411,7 +418,14 @@ public final class LivePipeline: @unchecked Sendable {
                 if waiting && monotonicMilliseconds() - lastWrite > 1000 * interval {
                     if !wrotePlaceholder { logger.info("showing a placeholder until the camera is back") }
                     wrotePlaceholder = true
-                    write(placeholder, scaled: false)
+                    let slate =
+                        placeholder
+                        ?? Self.placeholder(
+                            width: outputScaler?.frame.width ?? width,
+                            height: outputScaler?.frame.height ?? height
+                        )
+                    placeholder = slate
+                    write(slate, scaled: false)
                     statistics.placeholder()
                     lastWrite = monotonicMilliseconds()
                 }

@@ -1,4 +1,4 @@
-import CLinuxEvents
+import CLinux
 import Foundation
 import Logging
 import Synchronization

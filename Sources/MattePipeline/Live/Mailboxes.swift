@@ -3,7 +3,7 @@ import MatteImaging
 
 /// The newest captured frame, handed between threads by swapping buffers: the writer never waits for a
 /// reader, a reader always gets the newest frame, and older ones are simply overwritten (never queued).
-final class FrameMailbox: @unchecked Sendable {
+final class FrameMailbox {
     struct Frame {
         var picture: PixelBuffer
         var modelInput: [Float]
@@ -80,7 +80,7 @@ final class FrameMailbox: @unchecked Sendable {
 }
 
 /// The newest person mask: probabilities at model resolution and the frame they belong to.
-final class MaskMailbox: @unchecked Sendable {
+final class MaskMailbox {
     private let lock = NSLock()
     private var probabilities: [Float]
     private(set) var sequence = 0

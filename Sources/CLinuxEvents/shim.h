@@ -1,6 +1,0 @@
-// Linux descriptors for events that Glibc's Swift module does not import: signals read from a
-// descriptor (signalfd) and a wake-up counter (eventfd), so one poll() waits for everything.
-#include <poll.h>
-#include <signal.h>
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
