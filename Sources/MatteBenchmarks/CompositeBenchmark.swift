@@ -35,12 +35,9 @@ public struct CompositeBenchmark {
         }
     }
 
-    /// Every background mode with and without edge refinement, each compositing a new frame per call.
-    public func compositeWorkloads() -> [Workload] {
+    /// A camera frame, a background picture, and the frame sampled for the model.
+    func inputs() -> (frame: PixelBuffer, picture: PixelBuffer, modelInput: [Float]) {
         let frame = YUYVKernels.testPattern(width: width, height: height)
-        let picture = YUYVKernels.testPattern(width: width, height: height, seed: 7)
-        let out = PixelBuffer(width: width, height: height, format: .yuyv)
-        let masks = Self.personMasks()
         var modelInput = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
         ModelInputSampler(
             sourceWidth: width,
@@ -48,6 +45,14 @@ public struct CompositeBenchmark {
             targetWidth: Self.modelWidth,
             targetHeight: Self.modelHeight
         ).sample(frame, into: &modelInput)
+        return (frame, YUYVKernels.testPattern(width: width, height: height, seed: 7), modelInput)
+    }
+
+    /// Every background mode with and without edge refinement, each compositing a new frame per call.
+    public func compositeWorkloads() -> [Workload] {
+        let (frame, picture, modelInput) = inputs()
+        let out = PixelBuffer(width: width, height: height, format: .yuyv)
+        let masks = Self.personMasks()
         let modes: [(String, BackgroundLayer)] = [
             ("colour", .color(y: 81, u: 90, v: 240)), ("image", .picture(picture)),
             ("blur", .blur(strength: 16)), ("none", .none),
@@ -80,16 +85,8 @@ public struct CompositeBenchmark {
 
     /// Each stage of the compositing path alone, to see where a mode's time goes.
     public func stageWorkloads() -> [Workload] {
-        let frame = YUYVKernels.testPattern(width: width, height: height)
-        let picture = YUYVKernels.testPattern(width: width, height: height, seed: 7)
+        let (frame, picture, modelInput) = inputs()
         let probabilities = Self.personMasks()[0]
-        var modelInput = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
-        ModelInputSampler(
-            sourceWidth: width,
-            sourceHeight: height,
-            targetWidth: Self.modelWidth,
-            targetHeight: Self.modelHeight
-        ).sample(frame, into: &modelInput)
         let refiner = MaskRefiner(width: Self.modelWidth, height: Self.modelHeight)
         var guide = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
         MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: &guide)

@@ -38,7 +38,7 @@ struct LiveCommand: ParsableCommand {
         let logger = makeLogger(quiet: options.quiet)
         let (pipeline, sink) = try makePipeline(logger: logger)
         let monitor = try ReaderMonitor(device: sink.device)
-        logger.info("readers of \(sink.device.path) detected by \(monitor.method.rawValue)")
+        logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
         let session = try LiveSession(
             pipeline: pipeline,
             readers: options.alwaysOn ? nil : monitor,
