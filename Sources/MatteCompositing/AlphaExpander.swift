@@ -11,7 +11,7 @@ import MatteMemory
 /// person composited with a known alpha): columns sit at cell centres, (i + 0.5) · scale − 0.5, and rows at
 /// i · scale, the model input's own sampling. Either other choice moved the recovered edges by a pixel at
 /// 640×360 (2 px at 720p) against the true ones and raised the edge error.
-public final class AlphaExpander {
+package final class AlphaExpander {
     public let lowWidth: Int, lowHeight: Int, width: Int, height: Int
     /// Where each output column and row samples the low-resolution maps (see the type's comment).
     private let columns: SampleTable

@@ -1,7 +1,7 @@
 import MatteImaging
 
 /// The per-row loops of `AlphaExpander`, kept free of tables and branches so they vectorise.
-public enum AlphaKernels {
+package enum AlphaKernels {
     /// alpha = clamp((a · Y' + b)) · 255 with a, b interpolated between two widened rows and
     /// Y' = (Y − 16) / 219 read from the luma bytes of a YUYV row (every second byte).
     public static func alphaRow(

@@ -7,7 +7,7 @@ import MatteMemory
 /// bleed into the blurred background as a halo. Alpha for the weights is evaluated at quarter resolution
 /// from the mask coefficients, so no full-resolution alpha is needed up front. Downsampling 4 × 4, three box
 /// passes (close to a Gaussian), and widening each quarter row once keep it near memory speed.
-public final class BackgroundBlur {
+package final class BackgroundBlur {
     public let width: Int, height: Int
     /// Quarter-resolution size (whole 4 × 4 blocks).
     let lowWidth: Int, lowHeight: Int
@@ -174,7 +174,7 @@ public final class BackgroundBlur {
 }
 
 /// The quarter-resolution background's way back to full resolution.
-public enum BlurKernels {
+package enum BlurKernels {
     /// Expands one quarter-resolution row (planar Y, U, V floats, padded by one cell each side) to a YUYV
     /// row of `width` pixels. Cell i is the mean of pixels 4i…4i+3 (centre 4i + 1.5), so pixel 4i + k sits
     /// at cell i + (k − 1.5) / 4 and a pair's chroma at its centre: fixed weights, a branch-free loop.

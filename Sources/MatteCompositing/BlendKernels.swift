@@ -5,7 +5,7 @@ import MatteImaging
 ///
 /// The blend arithmetic is 16-bit: fg · a + bg · (255 − a) + 128 ≤ 65153 and t + (t >> 8) ≤ 65407, so it
 /// never wraps, and 16-bit lanes vectorise twice as wide as 32-bit ones.
-public enum BlendKernels {
+package enum BlendKernels {
     /// out = (fg · a + bg · (255 − a)) / 255, rounded; `out` may alias `foreground` or `background`.
     @inline(__always)
     public static func blend(

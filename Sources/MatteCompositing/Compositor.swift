@@ -39,7 +39,7 @@ public final class Compositor {
         }
     }
 
-    public let refiner: MaskRefiner
+    package let refiner: MaskRefiner
     private let expander: AlphaExpander
     private let guide: Plane<Float>
     /// The mask the refiner's coefficients were made from.

@@ -1,5 +1,5 @@
 /// Per-pixel person effects on packed YUYV rows.
-public enum EffectKernels {
+package enum EffectKernels {
     /// Recolours by luma: each luma through `lutY`, the pair's chroma from its mean luma through `lutU`/`lutV`.
     public static func colorMapYUYV(
         _ source: UnsafePointer<UInt8>,

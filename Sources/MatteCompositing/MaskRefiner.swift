@@ -28,7 +28,7 @@ public struct MaskSettings: Equatable, Sendable {
 /// Works at model resolution (e.g. 256 × 144): temporal smoothing with a per-pixel motion reset, optional
 /// dilate/erode and feather, then the guided filter of He et al. with the frame's luma as guide. The
 /// threshold and softness ramp is linear, so it is folded into the coefficients (alpha = a · luma + b).
-public final class MaskRefiner {
+package final class MaskRefiner {
     public let width: Int, height: Int
     public var settings: MaskSettings
     /// Output coefficient maps, width × height: alpha = a · guide + b, guide = luma in 0…1.
