@@ -4,13 +4,12 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
+import Synchronization
 import Testing
 
 /// A camera stand-in that counts how often it is opened and closed (released), and can be made to fail.
-final class CountingSource: FrameSource, @unchecked Sendable {
-    static let lock = NSLock()
-    nonisolated(unsafe) static var opened = 0
-    nonisolated(unsafe) static var closed = 0
+final class CountingSource: FrameSource {
+    private static let opensAndCloses = Mutex((opened: 0, closed: 0))
     let inner: SyntheticSource
     var width: Int { inner.width }
     var height: Int { inner.height }
@@ -21,30 +20,26 @@ final class CountingSource: FrameSource, @unchecked Sendable {
 
     init() {
         inner = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
-        Self.lock.withLock { Self.opened += 1 }
+        Self.opensAndCloses.withLock { $0.opened += 1 }
     }
 
-    deinit { Self.lock.withLock { Self.closed += 1 } }
+    deinit { Self.opensAndCloses.withLock { $0.closed += 1 } }
 
     func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
         try inner.next(into: out, timeout: timeout)
     }
 
-    static var counts: (opened: Int, closed: Int) { lock.withLock { (opened, closed) } }
+    static var counts: (opened: Int, closed: Int) { opensAndCloses.withLock { $0 } }
 }
 
 /// Counts frames written and keeps the newest.
-final class CountingSink: FrameSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var newest: [UInt8] = []
-    var frames: Int { lock.withLock { count } }
-    var last: [UInt8] { lock.withLock { newest } }
+final class CountingSink: FrameSink, Sendable {
+    private let written = Mutex((count: 0, newest: [UInt8]()))
+    var frames: Int { written.withLock { $0.count } }
+    var last: [UInt8] { written.withLock { $0.newest } }
     func write(_ frame: PixelBuffer) throws(PipelineError) {
-        lock.withLock {
-            count += 1
-            newest = frame.array
-        }
+        let bytes = frame.array
+        written.withLock { $0 = ($0.count + 1, bytes) }
     }
 }
 

@@ -5,6 +5,7 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
+import Synchronization
 import Testing
 
 @Suite struct SettingsTests {
@@ -83,11 +84,13 @@ import Testing
 }
 
 /// Keeps a copy of the newest frame written.
-final class RecordingSink: FrameSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var frame: [UInt8] = []
-    var last: [UInt8] { lock.withLock { frame } }
-    func write(_ frame: PixelBuffer) throws(PipelineError) { lock.withLock { self.frame = frame.array } }
+final class RecordingSink: FrameSink, Sendable {
+    private let newest = Mutex([UInt8]())
+    var last: [UInt8] { newest.withLock { $0 } }
+    func write(_ frame: PixelBuffer) throws(PipelineError) {
+        let bytes = frame.array
+        newest.withLock { $0 = bytes }
+    }
 }
 
 @Suite struct LiveMirrorTests {
