@@ -138,16 +138,3 @@ extension PersonEffect {
         return effect
     }
 }
-
-struct SettingsFileError: Error, CustomStringConvertible {
-    let description: String
-}
-
-extension ProcessingOptions {
-    static let flagNames = ["--mirror", "--edge-refinement", "--no-edge-refinement"]
-    static let optionNames =
-        flagNames + [
-            "--model", "--background", "--fit", "--foreground", "--foreground-opacity", "--effect",
-            "--threshold", "--softness", "--dilate", "--feather", "--smoothing", "--light-wrap",
-        ]
-}
