@@ -41,7 +41,7 @@ struct LiveCommand: ParsableCommand {
         logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
         let session = try LiveSession(
             pipeline: pipeline,
-            readers: options.alwaysOn ? nil : monitor,
+            readers: monitor,
             alwaysOn: options.alwaysOn,
             settings: options.currentSettings,
             logger: logger
