@@ -78,6 +78,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "MatteDoctor",
+            dependencies: ["MatteV4L2", "MatteCapture", "MatteOutput", "MatteSegmentation", "CV4L2"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "MatteBenchmarks",
             dependencies: [
                 "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
@@ -89,7 +94,7 @@ let package = Package(
             name: "matte",
             dependencies: [
                 "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
-                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks", "CLinux",
+                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks", "MatteDoctor", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,6 +119,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
+        .testTarget(name: "MatteDoctorTests", dependencies: ["MatteDoctor", "MatteSegmentation", "MatteTestSupport"]),
         .testTarget(
             name: "MatteBenchmarksTests",
             dependencies: ["MatteBenchmarks", "MatteImaging", "MatteTestSupport", "CAllocationCounter"]

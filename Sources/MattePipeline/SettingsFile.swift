@@ -3,8 +3,16 @@
 /// option is a value, not a comment.
 public enum SettingsFile {
     public static func arguments(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).flatMap { line -> [String] in
-            line.drop(while: \.isWhitespace).hasPrefix("#") ? [] : words(String(line))
+        lines(text).flatMap(\.words)
+    }
+
+    /// The words of each line that has any, with its line number (from 1), for messages that point at it.
+    public static func lines(_ text: String) -> [(number: Int, words: [String])] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap {
+            index,
+            line in
+            let words = line.drop(while: \.isWhitespace).hasPrefix("#") ? [] : words(String(line))
+            return words.isEmpty ? nil : (index + 1, words)
         }
     }
 

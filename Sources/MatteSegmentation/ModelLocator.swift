@@ -53,6 +53,13 @@ public enum ModelLocator {
         .landscape: "selfie_segmentation_landscape.tflite",
     ]
 
+    /// The sha256 of each model as the mediapipe 0.10.14 wheel ships it (scripts/setup-models.sh checks the
+    /// same digests; a test keeps the two in step).
+    public static let publishedSHA256: [ModelChoice: String] = [
+        .general: "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+        .landscape: "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
+    ]
+
     /// Where models are looked for, in order: $MATTE_MODELS_DIR, the XDG data directory, system directories.
     public static func searchDirectories(environment: [String: String] = currentEnvironment()) -> [String] {
         var directories: [String] = []

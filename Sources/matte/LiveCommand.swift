@@ -20,23 +20,31 @@ struct LiveCommand: ParsableCommand {
         discussion: """
             Reads the camera, replaces the background and writes to a v4l2loopback device that call apps can select. \
             With no application reading the virtual camera, the real camera is closed (its light goes off) until one \
-            starts. SIGINT/SIGTERM stop cleanly; SIGHUP reloads the settings file (--settings) and the background \
-            and foreground files without dropping the virtual camera.
+            starts. Options are read from /etc/matte/config and ~/.config/matte/config first (see `matte config`); \
+            the command line overrides them. Changes to those files, and SIGHUP, reload the processing settings, \
+            the settings file (--settings) and the background and foreground files without dropping the virtual \
+            camera. SIGINT/SIGTERM stop cleanly. Under systemd (Type=notify) it reports readiness and pings the \
+            watchdog.
             """
     )
 
     @OptionGroup var options: LiveOptions
 
     func validate() throws {
-        // A broken settings file is reported before any device is touched.
-        if options.settings != nil {
-            do { _ = try options.currentSettings() } catch { throw ValidationError("\(error)") }
+        // A broken configuration or settings file is reported before any device is touched.
+        do { _ = try options.currentSettings() } catch let error as CommandError {
+            throw ValidationError(error.description)
         }
     }
 
     func run() throws {
+        // The options in force: the configuration files' first, then the command line's.
+        let options = try ConfigFiles.effectiveOptions(
+            commandLine: LiveOptions.commandLineArguments,
+            settingsFile: nil
+        )
         let logger = makeLogger(quiet: options.quiet)
-        let (pipeline, sink) = try makePipeline(logger: logger)
+        let (pipeline, sink) = try makePipeline(options: options, logger: logger)
         let monitor = try ReaderMonitor(device: sink.device)
         logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
         let session = try LiveSession(
@@ -44,6 +52,8 @@ struct LiveCommand: ParsableCommand {
             readers: monitor,
             alwaysOn: options.alwaysOn,
             settings: options.currentSettings,
+            watching: ConfigFiles.paths + (options.settings.map { [$0] } ?? []),
+            notifier: ServiceNotifier(environment: ModelLocator.currentEnvironment()),
             logger: logger
         )
         let status = StatusLine(enabled: !options.quiet && isatty(STDERR_FILENO) == 1)
@@ -61,7 +71,7 @@ extension LiveCommand {
     /// Opens the source and the virtual camera and builds the pipeline. The first source is opened here (its
     /// size decides the model, the compositor and the output) and handed to the pipeline, which alone keeps
     /// it: nothing else may hold it, or an idle pipeline or an unplugged camera could not close the device.
-    func makePipeline(logger: Logger) throws -> (LivePipeline, LoopbackOutput) {
+    func makePipeline(options: LiveOptions, logger: Logger) throws -> (LivePipeline, LoopbackOutput) {
         let source = try options.openSource()
         let sink = try options.openSink(
             frameRate: source.frameRate,
@@ -173,23 +183,11 @@ struct LiveOptions: ParsableArguments {
         return try LoopbackOutput(path: path, width: width, height: height, format: outputFormat, frameRate: frameRate)
     }
 
-    /// The processing settings: the command line's, overridden by the settings file when there is one.
+    /// The processing settings now: the configuration files', the command line's, then the settings file's,
+    /// read again each time (a reload).
     func currentSettings() throws -> ProcessingSettings {
-        guard let path = settings else { return processing.settings }
-        // A FIFO or device would block the read forever; a huge file is not a settings file.
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= 1 << 20 else {
-            throw CommandError("settings file \(path): not a readable regular file of at most 1 MB")
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CommandError("settings file \(path): cannot read it")
-        }
-        // The command line parsed again with the file's words after it: later options win, effects add up.
-        do {
-            return try LiveOptions.parse(Self.commandLineArguments + SettingsFile.arguments(text)).processing.settings
-        } catch {
-            throw CommandError("settings file \(path): \(LiveOptions.message(for: error))")
-        }
+        try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
+            .processing.settings
     }
 
     /// The arguments the live command was given (without the program and subcommand names).
@@ -237,7 +235,9 @@ final class StatusLine {
     func clear() { if enabled { writeStderr("\r\u{1B}[K") } }
 }
 
-/// Log lines as `matte: message` on stderr, clearing the status line first.
+/// Log lines as `matte: message` on stderr, clearing the status line first on a terminal. Under systemd
+/// (stderr is the journal, `$JOURNAL_STREAM`) each line starts with its syslog priority, `<4>` for a
+/// warning, which the journal turns into the entry's level.
 struct LineLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -246,9 +246,24 @@ struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    static let toTerminal = isatty(STDERR_FILENO) == 1
+    static let toJournal = getenv("JOURNAL_STREAM") != nil
+
     func log(event: LogEvent) {
         let prefix = event.level >= .warning ? "\(event.level): " : ""
-        writeStderr("\r\u{1B}[Kmatte: \(prefix)\(event.message)\n")
+        let start = Self.toTerminal ? "\r\u{1B}[K" : Self.toJournal ? "<\(Self.syslogPriority(event.level))>" : ""
+        writeStderr("\(start)matte: \(prefix)\(event.message)\n")
+    }
+
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLinux
 import Foundation
+import MatteDoctor
 
 #if canImport(Glibc)
 import Glibc
@@ -11,14 +12,18 @@ struct Matte: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matte",
         abstract: "A virtual camera with the background replaced.",
-        subcommands: [LiveCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self, BenchCommand.self],
+        subcommands: [
+            LiveCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self, ConfigCommand.self,
+            DoctorCommand.self,
+            BenchCommand.self,
+        ],
         defaultSubcommand: LiveCommand.self
     )
 
     static func main() {
         #if arch(x86_64)
         // The pixel kernels are compiled for AVX2 + FMA; on an older CPU they would die with SIGILL.
-        if let missing = missingCPUFeatures(), !missing.isEmpty {
+        if let missing = CPUFeatures.missing(), !missing.isEmpty {
             exit(
                 reporting: CommandError(
                     "this CPU lacks \(missing.joined(separator: " and ")); Matte needs an x86-64 CPU "
@@ -49,19 +54,5 @@ struct Matte: ParsableCommand {
             .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         if let message { writeStderr("matte: \(message)\n") }
         Glibc.exit(code.rawValue)
-    }
-
-    /// The required CPU flags /proc/cpuinfo does not list, or nil when it cannot be read.
-    static func missingCPUFeatures() -> [String]? {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 8192)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("flags") else { continue }
-            let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
-            return ["avx2", "fma"].filter { !flags.contains($0) }
-        }
-        return nil
     }
 }

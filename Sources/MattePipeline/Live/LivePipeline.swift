@@ -87,7 +87,8 @@ public final class PipelineStatistics: Sendable {
 ///   publishes the mask to `masks`.
 /// - *output* alone owns `processor` and the sink: it takes the newest frame and mask, composites and writes
 ///   (or writes a placeholder while the source is missing).
-/// - The caller's thread only calls `setActive`, `reload`, `stop` and reads `statistics`.
+/// - The caller's thread only calls `setActive`, `reload`, `stop` and reads `statistics`; it sets
+///   `outputHeartbeat` before `start()`, and only the output thread calls it.
 /// The mailboxes hand buffers over by swapping them under their own locks, so no two threads ever touch the
 /// same pixels; `phase`, `pendingSettings` and `mirror` are shared under `state`, and nothing else is.
 // @unchecked: the threads share only what the section above names, each under its lock; everything else
@@ -166,6 +167,10 @@ public final class LivePipeline: @unchecked Sendable {
     }
 
     private var initialSource: FrameSource?
+
+    /// Called by the output thread at every turn of its loop, idle or not (at least every 1.5 frame intervals
+    /// while it runs): the service watchdog's proof of life. Set before `start()`.
+    public var outputHeartbeat: (() -> Void)?
 
     /// Starts the threads; the pipeline processes only while `setActive(true)`.
     public func start() {
@@ -404,6 +409,7 @@ public final class LivePipeline: @unchecked Sendable {
         var lastBackgroundProblem: String?
 
         while !shouldStop {
+            outputHeartbeat?()
             if let prepared = state.withLock({ () -> FrameProcessor.Prepared? in
                 defer { pendingSettings = nil }
                 return pendingSettings

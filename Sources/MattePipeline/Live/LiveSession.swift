@@ -9,8 +9,9 @@ import Glibc
 
 /// Runs a `LivePipeline` for as long as the user wants the virtual camera: processing only while an
 /// application reads the output (and `linger` after the last one leaves, so an app reopening the device does
-/// not flap the camera) or always with `alwaysOn`; reloading the settings and stopping when asked, by
-/// `request(_:)` from any thread or by a signal.
+/// not flap the camera) or always with `alwaysOn`; reloading the settings when asked (`control`, SIGHUP) or
+/// when a watched configuration file changes; stopping when asked or on SIGINT/SIGTERM; and telling a
+/// service manager it is ready, alive (the output loop pings its watchdog) and stopping.
 public final class LiveSession {
     public enum Request: Sendable {
         /// Read the settings again and apply them at the next frame.
@@ -26,6 +27,10 @@ public final class LiveSession {
     private let alwaysOn: Bool
     private let settings: () throws -> ProcessingSettings
     private let logger: Logger
+    private let watcher: FileWatcher?
+    private let notifier: ServiceNotifier?
+    /// How long after a configuration file changes it is read (ms): editors write in several steps.
+    static let settleTime = 150.0
     /// Takes requests from any thread.
     public let control: Control
 
@@ -63,11 +68,15 @@ public final class LiveSession {
     /// - Parameters:
     ///   - readers: counts the output's readers; nil runs always (as with `alwaysOn`).
     ///   - settings: the settings to apply on `.reload`; a failure keeps the current ones and is logged.
+    ///   - watching: files whose changes reload the settings (the configuration files).
+    ///   - notifier: the service manager to keep informed, if Matte runs under one.
     public init(
         pipeline: LivePipeline,
         readers: ReaderCount?,
         alwaysOn: Bool,
         settings: @escaping () throws -> ProcessingSettings,
+        watching files: [String] = [],
+        notifier: ServiceNotifier? = nil,
         logger: Logger
     ) throws(PipelineError) {
         self.pipeline = pipeline
@@ -75,6 +84,8 @@ public final class LiveSession {
         self.alwaysOn = alwaysOn
         self.settings = settings
         self.logger = logger
+        watcher = files.isEmpty ? nil : try FileWatcher(paths: files)
+        self.notifier = notifier
         control = try Control()
     }
 
@@ -108,11 +119,17 @@ public final class LiveSession {
         }
         defer { if signalFD >= 0 { close(signalFD) } }
 
+        if let notifier, let pinger = WatchdogPinger(notifier: notifier) { pipeline.outputHeartbeat = pinger.ping }
         pipeline.start()
-        defer { pipeline.stop() }
+        defer {
+            notifier?.send("STOPPING=1")
+            pipeline.stop()
+        }
+        notifier?.send("READY=1")
         var readerCount = readers?.update() ?? 0
         var lastReaderSeen = -Double.infinity
         var lastTick = 0.0
+        var reloadDue: Double?
         while true {
             if readerCount > 0 { lastReaderSeen = monotonicMilliseconds() }
             let wanted = Self.wantsProcessing(
@@ -128,8 +145,10 @@ public final class LiveSession {
                 pollfd(fd: control.fd, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: readers?.fd ?? -1, events: readers?.events ?? 0, revents: 0),
+                pollfd(fd: watcher?.fd ?? -1, events: Int16(POLLIN), revents: 0),
             ]
-            _ = poll(&polled, nfds_t(polled.count), 250)
+            let timeout = reloadDue.map { Int32(max(0, min(250, $0 - monotonicMilliseconds()))) } ?? 250
+            _ = poll(&polled, nfds_t(polled.count), timeout)
             var pending = polled[0].revents != 0 ? control.take() : []
             if polled[1].revents & Int16(POLLIN) != 0 {
                 var info = signalfd_siginfo()
@@ -138,6 +157,14 @@ public final class LiveSession {
                     pending.append(signal == Self.reloadSignal ? .reload : .stop)
                     if signal == Self.reloadSignal { logger.info("SIGHUP: reloading the settings") }
                 }
+            }
+            if polled[3].revents != 0, let watcher, watcher.changes() {
+                reloadDue = monotonicMilliseconds() + Self.settleTime
+            }
+            if let due = reloadDue, monotonicMilliseconds() >= due {
+                reloadDue = nil
+                logger.info("the configuration changed: reloading")
+                pending.append(.reload)
             }
             for request in pending {
                 switch request {
