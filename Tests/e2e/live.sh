@@ -24,6 +24,11 @@ mkdir -p "$logs"
 ff=(ffmpeg -hide_banner -nostdin -loglevel error -y)
 echo "live: v4l2loopback $MATTE_LOOPBACK_VERSION, $(nproc) CPUs, $matte"
 
+# A configuration file of its own (options a running matte applies when the file changes).
+export XDG_CONFIG_HOME=$work/config
+mkdir -p "$XDG_CONFIG_HOME/matte"
+echo "# live.sh" >"$XDG_CONFIG_HOME/matte/config"
+
 matte_pid=""
 # start_matte LOG ARGS...: starts matte in the background.
 start_matte() {
@@ -114,6 +119,21 @@ sleep 2
 read_frames 3 "$work/reloaded.yuv"
 check "the new background shows" near "$(pixel "$work/reloaded.yuv" 2 20 20 512x512)" "192 0 0" 8
 check "the person still shows" near "$(pixel "$work/reloaded.yuv" 2 256 330 512x512)" "$reference" 12
+# Saving the configuration file applies it by itself, within a second (editors save by rename: so does this).
+reloads=$(grep -c "settings reloaded" "$logs/photo.log")
+# (The settings file's background outranks the configuration files; an effect is the configuration's own.)
+printf -- '--effect grayscale\n' >"$XDG_CONFIG_HOME/matte/config.new"
+mv "$XDG_CONFIG_HOME/matte/config.new" "$XDG_CONFIG_HOME/matte/config"
+saved=$EPOCHREALTIME
+check "a saved configuration file is applied without a signal" wait_log "$logs/photo.log" "settings reloaded" 10 $((reloads + 1))
+took=$(echo "$EPOCHREALTIME - $saved" | bc)
+echo "live: configuration change applied after $took s"
+check "within a second ($took s)" test "$(echo "$took <= 1.0" | bc)" -eq 1
+sleep 1
+read_frames 3 "$work/configured.yuv"
+grey=$(pixel "$work/configured.yuv" 2 256 330 512x512)
+check "the configured effect shows: the person turns grey ($grey)" bash -c 'set -- $0; [ $(( ($1-$2)*($1-$2) + ($2-$3)*($2-$3) )) -le 32 ]' "$grey"
+check "and the background keeps the settings file's colour" near "$(pixel "$work/configured.yuv" 2 20 20 512x512)" "192 0 0" 8
 stop_matte; status=$?
 check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
 
