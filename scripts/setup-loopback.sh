@@ -19,8 +19,11 @@ if ! modinfo v4l2loopback >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq v4l2loopback-dkms "linux-headers-$(uname -r)" >/dev/null \
         || die "could not install v4l2loopback-dkms and linux-headers-$(uname -r) (is this a Debian kernel?)"
 fi
-printf 'options v4l2loopback %s\n' "$options" | $sudo tee /etc/modprobe.d/matte-v4l2loopback.conf >/dev/null
-echo v4l2loopback | $sudo tee /etc/modules-load.d/matte-v4l2loopback.conf >/dev/null
+# The matte package ships the same two files (/etc/modprobe.d/matte.conf); do not write a second copy.
+if [ ! -e /etc/modprobe.d/matte.conf ]; then
+    printf 'options v4l2loopback %s\n' "$options" | $sudo tee /etc/modprobe.d/matte-v4l2loopback.conf >/dev/null
+    echo v4l2loopback | $sudo tee /etc/modules-load.d/matte-v4l2loopback.conf >/dev/null
+fi
 if ! $sudo modprobe v4l2loopback 2>/tmp/setup-loopback.err; then
     if grep -qi "key\|signature\|not permitted" /tmp/setup-loopback.err && mokutil --sb-state 2>/dev/null | grep -qi enabled; then
         die "Secure Boot refuses the unsigned v4l2loopback module: enrol the DKMS key (sudo mokutil --import /var/lib/dkms/mok.pub) and reboot"

@@ -12,6 +12,8 @@ struct Matte: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matte",
         abstract: "A virtual camera with the background replaced.",
+        // The package's upstream version (packaging/changelog; Tests/package/check-deb.sh checks they agree).
+        version: "0.9.0",
         subcommands: [
             LiveCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self, ConfigCommand.self,
             DoctorCommand.self,

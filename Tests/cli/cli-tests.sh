@@ -50,8 +50,13 @@ check "truncated model fails" run nonzero mask "$fixtures/astronaut.jpg" -o "$sc
 check "truncated model is named" one_line_naming "$scratch/cut.tflite"
 uninstalled() { ! env MATTE_MODELS_DIR=/nonexistent HOME=/nonexistent XDG_DATA_HOME= \
     "$matte" mask "$fixtures/astronaut.jpg" -o "$scratch/x.png" --model general 2>"$scratch/err" >/dev/null; }
-check "uninstalled model fails" uninstalled
-check "uninstalled model says how to install" one_line_naming "scripts/setup-models.sh"
+# The installed package's models in /usr/share are always found; the check needs a machine without them.
+if [ ! -e /usr/share/matte/models/selfie_segmentation.tflite ]; then
+    check "uninstalled model fails" uninstalled
+    check "uninstalled model says how to install" one_line_naming "scripts/setup-models.sh"
+else
+    echo "cli: the matte package is installed (models in /usr/share/matte/models): uninstalled-model checks skipped"
+fi
 check "unwritable output fails" run nonzero mask "$fixtures/astronaut.jpg" -o /nonexistent-dir/mask.png
 check "unwritable output is named" one_line_naming "/nonexistent-dir/mask.png"
 check "unknown option fails" run nonzero mask "$fixtures/astronaut.jpg" -o "$scratch/y.png" --frobnicate
