@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test, from a fresh Debian machine with Swift 6: installs packages and models, builds, then runs the
-# command-line tests, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
+# Every test, from a fresh Debian machine with Swift 6: installs packages and models, lints, builds, then runs the
+# command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
 # fuzz of the model reader, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
 # and 0.15) with a one-minute soak, and the Swift test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need ~15 minutes and Debian's archive).
@@ -25,6 +25,9 @@ swift build --sanitize=address --scratch-path .build-asan --product matte
 ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
 # ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
 Tests/hostile/valgrind.sh .build/debug/matte
+# The Debian package: built (static Swift runtime), checked with lintian, installed, upgraded, removed and purged.
+scripts/package-deb.sh .build-static/deb
+Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb"
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
