@@ -36,6 +36,9 @@ if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/live.sh
     # A minute of unplugs and reloads with a reader watching (Tests/e2e/soak.sh with no argument runs ten).
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/soak.sh 60
+    # matte doctor with each part of the set-up broken on purpose, and the systemd notify protocol.
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/doctor.sh
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/service.sh
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
         Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.15 Tests/e2e/live.sh

@@ -130,7 +130,10 @@ public struct Doctor {
             )
             return findings
         }
-        var findings = [Finding("loopback-module", .ok, "v4l2loopback is loaded")]
+        var findings = [
+            Finding("loopback-module", .ok, "v4l2loopback is installed"),
+            Finding("loopback-loaded", .ok, "v4l2loopback is loaded"),
+        ]
         guard let path = output ?? DeviceCatalog.firstLoopback() else {
             findings.append(
                 Finding(
@@ -202,17 +205,29 @@ public struct Doctor {
     }
 
     static func accessProblem(_ id: String, _ path: String) -> Finding {
-        Finding(
+        let user = ProcessScan.userName()
+        if ProcessScan.inGroup("video") {
+            // In the group already: the node's own permissions are wrong (udev normally makes it root:video 0660).
+            return Finding(
+                id,
+                .problem,
+                "\(path) cannot be opened by you (\(user)) although you are in the video group: its permissions are "
+                    + ProcessScan.permissions(of: path),
+                fixes: ["sudo chgrp video \(path) && sudo chmod 0660 \(path)"]
+            )
+        }
+        return Finding(
             id,
             .problem,
-            "\(path) cannot be opened by you (\(ProcessScan.userName())); it belongs to the video group",
-            fixes: ["sudo usermod -aG video \(ProcessScan.userName())  # then log out and in again"]
+            "\(path) cannot be opened by you (\(user)): you are not in the video group",
+            fixes: ["sudo usermod -aG video \(user)  # then log out and in again"]
         )
     }
 
     func running(path: String, matte: [ProcessScan.Holder]) -> Finding {
         if let first = matte.first { return Finding("running", .ok, "\(first) is the producer of \(path)") }
-        if Self.systemctl(["is-active", "--quiet", "matte.service"]) == 0 {
+        // The word, not the exit status: systemctl in a chroot exits 0 for everything.
+        if Self.systemctl(["is-active", "matte.service"])?.line == "active" {
             return Finding("running", .ok, "matte.service is active (the camera opens when an app reads)")
         }
         return Finding(
@@ -309,12 +324,12 @@ public struct Doctor {
     // MARK: The service
 
     func service() -> Finding {
-        guard Self.systemctl(["show-environment"]) == 0 else {
+        guard let manager = Self.systemctl(["show-environment"]), manager.status == 0, !manager.line.isEmpty else {
             return Finding("service", .warning, "no systemd user manager to ask (not a login session?)")
         }
-        let enabled = Self.systemctlOutput(["is-enabled", "matte.service"]) ?? ""
+        let enabled = Self.systemctl(["is-enabled", "matte.service"])?.line ?? ""
         if enabled == "enabled" {
-            let active = Self.systemctlOutput(["is-active", "matte.service"]) ?? "unknown"
+            let active = Self.systemctl(["is-active", "matte.service"])?.line ?? "unknown"
             return Finding(
                 "service",
                 active == "active" ? .ok : .warning,
@@ -330,30 +345,10 @@ public struct Doctor {
         )
     }
 
-    /// `systemctl --user ARGS`'s exit status, or nil when it cannot run.
-    static func systemctl(_ arguments: [String]) -> Int32? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["systemctl", "--user"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// `systemctl --user ARGS`'s first line of output (empty for a unit it does not know), or nil when it
-    /// cannot run.
-    static func systemctlOutput(_ arguments: [String]) -> String? {
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["systemctl", "--user"] + arguments
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    /// `systemctl --user ARGS`'s first line of output (empty for a unit it does not know) and exit status, or
+    /// nil when it cannot run.
+    static func systemctl(_ arguments: [String]) -> (status: Int32, line: String)? {
+        guard let result = Subprocess.run(["systemctl", "--user"] + arguments) else { return nil }
+        return (result.status, result.output.split(separator: "\n").first.map(String.init) ?? "")
     }
 }

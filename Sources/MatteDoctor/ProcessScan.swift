@@ -38,6 +38,25 @@ public enum ProcessScan {
         return holders.sorted { $0.pid < $1.pid }
     }
 
+    /// Whether this process has the group (by name) among its groups.
+    public static func inGroup(_ name: String) -> Bool {
+        guard let group = getgrnam(name) else { return false }
+        let gid = group.pointee.gr_gid
+        if getegid() == gid { return true }
+        var groups = [gid_t](repeating: 0, count: Int(getgroups(0, nil)))
+        let count = getgroups(Int32(groups.count), &groups)
+        return groups.prefix(Int(max(count, 0))).contains(gid)
+    }
+
+    /// "0600 root:root", for messages.
+    public static func permissions(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "unknown" }
+        let owner = getpwuid(info.st_uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "\(info.st_uid)"
+        let group = getgrgid(info.st_gid).flatMap { $0.pointee.gr_name.map { String(cString: $0) } } ?? "\(info.st_gid)"
+        return String(info.st_mode & 0o777, radix: 8) + " \(owner):\(group)"
+    }
+
     /// The user running this, for commands that name them.
     public static func userName() -> String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }

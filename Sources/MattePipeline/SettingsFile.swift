@@ -1,6 +1,6 @@
-/// Settings files (`matte --settings FILE`): the same options as the command line, one or more per line;
-/// lines whose first character (after spaces) is `#` are comments. A colour such as `#1d3557` after an
-/// option is a value, not a comment.
+/// Settings and configuration files: the same options as the command line, one or more per line; `#` at
+/// the start of a line, or as a word of its own (`--effect sepia  # warm`), starts a comment. A colour such
+/// as `#1d3557` is a value, not a comment.
 public enum SettingsFile {
     public static func arguments(_ text: String) -> [String] {
         lines(text).flatMap(\.words)
@@ -27,6 +27,8 @@ public enum SettingsFile {
                 quoted.toggle()
                 started = true
             } else if character.isWhitespace && !quoted {
+                // A # standing alone starts a comment; joined to more (#1d3557) it is a value.
+                if started && current == "#" { return words }
                 if started { words.append(current) }
                 current = ""
                 started = false
@@ -35,7 +37,7 @@ public enum SettingsFile {
                 started = true
             }
         }
-        if started { words.append(current) }
+        if started && current != "#" { words.append(current) }
         return words
     }
 }

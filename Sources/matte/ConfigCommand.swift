@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MatteDoctor
 
 #if canImport(Glibc)
 import Glibc
@@ -62,14 +63,10 @@ struct ConfigCommand: ParsableCommand {
             [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty }
             ?? "sensible-editor"
         // Through the shell, as git and crontab do: EDITOR may carry arguments ("code --wait").
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(editor) \"$1\"", "sh", path]
-        do { try process.run() } catch { throw CommandError("cannot start the editor \(editor): \(error)") }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CommandError("the editor \(editor) exited with status \(process.terminationStatus)")
+        guard let result = Subprocess.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path], captureOutput: false) else {
+            throw CommandError("cannot start the editor \(editor)")
         }
+        guard result.status == 0 else { throw CommandError("the editor \(editor) exited with status \(result.status)") }
     }
 }
 

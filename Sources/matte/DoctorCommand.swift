@@ -45,7 +45,10 @@ struct DoctorCommand: ParsableCommand {
                 present.isEmpty ? "no configuration files (defaults)" : present.joined(separator: ", ")
             )
         } catch {
-            return Finding("config", .problem, "\(error)", fixes: ["matte config --edit"])
+            // The message starts "config FILE:LINE: …"; the finding already says config.
+            let message = "\(error)"
+            let trimmed = message.hasPrefix("config ") ? String(message.dropFirst(7)) : message
+            return Finding("config", .problem, trimmed, fixes: ["matte config --edit"])
         }
     }
 }

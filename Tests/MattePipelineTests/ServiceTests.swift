@@ -70,7 +70,7 @@ final class StallableSink: FrameSink, Sendable {
         let listener = NotifyListener()
         let notifier = ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "2000000"])
         #expect(notifier.isActive)
-        #expect(notifier.watchdogInterval == 1000)
+        #expect(notifier.watchdogInterval == 500)
         notifier.send("READY=1")
         listener.listen(for: 0.2)
         #expect(listener.messages.map(\.message) == ["READY=1"])
@@ -124,7 +124,7 @@ final class StallableSink: FrameSink, Sendable {
             inferenceRate: 15,
             logger: Logger(label: "test")
         )
-        // A 400 ms watchdog: pings every 200 ms.
+        // A 400 ms watchdog: pings every 100 ms.
         let notifier = ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
         let session = try LiveSession(
             pipeline: pipeline,

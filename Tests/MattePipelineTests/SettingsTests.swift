@@ -13,9 +13,9 @@ import Testing
         let text = """
             # my call setup
               --background "/home/me/My Pictures/beach.jpg" --fit contain
-            --effect sepia
+            --effect sepia   # a comment after the options
                 # an indented comment
-            --background #1d3557
+            --background #1d3557 #
             """
         #expect(
             SettingsFile.arguments(text)
@@ -26,6 +26,7 @@ import Testing
         )
         #expect(SettingsFile.arguments("") == [])
         #expect(SettingsFile.words("  a  \"\"  b ") == ["a", "", "b"])
+        #expect(SettingsFile.lines("\n--mirror # why\n\n# none\n--fps 5").map(\.number) == [2, 5])
     }
 
     @Test func backgroundValuesParse() {

@@ -10,8 +10,9 @@ import Glibc
 /// started by a service manager. The protocol is sd_notify(3)'s, spoken directly: no libsystemd.
 public final class ServiceNotifier: Sendable {
     private let address: [UInt8]?
-    /// How often to ping the watchdog (half its timeout, as sd_watchdog_enabled(3) advises), in ms; nil: no
-    /// watchdog for this process.
+    /// How often to ping the watchdog, in ms (nil: no watchdog for this process): a quarter of its timeout, so
+    /// that a ping due while the output loop waits out one turn (up to 1.5 frame intervals) still comes
+    /// within half the timeout, as sd_watchdog_enabled(3) advises.
     public let watchdogInterval: Double?
     private let fd: Int32
 
@@ -26,7 +27,7 @@ public final class ServiceNotifier: Sendable {
         let microseconds = environment["WATCHDOG_USEC"].flatMap { Double($0) } ?? 0
         // WATCHDOG_PID names the process the watchdog is for: when it is another one, this one must not ping.
         let forThisProcess = environment["WATCHDOG_PID"].map { $0 == String(getpid()) } ?? true
-        watchdogInterval = address != nil && microseconds > 0 && forThisProcess ? microseconds / 2000 : nil
+        watchdogInterval = address != nil && microseconds > 0 && forThisProcess ? microseconds / 4000 : nil
         fd = address == nil ? -1 : socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
 
