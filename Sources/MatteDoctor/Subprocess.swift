@@ -35,7 +35,13 @@ public enum Subprocess {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = read(pipe[0], &buffer, buffer.count)
-                if count > 0 { output += buffer[0..<count] } else if count < 0 && errno == EINTR { continue } else { break }
+                if count > 0 {
+                    output += buffer[0..<count]
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
             }
             close(pipe[0])
         }

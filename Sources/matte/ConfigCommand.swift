@@ -63,7 +63,8 @@ struct ConfigCommand: ParsableCommand {
             [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty }
             ?? "sensible-editor"
         // Through the shell, as git and crontab do: EDITOR may carry arguments ("code --wait").
-        guard let result = Subprocess.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path], captureOutput: false) else {
+        guard let result = Subprocess.run(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path], captureOutput: false)
+        else {
             throw CommandError("cannot start the editor \(editor)")
         }
         guard result.status == 0 else { throw CommandError("the editor \(editor) exited with status \(result.status)") }

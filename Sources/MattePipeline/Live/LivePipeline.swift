@@ -168,8 +168,8 @@ public final class LivePipeline: @unchecked Sendable {
 
     private var initialSource: FrameSource?
 
-    /// Called by the output thread at every turn of its loop, idle or not (at least every 1.5 frame intervals
-    /// while it runs): the service watchdog's proof of life. Set before `start()`.
+    /// Called by the output thread at every turn of its loop, idle or not (at least every 0.25 s while it
+    /// runs): the service watchdog's proof of life. Set before `start()`.
     public var outputHeartbeat: (() -> Void)?
 
     /// Starts the threads; the pipeline processes only while `setActive(true)`.
@@ -418,7 +418,8 @@ public final class LivePipeline: @unchecked Sendable {
                 state.withLock { mirror = prepared.settings.mirror }
                 logger.info("settings reloaded")
             }
-            guard mailbox.take(&frame, after: lastFrame, timeout: interval * 1.5) else {
+            // At most a quarter second per turn even for a slow camera: the heartbeat must keep its pace.
+            guard mailbox.take(&frame, after: lastFrame, timeout: min(interval * 1.5, 0.25)) else {
                 // No frame: while someone watches and the camera is missing, keep the virtual camera alive.
                 let waiting = state.withLock { phase == .waitingForSource }
                 if waiting && monotonicMilliseconds() - lastWrite > 1000 * interval {

@@ -11,8 +11,8 @@ import Glibc
 public final class ServiceNotifier: Sendable {
     private let address: [UInt8]?
     /// How often to ping the watchdog, in ms (nil: no watchdog for this process): a quarter of its timeout, so
-    /// that a ping due while the output loop waits out one turn (up to 1.5 frame intervals) still comes
-    /// within half the timeout, as sd_watchdog_enabled(3) advises.
+    /// that a ping due while the output loop waits out one turn (up to 0.25 s) still comes within half the
+    /// timeout, as sd_watchdog_enabled(3) advises.
     public let watchdogInterval: Double?
     private let fd: Int32
 
