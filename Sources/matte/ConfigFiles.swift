@@ -89,7 +89,8 @@ enum ConfigFiles {
                     }
                 }
             }
-            throw error
+            // The command line's own fault: the same one-line message and status as any wrong option.
+            throw ValidationError(LiveOptions.message(for: error))
         }
     }
 }
