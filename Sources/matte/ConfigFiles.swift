@@ -70,27 +70,24 @@ enum ConfigFiles {
         do {
             return try LiveOptions.parse(configWords + commandLine + settingsWords)
         } catch {
-            // Find the culprit: the first configuration line whose words break the parse.
-            var prefix: [String] = []
-            for line in config {
-                prefix += line.words
-                do { _ = try LiveOptions.parse(prefix) } catch {
-                    throw CommandError("config \(line.path):\(line.number): \(LiveOptions.message(for: error))")
-                }
-            }
+            try firstBreakingLine(of: config, after: [], what: "config")
             if let settings, (try? LiveOptions.parse(configWords + commandLine)) != nil {
-                var prefix = configWords + commandLine
-                for line in settings {
-                    prefix += line.words
-                    do { _ = try LiveOptions.parse(prefix) } catch {
-                        throw CommandError(
-                            "settings file \(line.path):\(line.number): \(LiveOptions.message(for: error))"
-                        )
-                    }
-                }
+                try firstBreakingLine(of: settings, after: configWords + commandLine, what: "settings file")
             }
             // The command line's own fault: the same one-line message and status as any wrong option.
             throw ValidationError(LiveOptions.message(for: error))
+        }
+    }
+
+    /// Finds the culprit of a failed parse: the first of `lines` whose words, added to `prefix` and the lines
+    /// before it, no longer parse; throws naming its file and line.
+    private static func firstBreakingLine(of lines: [Line], after prefix: [String], what: String) throws(CommandError) {
+        var words = prefix
+        for line in lines {
+            words += line.words
+            do { _ = try LiveOptions.parse(words) } catch {
+                throw CommandError("\(what) \(line.path):\(line.number): \(LiveOptions.message(for: error))")
+            }
         }
     }
 }

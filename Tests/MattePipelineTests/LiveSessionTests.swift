@@ -44,6 +44,21 @@ final class SettableReaders: ReaderCount, Sendable {
 }
 
 @Suite struct LiveSessionTests {
+    /// A live pipeline on small generated frames (reopened the same way) into `sink`.
+    static func generatedPipeline(into sink: FrameSink) throws -> LivePipeline {
+        func source() -> FrameSource { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) }
+        return try LivePipeline(
+            source: source(),
+            reopen: source,
+            sink: sink,
+            outputSize: nil,
+            segmenter: try Segmenter(contentsOf: try Fixtures.modelPath(.landscape)),
+            settings: ProcessingSettings(),
+            inferenceRate: 15,
+            logger: Logger(label: "test")
+        )
+    }
+
     @Test func processingFollowsReadersWithALinger() {
         #expect(!LiveSession.wantsProcessing(alwaysOn: false, readers: 0, millisecondsSinceLastReader: .infinity))
         #expect(LiveSession.wantsProcessing(alwaysOn: false, readers: 1, millisecondsSinceLastReader: .infinity))
@@ -64,19 +79,8 @@ final class SettableReaders: ReaderCount, Sendable {
     }
 
     @Test(.needsModels) func aSessionRunsOnDemandReloadsAndStops() throws {
-        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
-        let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2)
         let sink = CountingSink()
-        let pipeline = try LivePipeline(
-            source: source,
-            reopen: { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) },
-            sink: sink,
-            outputSize: nil,
-            segmenter: segmenter,
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
-        )
+        let pipeline = try LiveSessionTests.generatedPipeline(into: sink)
         let readers = SettableReaders()
         let reloads = Mutex(0)
         let session = try LiveSession(

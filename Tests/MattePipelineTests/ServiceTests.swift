@@ -111,19 +111,8 @@ final class StallableSink: FrameSink, Sendable {
 
     @Test(.needsModels) func readyThenWatchdogPingsThatStopWhileTheOutputIsStalled() throws {
         let listener = NotifyListener()
-        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
-        let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2)
         let sink = StallableSink()
-        let pipeline = try LivePipeline(
-            source: source,
-            reopen: { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) },
-            sink: sink,
-            outputSize: nil,
-            segmenter: segmenter,
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
-        )
+        let pipeline = try LiveSessionTests.generatedPipeline(into: sink)
         // A 400 ms watchdog: pings every 100 ms.
         let notifier = ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
         let session = try LiveSession(
