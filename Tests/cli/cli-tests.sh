@@ -151,6 +151,25 @@ printf -- '--effect hologram\n' >"$XDG_CONFIG_HOME/matte/config"
 check "a good config passes matte config" run 0 config
 check "matte config --edit runs the editor on the user file" env EDITOR="sh -c 'echo --mirror >> \"\$0\"'" "$matte" config --edit >"$scratch/out" 2>"$scratch/err"
 check "and the edit is in the file" grep -q -- "^--mirror$" "$XDG_CONFIG_HOME/matte/config"
+# Hostile configuration files: each is refused in one line naming it, at once (a FIFO or device would block a
+# read forever), and matte touches no device.
+hostile_config() {  # hostile_config NAME: $XDG_CONFIG_HOME/matte/config is already the hostile thing
+    timeout 10 "$matte" live --input "$photo" --output /dev/nonexistent-video >"$scratch/out" 2>"$scratch/err"
+    local status=$?
+    [ "$status" -eq 64 ] && one_line_naming "$XDG_CONFIG_HOME/matte/config" && ! grep -q nonexistent-video "$scratch/err"
+}
+config=$XDG_CONFIG_HOME/matte/config
+rm -f "$config"; mkfifo "$config"
+check "a FIFO as config is refused, not read" hostile_config
+rm -f "$config"; mkdir "$config"
+check "a directory as config is refused" hostile_config
+rmdir "$config"; ln -s /dev/zero "$config"
+check "a device behind a symlink as config is refused" hostile_config
+rm -f "$config"; head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$config"
+check "a 2 MB config is refused" hostile_config
+head -c 4096 /dev/urandom >"$config"; printf '\xff\xfe--mirror\n' >>"$config"
+check "a config that is not UTF-8 is refused" hostile_config
+rm -f "$config"
 unset XDG_CONFIG_HOME
 
 # matte doctor: one line per check, a fix for each problem, status 0 only when all is well (this machine has
