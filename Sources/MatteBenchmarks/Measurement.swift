@@ -33,14 +33,6 @@ func threadCPUMilliseconds() -> Double {
     return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
 }
 
-/// CPU time of the whole process (all threads), in milliseconds.
-public func processCPUMilliseconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
-}
-
 /// The most resident memory the process has used so far (VmHWM), in MB.
 public func peakResidentMegabytes() -> Double {
     var usage = rusage()

@@ -32,6 +32,18 @@ public enum PersonEffect: Equatable, Sendable {
         default: return nil
         }
     }
+
+    /// The effect as `init(argument:)` reads it.
+    public var argument: String {
+        switch self {
+        case .hologram: return "hologram"
+        case .colorMap(.gray): return "grayscale"
+        case .colorMap(.sepia): return "sepia"
+        case let .colorMap(map): return "colormap:\(map.rawValue)"
+        case let .brightness(factor): return "brightness:\(factor)"
+        case let .opacity(factor): return "opacity:\(factor)"
+        }
+    }
 }
 
 /// Colour maps from brightness t ∈ 0…1 to RGB, sampled into YUV lookup tables.

@@ -44,20 +44,40 @@ struct LiveCommand: ParsableCommand {
             settingsFile: nil
         )
         let logger = makeLogger(quiet: options.quiet)
+        let environment = ModelLocator.currentEnvironment()
+        // Claimed before any device is opened: a second matte is told at once that one runs.
+        var controlDirectory: ControlDirectory? = nil
+        switch Result(catching: { () throws(PipelineError) in
+            try ControlDirectory.runtimeDirectory(environment: environment)
+        }) {
+        case let .success(runtime): controlDirectory = try ControlDirectory(runtimeDirectory: runtime)
+        case let .failure(missing):
+            logger.warning("no control socket (matte ctl will not reach this matte): \(missing)")
+        }
         let (pipeline, sink) = try makePipeline(options: options, logger: logger)
         let monitor = try ReaderMonitor(device: sink.device)
         logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
+        let editor = ControlSettings(backgrounds: options.backgroundFolder(environment: environment))
         let session = try LiveSession(
             pipeline: pipeline,
             readers: monitor,
             alwaysOn: options.alwaysOn,
-            settings: options.currentSettings,
+            settings: { editor.applyingOverrides(to: try options.currentSettings()) },
             watching: ConfigFiles.paths + (options.settings.map { [$0] } ?? []),
-            notifier: ServiceNotifier(environment: ModelLocator.currentEnvironment()),
+            notifier: ServiceNotifier(environment: environment),
+            controlServer: try controlDirectory.map {
+                try ControlServer(directory: $0, version: Matte.configuration.version, logger: logger)
+            },
+            editor: editor,
+            identity: LiveSession.Identity(
+                version: Matte.configuration.version,
+                output: "\(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))",
+                pausePicture: options.pauseImage.map(ControlCommand.absolute)
+            ),
             logger: logger
         )
         let status = StatusLine(enabled: !options.quiet && isatty(STDERR_FILENO) == 1)
-        try session.run(handlingSignals: true) { readers in status.show(pipeline: pipeline, readers: readers) }
+        try session.run(handlingSignals: true) { status.show($0) }
         status.clear()
         let summary = pipeline.statistics.snapshot()
         let latency = "latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms"
@@ -148,6 +168,22 @@ struct LiveOptions: ParsableArguments {
     )
     var settings: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The folder of pictures and videos that `matte ctl next` and `previous` cycle through (default: $XDG_PICTURES_DIR/Backgrounds).",
+            valueName: "dir"
+        )
+    )
+    var backgrounds: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The picture `matte ctl pause` shows (default: the last frame, blurred).",
+            valueName: "file"
+        )
+    )
+    var pauseImage: String?
+
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
@@ -183,6 +219,13 @@ struct LiveOptions: ParsableArguments {
         return try LoopbackOutput(path: path, width: width, height: height, format: outputFormat, frameRate: frameRate)
     }
 
+    func backgroundFolder(environment: [String: String]) -> BackgroundFolder {
+        if let backgrounds { return BackgroundFolder(path: ControlCommand.absolute(backgrounds)) }
+        let configHome = environment["XDG_CONFIG_HOME"] ?? (environment["HOME"] ?? "") + "/.config"
+        let userDirs = try? String(contentsOfFile: configHome + "/user-dirs.dirs", encoding: .utf8)
+        return BackgroundFolder(path: BackgroundFolder.defaultPath(environment: environment, userDirs: userDirs))
+    }
+
     /// The processing settings now: the configuration files', the command line's, then the settings file's,
     /// read again each time (a reload).
     func currentSettings() throws -> ProcessingSettings {
@@ -208,28 +251,15 @@ func frameSize(_ text: String, option: String) throws -> (Int, Int) {
 extension OutputFormat: ExpressibleByArgument {}
 
 /// The one-line live status on a terminal: rates, inference time, CPU, on-demand state.
-final class StatusLine {
+struct StatusLine {
     let enabled: Bool
-    private var last: PipelineStatistics.Snapshot?
-    private var lastTime = monotonicMilliseconds()
-    private var lastCPU = processCPUMilliseconds()
 
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(pipeline: LivePipeline, readers: Int) {
+    func show(_ status: LiveStatus) {
         guard enabled else { return }
-        let now = monotonicMilliseconds()
-        let cpu = processCPUMilliseconds()
-        let snapshot = pipeline.statistics.snapshot()
-        let seconds = max((now - lastTime) / 1000, 1e-3)
-        let framesIn = Double(snapshot.framesIn - (last?.framesIn ?? 0)) / seconds
-        let framesOut = Double(snapshot.framesOut - (last?.framesOut ?? 0)) / seconds
-        let load = (cpu - lastCPU) / (now - lastTime) * 100
-        let state = pipeline.isActive ? "live" : "idle (no reader)"
+        let state = status.state == "idle" ? "idle (no reader)" : status.state
         writeStderr(
-            "\r\u{1B}[K● \(state)  in \(format(framesIn)) fps  out \(format(framesOut)) fps  inference \(format(snapshot.inferenceMilliseconds)) ms  CPU \(Int(load.rounded()))%  readers \(readers)"
+            "\r\u{1B}[K● \(state)  in \(format(status.rates.framesIn)) fps  out \(format(status.rates.framesOut)) fps  inference \(format(status.milliseconds.inference)) ms  CPU \(Int(status.cpuPercent.rounded()))%  readers \(status.readers)"
         )
-        (last, lastTime, lastCPU) = (snapshot, now, cpu)
     }
 
     func clear() { if enabled { writeStderr("\r\u{1B}[K") } }

@@ -50,6 +50,8 @@ public final class PipelineStatistics: Sendable {
         public let captureMilliseconds, inferenceMilliseconds, compositeMilliseconds: Double
         /// Capture → write latency percentiles (ms) over recent frames.
         public let latencyP50, latencyP99: Double
+        /// Time spent in each stage so far (ms), for means over an interval.
+        public let captureTotal, inferenceTotal, compositeTotal: Double
     }
 
     public func snapshot() -> Snapshot {
@@ -68,7 +70,10 @@ public final class PipelineStatistics: Sendable {
                 inferenceMilliseconds: mean(counts.inferenceTotal, counts.inferences),
                 compositeMilliseconds: mean(counts.compositeTotal, counts.framesOut),
                 latencyP50: percentile(0.5),
-                latencyP99: percentile(0.99)
+                latencyP99: percentile(0.99),
+                captureTotal: counts.captureTotal,
+                inferenceTotal: counts.inferenceTotal,
+                compositeTotal: counts.compositeTotal
             )
         }
     }
@@ -118,9 +123,26 @@ public final class LivePipeline: @unchecked Sendable {
         case stopping
     }
 
+    /// What the virtual camera shows while paused.
+    public enum PauseStill {
+        /// The last camera frame, blurred all over.
+        case blurredLastFrame
+        /// A picture at the pipeline's size (YUYV).
+        case picture(PixelBuffer)
+    }
+
     private let state = NSCondition()
     private var phase = Phase.idle
     private var pendingSettings: FrameProcessor.Prepared?
+    /// The settings last asked for (in force from the next frame).
+    private var requestedSettings: ProcessingSettings
+    /// Set while paused: the camera is closed even while readers watch, and the output repeats a still.
+    private var paused: PauseStill?
+    /// The source in use, as the capture thread last opened it.
+    private var openSourceDescription: String?
+    /// A snapshot asked for by `snapshot(timeout:)`, filled by the output thread after its next write.
+    private var snapshotWanted = false
+    private var snapshotTaken: PixelBuffer?
     /// The mirror setting as the capture thread sees it: `processor` belongs to the output thread.
     private var mirror: Bool
     private var threads: [Thread] = []
@@ -163,6 +185,8 @@ public final class LivePipeline: @unchecked Sendable {
         }
         inferenceInterval = inferenceRate.map { 1000 / $0 } ?? 0
         mirror = settings.mirror
+        requestedSettings = settings
+        openSourceDescription = source.description
         initialSource = source
     }
 
@@ -207,15 +231,91 @@ public final class LivePipeline: @unchecked Sendable {
         }
     }
 
-    /// Applies new settings at the next frame (SIGHUP). Their files are decoded here, on the caller's thread,
-    /// so the output never pauses for them; a failure keeps the old settings and is logged.
+    /// Applies new settings at the next frame. Their files are decoded here, on the caller's thread, so the
+    /// output never pauses for them; on failure nothing changes.
+    public func apply(_ settings: ProcessingSettings) throws(PipelineError) {
+        let prepared = try processor.prepare(settings)
+        state.withLock {
+            pendingSettings = prepared
+            requestedSettings = settings
+        }
+    }
+
+    /// `apply`, logging a failure (SIGHUP, a configuration file change).
     public func reload(_ settings: ProcessingSettings) {
-        do {
-            let prepared = try processor.prepare(settings)
-            state.withLock { pendingSettings = prepared }
-        } catch {
+        do { try apply(settings) } catch {
             logger.error("reload failed, keeping the previous settings: \(error)")
         }
+    }
+
+    /// The settings last applied (in force from the next frame).
+    public var settings: ProcessingSettings { state.withLock { requestedSettings } }
+
+    /// Pauses (the camera is released, its light goes off, and the virtual camera repeats `still`) or, with
+    /// nil, resumes.
+    public func setPaused(_ still: PauseStill?) {
+        state.lock()
+        paused = still
+        state.broadcast()
+        state.unlock()
+    }
+
+    public var isPaused: Bool { state.withLock { paused != nil } }
+
+    /// A picture file as a pause still: decoded on the caller's thread and fitted to cover the frame.
+    public func still(fromPicture path: String) throws(PipelineError) -> PixelBuffer {
+        var info = stat()
+        // A FIFO or device handed to the decoder would block the caller (the control loop) forever.
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PipelineError("pause picture \(path): not a regular file")
+        }
+        do {
+            return try BackgroundSource(path: path, width: width, height: height, fit: .cover, outputRate: frameRate)
+                .frame
+        } catch { throw PipelineError("pause picture \(error.description)") }
+    }
+
+    /// What the pipeline does now, in a word: `idle` (no reader), `waiting` (for the camera), `live` or
+    /// `paused`.
+    public var stateName: String {
+        state.withLock {
+            switch phase {
+            case .idle, .stopping: return "idle"
+            case _ where paused != nil: return "paused"
+            case .waitingForSource: return "waiting"
+            case .running: return "live"
+            }
+        }
+    }
+
+    /// The source in use (or last used).
+    public var sourceDescription: String? { state.withLock { openSourceDescription } }
+
+    /// A copy of the next frame written to the virtual camera, exactly as written; nil when none is written
+    /// within `timeout` seconds (idle: no application reads it).
+    public func snapshot(timeout: Double) -> PixelBuffer? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        state.lock()
+        defer {
+            snapshotWanted = false
+            snapshotTaken = nil
+            state.unlock()
+        }
+        snapshotWanted = true
+        snapshotTaken = nil
+        while snapshotTaken == nil && phase != .stopping && phase != .idle && Date() < deadline {
+            _ = state.wait(until: deadline)
+        }
+        return snapshotTaken
+    }
+
+    /// The newest person mask, one byte a cell (probability × 255), with its size.
+    public func newestMask() -> (width: Int, height: Int, bytes: [UInt8]) {
+        var probabilities = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
+        _ = masks.copy(into: &probabilities, after: -1)
+        return (
+            segmenter.modelWidth, segmenter.modelHeight, probabilities.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }
+        )
     }
 
     /// Stops every thread and waits for them; the source and sink are released by their owners.
@@ -274,12 +374,18 @@ public final class LivePipeline: @unchecked Sendable {
 
         while true {
             // Closing a camera takes ioctls and unmapping: never while holding the lock the other threads need.
-            if source != nil, state.withLock({ phase == .idle }) {
+            if source != nil, let reason = state.withLock({ phase == .idle ? "idle" : paused != nil ? "paused" : nil })
+            {
                 source = nil
-                logger.info("idle: no application is reading the virtual camera; camera closed")
+                logger.info(
+                    reason == "idle"
+                        ? "idle: no application is reading the virtual camera; camera closed" : "paused: camera closed"
+                )
             }
             state.lock()
-            while phase == .idle { _ = state.wait(until: Date(timeIntervalSinceNow: 0.5)) }
+            while phase == .idle || (paused != nil && phase != .stopping) {
+                _ = state.wait(until: Date(timeIntervalSinceNow: 0.5))
+            }
             // The source opened before the pipeline started is still open when processing is first wanted.
             if source != nil && phase == .waitingForSource { phase = .running }
             let stop = phase == .stopping
@@ -295,6 +401,7 @@ public final class LivePipeline: @unchecked Sendable {
                         )
                     }
                     source = opened
+                    state.withLock { openSourceDescription = opened.description }
                     lastFailure = nil
                     sourceAvailable(true)
                     logger.info("camera opened: \(opened.description)")
@@ -407,6 +514,8 @@ public final class LivePipeline: @unchecked Sendable {
         var placeholder: PixelBuffer?
         var wrotePlaceholder = false
         var lastBackgroundProblem: String?
+        // The still shown while paused, kept after resuming until the camera's first frame replaces it.
+        var still: PixelBuffer?
 
         while !shouldStop {
             outputHeartbeat?()
@@ -419,10 +528,20 @@ public final class LivePipeline: @unchecked Sendable {
                 logger.info("settings reloaded")
             }
             // At most a quarter second per turn even for a slow camera: the heartbeat must keep its pace.
-            guard mailbox.take(&frame, after: lastFrame, timeout: min(interval * 1.5, 0.25)) else {
+            let wait = still == nil ? min(interval * 1.5, 0.25) : min(interval, 0.25)
+            guard mailbox.take(&frame, after: lastFrame, timeout: wait) else {
+                let (idle, waiting, pause) = state.withLock { (phase == .idle, phase == .waitingForSource, paused) }
+                if let pause, !idle, still == nil {
+                    still = makeStill(pause, lastPicture: lastFrame > 0 ? frame.picture : nil)
+                }
+                let due = monotonicMilliseconds() - lastWrite > 1000 * interval
+                if let still, !idle, due {
+                    write(still, scaled: true)
+                    lastWrite = monotonicMilliseconds()
+                    continue
+                }
                 // No frame: while someone watches and the camera is missing, keep the virtual camera alive.
-                let waiting = state.withLock { phase == .waitingForSource }
-                if waiting && monotonicMilliseconds() - lastWrite > 1000 * interval {
+                if waiting && due {
                     if !wrotePlaceholder { logger.info("showing a placeholder until the camera is back") }
                     wrotePlaceholder = true
                     let slate =
@@ -439,6 +558,11 @@ public final class LivePipeline: @unchecked Sendable {
                 continue
             }
             wrotePlaceholder = false
+            if still != nil {
+                // Back from a pause: the still's blur went through the compositor's smoothing.
+                still = nil
+                processor.compositor.resetSmoothing()
+            }
             lastFrame = frame.sequence
             let previousMask = maskSequence
             maskSequence = masks.copy(into: &probabilities, after: maskSequence)
@@ -480,6 +604,30 @@ public final class LivePipeline: @unchecked Sendable {
         return frame
     }
 
+    /// The picture a pause shows, at the pipeline's size: the last camera frame blurred all over (its mask
+    /// all background), or the chosen picture.
+    private func makeStill(_ pause: PauseStill, lastPicture: PixelBuffer?) -> PixelBuffer {
+        switch pause {
+        case let .picture(picture): return picture
+        case .blurredLastFrame:
+            guard let lastPicture else { return Self.placeholder(width: width, height: height) }
+            let blurred = PixelBuffer(width: width, height: height, format: .yuyv)
+            let nobody = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
+            let input = [Float](repeating: 0, count: segmenter.engine.input.count)
+            processor.compositor.composite(
+                frame: lastPicture,
+                probabilities: nobody,
+                modelInput: input,
+                background: .blur(strength: Self.pauseBlur),
+                into: blurred
+            )
+            return blurred
+        }
+    }
+
+    /// How strongly a pause blurs the last frame (720p pixels): enough that nothing in the room can be read.
+    static let pauseBlur = 40
+
     private func write(_ frame: PixelBuffer, scaled: Bool) {
         var out = frame
         if scaled, let (resampler, target) = outputScaler {
@@ -494,6 +642,7 @@ public final class LivePipeline: @unchecked Sendable {
         // A failing sink fails every frame: say so once, and once more when it works again.
         do {
             try sink.write(out)
+            takeSnapshotIfWanted(out)
             if lastWriteError != nil {
                 logger.info("writing to the virtual camera works again")
                 lastWriteError = nil
@@ -503,6 +652,16 @@ public final class LivePipeline: @unchecked Sendable {
             if message != lastWriteError { logger.error("writing to the virtual camera failed: \(message)") }
             lastWriteError = message
         }
+    }
+
+    private func takeSnapshotIfWanted(_ written: PixelBuffer) {
+        guard state.withLock({ snapshotWanted && snapshotTaken == nil }) else { return }
+        let copy = PixelBuffer(width: written.width, height: written.height, format: written.format)
+        copy.bytes.copyMemory(from: UnsafeRawBufferPointer(written.bytes))
+        state.lock()
+        snapshotTaken = copy
+        state.broadcast()
+        state.unlock()
     }
 
     /// The last write failure reported (output thread only).

@@ -11,7 +11,9 @@ import Glibc
 /// application reads the output (and `linger` after the last one leaves, so an app reopening the device does
 /// not flap the camera) or always with `alwaysOn`; reloading the settings when asked (`control`, SIGHUP) or
 /// when a watched configuration file changes; stopping when asked or on SIGINT/SIGTERM; and telling a
-/// service manager it is ready, alive (the output loop pings its watchdog) and stopping.
+/// service manager it is ready, alive (the output loop pings its watchdog) and stopping; and answering
+/// `matte ctl` on its control socket. All of it happens on the thread that calls `run`, in one `poll` loop,
+/// so every change of settings or state has one author and needs no further lock.
 public final class LiveSession {
     public enum Request: Sendable {
         /// Read the settings again and apply them at the next frame.
@@ -29,6 +31,11 @@ public final class LiveSession {
     private let logger: Logger
     private let watcher: FileWatcher?
     private let notifier: ServiceNotifier?
+    private let controlServer: ControlServer?
+    private let editor: SettingsEditor?
+    private let identity: Identity
+    private var meter = RateMeter()
+    private var readerCount = 0
     /// How long after a configuration file changes it is read (ms): editors write in several steps.
     static let settleTime = 150.0
     /// Takes requests from any thread.
@@ -65,11 +72,27 @@ public final class LiveSession {
         }
     }
 
+    /// How the session describes itself in `status`.
+    public struct Identity: Sendable {
+        public var version: String
+        /// The sink: `/dev/video10 (yuyv 1280x720)`.
+        public var output: String
+        /// What `pause` shows when no picture is named; nil blurs the last frame.
+        public var pausePicture: String?
+
+        public init(version: String, output: String, pausePicture: String? = nil) {
+            self.version = version
+            self.output = output
+            self.pausePicture = pausePicture
+        }
+    }
+
     /// - Parameters:
     ///   - readers: counts the output's readers; nil runs always (as with `alwaysOn`).
     ///   - settings: the settings to apply on `.reload`; a failure keeps the current ones and is logged.
     ///   - watching: files whose changes reload the settings (the configuration files).
     ///   - notifier: the service manager to keep informed, if Matte runs under one.
+    ///   - controlServer: the control socket to answer, and `editor` for its requests that change settings.
     public init(
         pipeline: LivePipeline,
         readers: ReaderCount?,
@@ -77,6 +100,9 @@ public final class LiveSession {
         settings: @escaping () throws -> ProcessingSettings,
         watching files: [String] = [],
         notifier: ServiceNotifier? = nil,
+        controlServer: ControlServer? = nil,
+        editor: SettingsEditor? = nil,
+        identity: Identity = Identity(version: "", output: ""),
         logger: Logger
     ) throws(PipelineError) {
         self.pipeline = pipeline
@@ -86,6 +112,9 @@ public final class LiveSession {
         self.logger = logger
         watcher = files.isEmpty ? nil : try FileWatcher(paths: files)
         self.notifier = notifier
+        self.controlServer = controlServer
+        self.editor = editor
+        self.identity = identity
         control = try Control()
     }
 
@@ -99,11 +128,11 @@ public final class LiveSession {
     public static let reloadSignal = SIGHUP
 
     /// Starts the pipeline and runs it until a `.stop` request (or, with `handlingSignals`, SIGINT or SIGTERM;
-    /// SIGHUP reloads), then stops it. `everySecond` gets the current reader count, for a status line.
+    /// SIGHUP reloads), then stops it. `everySecond` gets the status, for a status line.
     ///
     /// With `handlingSignals` the signals are blocked in the calling thread before the pipeline's threads
     /// start (they inherit the mask) and read from a descriptor, so no thread is ever interrupted by one.
-    public func run(handlingSignals: Bool, everySecond: (_ readers: Int) -> Void = { _ in }) throws(PipelineError) {
+    public func run(handlingSignals: Bool, everySecond: (LiveStatus) -> Void = { _ in }) throws(PipelineError) {
         var signalFD: Int32 = -1
         if handlingSignals {
             var signals = sigset_t()
@@ -126,7 +155,7 @@ public final class LiveSession {
             pipeline.stop()
         }
         notifier?.send("READY=1")
-        var readerCount = readers?.update() ?? 0
+        readerCount = readers?.update() ?? 0
         var lastReaderSeen = -Double.infinity
         var lastTick = 0.0
         var reloadDue: Double?
@@ -147,8 +176,10 @@ public final class LiveSession {
                 pollfd(fd: readers?.fd ?? -1, events: readers?.events ?? 0, revents: 0),
                 pollfd(fd: watcher?.fd ?? -1, events: Int16(POLLIN), revents: 0),
             ]
-            let timeout = reloadDue.map { Int32(max(0, min(250, $0 - monotonicMilliseconds()))) } ?? 250
-            _ = poll(&polled, nfds_t(polled.count), timeout)
+            polled += controlServer?.descriptors() ?? []
+            let now = monotonicMilliseconds()
+            let waits = [250, reloadDue.map { $0 - now }, controlServer?.millisecondsToNextDeadline(now: now)]
+            _ = poll(&polled, nfds_t(polled.count), Int32(max(0, waits.compactMap { $0 }.min() ?? 250)))
             var pending = polled[0].revents != 0 ? control.take() : []
             if polled[1].revents & Int16(POLLIN) != 0 {
                 var info = signalfd_siginfo()
@@ -176,11 +207,116 @@ public final class LiveSession {
                 }
             }
             if polled[2].revents != 0, let readers { readerCount = readers.update() }
-            let now = monotonicMilliseconds()
-            if now - lastTick >= 1000 {
-                everySecond(readerCount)
-                lastTick = now
+            if monotonicMilliseconds() - lastTick >= 1000 {
+                meter.update(pipeline.statistics.snapshot())
+                everySecond(status)
+                lastTick = monotonicMilliseconds()
+            }
+            if let controlServer {
+                controlServer.service(polled[4...], respond: respond(to:))
             }
         }
+    }
+
+    // MARK: Control requests
+
+    /// The session as `status` reports it.
+    public var status: LiveStatus {
+        LiveStatus(
+            version: identity.version,
+            state: pipeline.stateName,
+            camera: pipeline.sourceDescription,
+            output: identity.output,
+            readers: readerCount,
+            rates: meter.rates,
+            milliseconds: meter.stages,
+            latency: meter.latency,
+            cpuPercent: meter.cpuPercent,
+            settings: LiveStatus.Settings(pipeline.settings),
+            overrides: editor?.overrides ?? []
+        )
+    }
+
+    /// How long `snapshot` waits for the output thread's next write (s): longer than a frame at 1 fps.
+    static let snapshotTimeout = 2.0
+
+    func respond(to request: ControlRequest) -> ControlResponse {
+        switch request {
+        case .ping: return .ok("pong")
+        case .quit: return .goodbye("bye")
+        case .status: return .ok("status " + status.json)
+        case .snapshot:
+            guard pipeline.isActive else { return .failure(Self.nothingWritten) }
+            guard let frame = pipeline.snapshot(timeout: Self.snapshotTimeout) else {
+                return .failure(Self.nothingWritten)
+            }
+            let bytes = [UInt8](frame.bytes)
+            return .payload(
+                header: ControlProtocol.payloadHeader(
+                    kind: "snapshot",
+                    width: frame.width,
+                    height: frame.height,
+                    format: "yuyv",
+                    count: bytes.count
+                ),
+                bytes: bytes
+            )
+        case .mask:
+            let mask = pipeline.newestMask()
+            return .payload(
+                header: ControlProtocol.payloadHeader(
+                    kind: "mask",
+                    width: mask.width,
+                    height: mask.height,
+                    format: "gray8",
+                    count: mask.bytes.count
+                ),
+                bytes: mask.bytes
+            )
+        case let .pause(picture): return pause(picture: picture)
+        case .resume: return resume()
+        case .togglePause: return pipeline.isPaused ? resume() : pause(picture: nil)
+        case .background, .effect, .set, .next, .previous:
+            guard let editor else { return .failure(ControlError(.state, "this matte takes no setting changes")) }
+            do {
+                let proposal = try editor.propose(request, current: pipeline.settings)
+                try pipeline.apply(proposal.settings)
+                proposal.keep()
+                logger.notice("ctl: \(proposal.summary)")
+                return .ok(proposal.summary)
+            } catch let error as ControlError {
+                return .failure(error)
+            } catch {
+                return .failure(ControlError(.value, "\(error)"))
+            }
+        }
+    }
+
+    private static let nothingWritten = ControlError(
+        .state,
+        "nothing is being written to the virtual camera (no application reads it); open it in an app first"
+    )
+
+    private func pause(picture: String?) -> ControlResponse {
+        var still = LivePipeline.PauseStill.blurredLastFrame
+        if let path = picture ?? identity.pausePicture {
+            guard path.hasPrefix("/") else { return .failure(ControlError(.value, "give an absolute path")) }
+            do {
+                still = .picture(try pipeline.still(fromPicture: path))
+            } catch {
+                return .failure(ControlError(.value, "\(error)"))
+            }
+        }
+        let wasPaused = pipeline.isPaused
+        pipeline.setPaused(still)
+        logger.notice(wasPaused ? "ctl: pause picture changed" : "ctl: paused; the camera is released")
+        return .ok("paused")
+    }
+
+    private func resume() -> ControlResponse {
+        guard pipeline.isPaused else { return .ok("not paused") }
+        pipeline.setPaused(nil)
+        logger.notice("ctl: resumed")
+        return .ok("resumed")
     }
 }

@@ -1,0 +1,22 @@
+/// Turns the control requests that change settings (`background`, `effect`, `set`, `next`, `previous`) into
+/// settings. The command line implements it: it alone knows the options, their names and their checks.
+public protocol SettingsEditor: AnyObject {
+    /// The settings `request` asks for, starting from `current`: checked, but not yet kept.
+    func propose(_ request: ControlRequest, current: ProcessingSettings) throws(ControlError) -> SettingsProposal
+    /// The options changed through the control socket so far, which reloads keep on top.
+    var overrides: [String] { get }
+}
+
+public struct SettingsProposal {
+    public let settings: ProcessingSettings
+    /// What changes, for the log and the reply: `threshold 0.6`.
+    public let summary: String
+    /// Records the change once the pipeline accepted it, so later reloads keep it.
+    public let keep: () -> Void
+
+    public init(settings: ProcessingSettings, summary: String, keep: @escaping () -> Void) {
+        self.settings = settings
+        self.summary = summary
+        self.keep = keep
+    }
+}

@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import MatteImaging
+import MatteMedia
+import MattePipeline
+import MatteSegmentation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ControlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctl",
+        abstract: "Control the running matte: background, effects, options, pause, status, snapshot.",
+        discussion: """
+            Talks to the matte of this user (matte live or the matte service) through its socket in \
+            $XDG_RUNTIME_DIR/matte/. Changes apply from the next frame without dropping the virtual camera, and \
+            outrank the configuration files until matte stops. A refused change alters nothing and exits 64. \
+            The protocol is in docs/control-protocol.md.
+            """,
+        subcommands: [
+            Background.self, Effect.self, Set.self, Next.self, Previous.self, Pause.self, Resume.self,
+            TogglePause.self, Status.self, Snapshot.self,
+        ]
+    )
+
+    /// Sends one request to the running matte and returns its reply; a refusal throws with the exit status
+    /// its kind deserves (64 for a wrong request or value, 1 otherwise).
+    static func send(_ request: ControlRequest) throws -> ControlReply {
+        let runtime = try ControlDirectory.runtimeDirectory(environment: ModelLocator.currentEnvironment())
+        let client = try ControlClient(runtimeDirectory: runtime)
+        let reply = try client.request(ControlProtocol.render(request))
+        guard reply.ok else {
+            let code = reply.text.prefix { $0 != ":" }
+            let message = reply.text.dropFirst(code.count + 2)
+            if code == ControlError.Code.usage.rawValue || code == ControlError.Code.value.rawValue {
+                throw ValidationError(String(message))
+            }
+            throw CommandError(String(message))
+        }
+        return reply
+    }
+
+    /// Sends a request and prints the reply's text.
+    static func run(_ request: ControlRequest) throws {
+        try writeStdout(try send(request).text + "\n")
+    }
+
+    /// A path as the server must get it: absolute, `~` expanded (the server's working directory is not ours).
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path == "~" || path.hasPrefix("~/") {
+            return (ModelLocator.currentEnvironment()["HOME"] ?? "") + path.dropFirst()
+        }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    struct Background: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the background: blur, blur:STRENGTH (1-100), #RRGGBB, none, or an image or video file."
+        )
+        @Argument(help: ArgumentHelp("The new background.", valueName: "value")) var value: String
+
+        func run() throws {
+            let value = BackgroundChoice(argument: value) == .file(value) ? ControlCommand.absolute(value) : value
+            _ = try ControlSettings.check("background", value)
+            try ControlCommand.run(.background(value))
+        }
+    }
+
+    struct Effect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the person effects (replacing the current ones): hologram, grayscale, sepia, …, or none."
+        )
+        @Argument(help: ArgumentHelp("Effects, as --effect takes them, or none.", valueName: "effect"))
+        var effects: [String]
+
+        func run() throws {
+            let names = effects == ["none"] ? [] : effects
+            _ = try ControlSettings.check("effect", names.isEmpty ? "none" : names.joined(separator: " "))
+            try ControlCommand.run(.effect(names))
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a processing option as the command line names it (without --); flags take on or off.",
+            discussion: "Options: \(ControlSettings.fields.map(\.name).joined(separator: ", "))."
+        )
+        @Argument(help: "The option, e.g. threshold.") var option: String
+        @Argument(help: "Its value, e.g. 0.6.") var value: String
+
+        func run() throws {
+            let value =
+                (option == "foreground"
+                    || (option == "background" && BackgroundChoice(argument: value) == .file(value)))
+                ? ControlCommand.absolute(value) : value
+            // The same check the server makes, so a wrong value is refused even with no matte running.
+            do { _ = try ControlSettings.check(option, value) } catch {
+                throw error.code == .state ? CommandError(error.message) : ValidationError(error.message)
+            }
+            try ControlCommand.run(.set(option: option, value: value))
+        }
+    }
+
+    struct Next: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Switch to the next picture or video in the backgrounds folder (--backgrounds)."
+        )
+        func run() throws { try ControlCommand.run(.next) }
+    }
+
+    struct Previous: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Switch to the previous picture or video in the backgrounds folder."
+        )
+        func run() throws { try ControlCommand.run(.previous) }
+    }
+
+    struct Pause: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release the camera (its light goes off); the virtual camera shows a still picture.",
+            discussion: "The still is the last frame blurred, or the picture given here or by --pause-image."
+        )
+        @Argument(help: ArgumentHelp("A picture to show instead.", valueName: "picture")) var picture: String?
+
+        func run() throws { try ControlCommand.run(.pause(picture: picture.map(ControlCommand.absolute))) }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open the camera again after a pause.")
+        func run() throws { try ControlCommand.run(.resume) }
+    }
+
+    struct TogglePause: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause, or resume when paused (for one keyboard shortcut)."
+        )
+        func run() throws { try ControlCommand.run(.togglePause) }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the running matte's state, rates, stage times, CPU and settings as one JSON object."
+        )
+        func run() throws {
+            let reply = try ControlCommand.send(.status)
+            try writeStdout(String(reply.text.dropFirst("status ".count)) + "\n")
+        }
+    }
+
+    struct Snapshot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Save the frame the virtual camera shows now as a PNG."
+        )
+        @Argument(help: ArgumentHelp("Where to write it (.png).", valueName: "file")) var file: String
+
+        func validate() throws {
+            guard file.lowercased().hasSuffix(".png") else {
+                throw ValidationError("\(file): a snapshot is written as a PNG; give a name ending in .png")
+            }
+        }
+
+        func run() throws {
+            let reply = try ControlCommand.send(.snapshot)
+            let words = reply.text.split(separator: " ")
+            guard words.count == 5, let width = Int(words[1]), let height = Int(words[2]), words[3] == "yuyv",
+                FrameLimits.frameProblem(width: width, height: height) == nil, width % 2 == 0,
+                reply.payload.count == width * height * 2
+            else {
+                throw CommandError(
+                    "matte sent a snapshot this client cannot read (\(words.prefix(4).joined(separator: " ")))"
+                )
+            }
+            let frame = PixelBuffer(width: width, height: height, format: .yuyv, copying: reply.payload)
+            let rgb = PixelBuffer(width: width, height: height, format: .rgb24)
+            BT601.yuyvToRGB24(frame, into: rgb)
+            try ImageFile.savePNG(rgb, to: file)
+            try writeStdout("\(file): \(width)x\(height)\n")
+        }
+    }
+}
