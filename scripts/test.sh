@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian machine with Swift 6: installs packages and models, lints, builds, then runs the
 # command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
-# fuzz of the model reader, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
+# fuzz of the model reader, a million fuzzed control-protocol inputs, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
 # and 0.15) with a one-minute soak, and the Swift test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need ~15 minutes and Debian's archive).
 set -euo pipefail
@@ -31,6 +31,8 @@ Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l pac
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
+# The control protocol reads untrusted bytes from any process of the user: the full million (about 2 minutes).
+scripts/fuzz-control.sh 1000000
 if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/prepare-vm.sh --loopback all
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/live.sh
@@ -39,6 +41,8 @@ if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     # matte doctor with each part of the set-up broken on purpose, and the systemd notify protocol.
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/doctor.sh
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/service.sh
+    # matte ctl: every verb against a running matte, its effect read back from the virtual camera.
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/control.sh
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
         Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.15 Tests/e2e/live.sh

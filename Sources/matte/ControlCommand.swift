@@ -47,6 +47,14 @@ struct ControlCommand: ParsableCommand {
         try writeStdout(try send(request).text + "\n")
     }
 
+    /// The server's own check of an option's value, made before connecting: a wrong value is refused (status 64)
+    /// even with no matte running.
+    static func precheck(_ option: String, _ value: String) throws {
+        do { _ = try ControlSettings.check(option, value) } catch {
+            throw error.code == .state ? CommandError(error.message) : ValidationError(error.message)
+        }
+    }
+
     /// A path as the server must get it: absolute, `~` expanded (the server's working directory is not ours).
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
@@ -64,7 +72,7 @@ struct ControlCommand: ParsableCommand {
 
         func run() throws {
             let value = BackgroundChoice(argument: value) == .file(value) ? ControlCommand.absolute(value) : value
-            _ = try ControlSettings.check("background", value)
+            try ControlCommand.precheck("background", value)
             try ControlCommand.run(.background(value))
         }
     }
@@ -78,7 +86,7 @@ struct ControlCommand: ParsableCommand {
 
         func run() throws {
             let names = effects == ["none"] ? [] : effects
-            _ = try ControlSettings.check("effect", names.isEmpty ? "none" : names.joined(separator: " "))
+            try ControlCommand.precheck("effect", names.isEmpty ? "none" : names.joined(separator: " "))
             try ControlCommand.run(.effect(names))
         }
     }
@@ -96,10 +104,7 @@ struct ControlCommand: ParsableCommand {
                 (option == "foreground"
                     || (option == "background" && BackgroundChoice(argument: value) == .file(value)))
                 ? ControlCommand.absolute(value) : value
-            // The same check the server makes, so a wrong value is refused even with no matte running.
-            do { _ = try ControlSettings.check(option, value) } catch {
-                throw error.code == .state ? CommandError(error.message) : ValidationError(error.message)
-            }
+            try ControlCommand.precheck(option, value)
             try ControlCommand.run(.set(option: option, value: value))
         }
     }

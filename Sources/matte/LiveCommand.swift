@@ -46,15 +46,14 @@ struct LiveCommand: ParsableCommand {
         let logger = makeLogger(quiet: options.quiet)
         let environment = ModelLocator.currentEnvironment()
         // Claimed before any device is opened: a second matte is told at once that one runs.
-        var controlDirectory: ControlDirectory? = nil
-        switch Result(catching: { () throws(PipelineError) in
+        let runtime = Result { () throws(PipelineError) in
             try ControlDirectory.runtimeDirectory(environment: environment)
-        }) {
-        case let .success(runtime): controlDirectory = try ControlDirectory(runtimeDirectory: runtime)
-        case let .failure(missing):
+        }
+        let controlDirectory = try (try? runtime.get()).map { try ControlDirectory(runtimeDirectory: $0) }
+        let (pipeline, sink) = try makePipeline(options: options, logger: logger)
+        if case let .failure(missing) = runtime {
             logger.warning("no control socket (matte ctl will not reach this matte): \(missing)")
         }
-        let (pipeline, sink) = try makePipeline(options: options, logger: logger)
         let monitor = try ReaderMonitor(device: sink.device)
         logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
         let editor = ControlSettings(backgrounds: options.backgroundFolder(environment: environment))
@@ -157,7 +156,10 @@ struct LiveOptions: ParsableArguments {
     @Flag(help: "Keep the camera open and processing even when no application reads the virtual camera.")
     var alwaysOn = false
 
-    @Flag(help: "No status line; warnings and errors only (for services).")
+    @Flag(
+        help:
+            "No status line; only notices (changes made with matte ctl, the final summary), warnings and errors (for services)."
+    )
     var quiet = false
 
     @Option(
@@ -298,5 +300,5 @@ struct LineLogHandler: LogHandler {
 }
 
 func makeLogger(quiet: Bool) -> Logger {
-    Logger(label: "matte") { _ in LineLogHandler(logLevel: quiet ? .warning : .info) }
+    Logger(label: "matte") { _ in LineLogHandler(logLevel: quiet ? .notice : .info) }
 }

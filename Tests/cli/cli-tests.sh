@@ -172,6 +172,67 @@ check "a config that is not UTF-8 is refused" hostile_config
 rm -f "$config"
 unset XDG_CONFIG_HOME
 
+# matte ctl, as far as it goes without a running matte (Tests/e2e/control.sh drives a real one): values are
+# checked before connecting, with the command line's own messages, and a missing or broken server never hangs it.
+export XDG_RUNTIME_DIR=$scratch/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+check "ctl with no matte running fails" run 1 ctl status
+check "ctl says none is running" one_line_naming "no matte is running"
+check "ctl set threshold 2 is a usage error" run 64 ctl set threshold 2
+check "with the command line's message" one_line_naming -- "--threshold must be between 0 and 1"
+check "ctl set of a live-only option is refused" run 64 ctl set camera /dev/video0
+check "naming what can be set" one_line_naming "cannot be set while running; use one of: background"
+check "ctl set model needs a restart" run 1 ctl set model general
+check "ctl set mirror takes on or off" run 64 ctl set mirror maybe
+check "ctl background blur:500 is refused" run 64 ctl background blur:500
+check "ctl background of a missing file names it" run 64 ctl background "$scratch/none.jpg"
+check "by its absolute path" one_line_naming "$scratch/none.jpg"
+mkfifo "$scratch/fifo.png"
+check "ctl background of a FIFO is refused" run 64 ctl background "$scratch/fifo.png"
+check "ctl snapshot wants a .png name" run 64 ctl snapshot "$scratch/snap.jpg"
+check "ctl effect of an unknown effect is refused" run 64 ctl effect sparkles
+check "ctl of an unknown verb is a usage error" run 64 ctl dance
+# Every processing option of the command line can be set while running, and nothing else (model needs a restart).
+render_options=$("$matte" render --help | grep -oE '^ +--[a-z-]+' | grep -v -- '--no-' | tr -d ' -' | sort -u)
+settable=$(printf '%s\n' model $("$matte" ctl set --help | tr -d ',.' | sed -n '/^Options:/,/^$/p' | sed 's/^Options://') | tr -d '-' | sort -u)
+check "ctl set covers every processing option" test "$render_options" = "$(printf '%s\nversion\n' "$settable" | sort -u)"
+env -u XDG_RUNTIME_DIR "$matte" ctl status >"$scratch/out" 2>"$scratch/err"; status=$?
+check "ctl without XDG_RUNTIME_DIR fails" test "$status" -eq 1
+check "saying what is missing" one_line_naming "XDG_RUNTIME_DIR is not set"
+# A server that accepts and then says nothing, one that sends garbage, and one whose snapshot is cut short: the
+# client gives up within its timeout with one line (a hung matte must not hang a keyboard shortcut).
+fake_server() {  # fake_server MODE: a stand-in matte on the control socket for one connection
+    mkdir -p -m 700 "$XDG_RUNTIME_DIR/matte"; rm -f "$XDG_RUNTIME_DIR/matte/control"
+    python3 - "$XDG_RUNTIME_DIR/matte/control" "$1" <<'PY' &
+import socket, sys, time
+server = socket.socket(socket.AF_UNIX); server.bind(sys.argv[1]); server.listen(1)
+client, _ = server.accept()
+client.recv(100)
+mode = sys.argv[2]
+if mode == "garbage":
+    client.sendall(b"\x00\xff garbage\n")
+elif mode == "snapshot":
+    client.sendall(b"ok matte-ctl 1 matte 0\n"); client.recv(100)
+    client.sendall(b"ok snapshot 64 36 yuyv 4608\n" + b"\x80" * 100); time.sleep(1); client.close()
+time.sleep(8)
+PY
+    fake_pid=$!
+    for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/matte/control" ] && break; sleep 0.1; done
+}
+fake_server silent; started=$SECONDS
+check "a silent server: ctl fails" run 1 ctl status
+check "within its timeout" test $((SECONDS - started)) -le 7
+check "saying so" one_line_naming "did not answer"
+kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
+fake_server garbage
+check "a garbage reply: ctl fails" run 1 ctl status
+kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
+fake_server snapshot
+check "a cut-short snapshot: ctl fails" run 1 ctl snapshot "$scratch/snap.png"
+check "and writes no file" test ! -e "$scratch/snap.png"
+kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
+unset XDG_RUNTIME_DIR
+
 # matte doctor: one line per check, a fix for each problem, status 0 only when all is well (this machine has
 # no v4l2loopback, so it must say so; the VM test breaks each part on purpose).
 check "doctor fails without a virtual camera" run 1 doctor

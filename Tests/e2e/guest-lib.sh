@@ -126,3 +126,28 @@ le() {
     awk -v a="$1" -v b="$2" 'BEGIN { n = "^-?([0-9]+[.]?[0-9]*|[.][0-9]+)$"; exit !(a ~ n && b ~ n && a + 0 <= b + 0) }' \
         || { echo "not $1 <= $2"; return 1; }
 }
+
+# Shared by the live-camera scripts (they set $virtual, the virtual camera).
+# wait_log LOG PATTERN SECONDS [COUNT]: waits until PATTERN appears COUNT times (default 1) in LOG.
+wait_log() {
+    local deadline=$((SECONDS + $3)) count=${4:-1}
+    until [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$count" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "no '$2' in $1 after $3 s:"; tail -n 5 "$1"; return 1; }
+        sleep 0.2
+    done
+}
+# read_frames COUNT FILE: reads COUNT frames from the virtual camera as a call app would (mmap streaming).
+read_frames() { timeout 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count="$1" --stream-to="$2" >/dev/null 2>&1; }
+# pixel FILE N X Y: "R G B" of pixel (X, Y) in frame N of a raw YUYV file, converted by ffmpeg.
+pixel() {
+    ffmpeg -hide_banner -nostdin -loglevel error -y -f rawvideo -pix_fmt yuyv422 -s "$5" -i "$1" -vf "select=eq(n\\,$2),crop=1:1:$3:$4" -frames:v 1 \
+        -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs
+}
+near() {  # near "R G B" "R G B" TOLERANCE
+    local a=($1) b=($2) i
+    [ ${#a[@]} -eq 3 ] && [ ${#b[@]} -eq 3 ] || { echo "bad pixels '$1' '$2'"; return 1; }
+    for i in 0 1 2; do
+        [ $((a[i] - b[i])) -le "$3" ] && [ $((b[i] - a[i])) -le "$3" ] || { echo "'$1' is not within $3 of '$2'"; return 1; }
+    done
+}
+

@@ -46,27 +46,12 @@ stop_matte() {
     done
     wait "$matte_pid"
 }
-# wait_log LOG PATTERN SECONDS [COUNT]: waits until PATTERN appears COUNT times (default 1) in LOG.
-wait_log() {
-    local deadline=$((SECONDS + $3)) count=${4:-1}
-    until [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$count" ]; do
-        [ "$SECONDS" -lt "$deadline" ] || { echo "no '$2' in $1 after $3 s:"; tail -n 5 "$1"; return 1; }
-        sleep 0.2
-    done
-}
 holds_camera() { ls -l "/proc/$matte_pid/fd" 2>/dev/null | grep -q "$camera"; }
 releases_camera() {  # releases_camera SECONDS
     local deadline=$((SECONDS + $1))
     while holds_camera; do [ "$SECONDS" -lt "$deadline" ] || { echo "matte still holds $camera"; return 1; }; sleep 0.2; done
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
-# read_frames COUNT FILE: reads COUNT frames from the virtual camera as a call app would (mmap streaming).
-read_frames() { timeout 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count="$1" --stream-to="$2" >/dev/null 2>&1; }
-# pixel FILE N X Y: "R G B" of pixel (X, Y) in frame N of a raw YUYV file, converted by ffmpeg.
-pixel() {
-    "${ff[@]}" -f rawvideo -pix_fmt yuyv422 -s "$5" -i "$1" -vf "select=eq(n\\,$2),crop=1:1:$3:$4" -frames:v 1 \
-        -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs
-}
 # GStreamer as the call app (many Linux apps read cameras through v4l2src). Only the three plugins the pipeline
 # needs are registered, in a registry of this run's own: no scan of every installed plugin (slow under TCG), and
 # no dependence on a registry cached on the host.
@@ -82,13 +67,6 @@ gst_read() {
 }
 # rgb_pixel FILE N X Y WIDTH HEIGHT: "R G B" of pixel (X, Y) in frame N of a packed RGB file.
 rgb_pixel() { od -An -tu1 -j $((($2 * $6 + $4) * $5 * 3 + $3 * 3)) -N 3 "$1" | xargs; }
-near() {  # near "R G B" "R G B" TOLERANCE
-    local a=($1) b=($2) i
-    [ ${#a[@]} -eq 3 ] && [ ${#b[@]} -eq 3 ] || { echo "bad pixels '$1' '$2'"; return 1; }
-    for i in 0 1 2; do
-        [ $((a[i] - b[i])) -le "$3" ] && [ $((b[i] - a[i])) -le "$3" ] || { echo "'$1' is not within $3 of '$2'"; return 1; }
-    done
-}
 
 # ---- 1. the picture is really composited: a photo of a person over a solid colour ---------------------------
 photo=$MATTE_REPO/Tests/Fixtures/astronaut.png
