@@ -57,6 +57,23 @@ public struct CompositeBenchmark {
             ("colour", .color(y: 81, u: 90, v: 240)), ("image", .picture(picture)),
             ("blur", .blur(strength: 16)), ("none", .none),
         ]
+        let framing = framingParts()
+        var framedCount = 0
+        let framed = Workload(name: Self.framedWorkloadName) {
+            framedCount += 1
+            // What FrameProcessor does with framing on, with a crop that moves every frame (the worst case: the
+            // scaler's tables are rebuilt each time).
+            framing.compositor.composite(
+                frame: frame,
+                probabilities: masks[framedCount % 2],
+                modelInput: modelInput,
+                background: .picture(picture),
+                into: out,
+                drawsOverlay: false
+            )
+            framing.controller.update(probabilities: masks[framedCount % 2], threshold: 0.5, dt: 1.0 / 30)
+            framing.scaler.scale(out, crop: Self.movingCrop(framedCount, zoom: 1.25, of: out), into: framing.framed)
+        }
         return modes.flatMap { name, layer in
             [true, false].map { guided in
                 var settings = MaskSettings()
@@ -80,7 +97,30 @@ public struct CompositeBenchmark {
                     )
                 }
             }
-        }
+        } + [framed]
+    }
+
+    static let framedWorkloadName = "image + framing (moving 1.25×)"
+
+    /// The parts framing adds to compositing, as FrameProcessor holds them (default mask settings, as the
+    /// "image (bilinear mask)" workload it is compared with).
+    func framingParts() -> (
+        compositor: Compositor, controller: FramingController, scaler: YUYVScaler, framed: PixelBuffer
+    ) {
+        (
+            Compositor(width: width, height: height, modelWidth: Self.modelWidth, modelHeight: Self.modelHeight),
+            FramingController(width: width, height: height, maskWidth: Self.modelWidth, maskHeight: Self.modelHeight),
+            YUYVScaler(sourceWidth: width, sourceHeight: height, width: width, height: height),
+            PixelBuffer(width: width, height: height, format: .yuyv)
+        )
+    }
+
+    /// A crop zoomed `zoom` times that pans a fraction of a pixel further at every call.
+    static func movingCrop(_ call: Int, zoom: Double, of frame: PixelBuffer) -> CropRect {
+        let width = Double(frame.width) / zoom
+        let height = Double(frame.height) / zoom
+        let travel = Double(frame.width) - width
+        return CropRect(x: Double(call % 64) * 0.37 / 64 * travel, y: 0.1 * height, width: width, height: height)
     }
 
     /// Each stage of the compositing path alone, to see where a mode's time goes.
@@ -100,6 +140,16 @@ public struct CompositeBenchmark {
         )
         let blur = BackgroundBlur(width: width, height: height, strength: 16)
         let (modelWidth, modelHeight, height) = (Self.modelWidth, Self.modelHeight, height)
+        let framing = framingParts()
+        let masks = Self.personMasks()
+        var measured = 0
+        var scaled = 0
+        let scaling = [1.1, 1.6].map { zoom in
+            Workload(name: "framing: scale \(format(zoom))×") {
+                scaled += 1
+                framing.scaler.scale(frame, crop: Self.movingCrop(scaled, zoom: zoom, of: frame), into: out)
+            }
+        }
         return [
             Workload(name: "refine mask (model res)") { refiner.refine(probabilities: probabilities, guide: guide) },
             Workload(name: "expand alpha (full res)") {
@@ -126,7 +176,11 @@ public struct CompositeBenchmark {
             Workload(name: "blur rows") {
                 for y in 0..<height { blur.backgroundRow(y, into: out.base + y * out.rowBytes) }
             },
-        ]
+            Workload(name: "framing: measure") {
+                measured += 1
+                framing.controller.update(probabilities: masks[measured % 2], threshold: 0.5, dt: 1.0 / 30)
+            },
+        ] + scaling
     }
 
     public func run(report: (String) -> Void) {
@@ -136,12 +190,17 @@ public struct CompositeBenchmark {
         report(
             "\(width)×\(height) YUYV, median of \(runs) runs, one thread; memcpy of a frame: \(format(copy.median)) ms"
         )
+        var medians: [String: Double] = [:]
         for workload in compositeWorkloads() {
             let time = measure(runs: runs, workload.run)
+            medians[workload.name] = time.median
             report(
                 "\(workload.name.padded(to: 24)) \(format(time.median)) ms  "
                     + "(\(format(time.median / copy.median))× memcpy, p10 \(format(time.p10)) ms)"
             )
+        }
+        if let framed = medians[Self.framedWorkloadName], let image = medians["image (bilinear mask)"] {
+            report("framing +\(format(framed - image)) ms over image (goal ≤ 0.30)")
         }
         for stage in stageWorkloads() {
             let time = measure(runs: runs, stage.run)

@@ -98,12 +98,14 @@ public final class Compositor {
     ///   - probabilities: the model's person probability, modelWidth × modelHeight (ignored when no mask is needed).
     ///   - modelInput: the RGB tensor the model saw, for the guide at model resolution.
     ///   - out: the result; must not be `frame`.
+    ///   - drawsOverlay: false when the caller draws the overlay itself, after cropping the result.
     public func composite(
         frame: PixelBuffer,
         probabilities: UnsafePointer<Float>?,
         modelInput: UnsafePointer<Float>?,
         background: BackgroundLayer,
-        into out: PixelBuffer
+        into out: PixelBuffer,
+        drawsOverlay: Bool = true
     ) {
         precondition(
             frame.format == .yuyv && out.format == .yuyv && frame.width == width && frame.height == height
@@ -113,7 +115,7 @@ public final class Compositor {
         frameCounter &+= 1
         guard needsMask(for: background), let probabilities, let modelInput else {
             out.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes))
-            overlay?.draw(onto: out)
+            if drawsOverlay { overlay?.draw(onto: out) }
             return
         }
         // The live camera composites every frame but gets a new mask only a few times a second: refine each
@@ -197,7 +199,7 @@ public final class Compositor {
                 count: rowBytes
             )
         }
-        overlay?.draw(onto: out)
+        if drawsOverlay { overlay?.draw(onto: out) }
     }
 
     private func prepareEffects() {

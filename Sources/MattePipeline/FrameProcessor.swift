@@ -12,12 +12,13 @@ public struct ProcessingSettings: Sendable {
     public var effects: [PersonEffect] = []
     public var mirror = false
     public var mask = MaskSettings()
+    public var framing: Framing = .off
 
     public init() {}
 }
 
 /// Composites YUYV frames of one size with everything the settings ask for: mask refinement → effects →
-/// background → overlay, with the mirror applied before segmentation. Segmentation itself is the caller's
+/// background → framing → overlay, with the mirror applied before segmentation. Segmentation itself is the caller's
 /// (in the live camera it runs on its own thread). Allocates its buffers once; compositing allocates
 /// nothing for image, colour and blur backgrounds.
 public final class FrameProcessor {
@@ -28,6 +29,13 @@ public final class FrameProcessor {
     /// Made when mirroring is first asked for (the live camera mirrors on its capture thread instead).
     private lazy var mirrored = PixelBuffer(width: width, height: height, format: .yuyv)
     public let output: PixelBuffer
+    /// Framing crops the composite and zooms it back to the output size into this buffer; the overlay is drawn
+    /// after, so a logo stays where it is. Made when framing is first turned on.
+    private lazy var framed = PixelBuffer(width: width, height: height, format: .yuyv)
+    private lazy var scaler = YUYVScaler(sourceWidth: width, sourceHeight: height, width: width, height: height)
+    private let framingController: FramingController
+    /// The part of the composite the output shows: the whole frame unless framing follows someone.
+    public private(set) var crop: CropRect
     private let outputRate: Double
     public private(set) var framesProcessed = 0
     /// The output frame at which the current background source started.
@@ -55,6 +63,13 @@ public final class FrameProcessor {
             maskSettings: settings.mask
         )
         output = PixelBuffer(width: width, height: height, format: .yuyv)
+        framingController = FramingController(
+            width: width,
+            height: height,
+            maskWidth: modelWidth,
+            maskHeight: modelHeight
+        )
+        crop = .whole(width: width, height: height)
         try apply(settings)
     }
 
@@ -114,6 +129,14 @@ public final class FrameProcessor {
         compositor.overlay = prepared.overlay
         compositor.effects = prepared.settings.effects
         compositor.maskSettings = prepared.settings.mask
+        switch prepared.settings.framing {
+        case .off:
+            crop = .whole(width: width, height: height)
+        case let .auto(maxZoom):
+            // Turned on, framing starts from the whole picture, not from where it was when last turned off.
+            if settings.framing == .off { framingController.reset() }
+            framingController.maxZoom = maxZoom
+        }
         settings = prepared.settings
     }
 
@@ -136,7 +159,7 @@ public final class FrameProcessor {
     }
 
     /// Whether the current settings need the person mask at all.
-    public var needsMask: Bool { compositor.needsMask(for: layer) }
+    public var needsMask: Bool { settings.framing != .off || compositor.needsMask(for: layer) }
 
     /// Composites one oriented frame into `output`. `probabilities` is the newest mask (possibly of an
     /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
@@ -155,15 +178,29 @@ public final class FrameProcessor {
         } catch {
             backgroundError = error
         }
+        let framing = settings.framing != .off
         compositor.composite(
             frame: frame,
             probabilities: probabilities,
             modelInput: modelInput,
             background: layer,
-            into: output
+            into: output,
+            drawsOverlay: !framing
         )
         framesProcessed += 1
-        return output
+        guard framing else { return output }
+        crop = framingController.update(
+            probabilities: probabilities,
+            threshold: settings.mask.threshold,
+            dt: 1 / outputRate
+        )
+        var result = output
+        if !scaler.isIdentity(crop) {
+            scaler.scale(output, crop: crop, into: framed)
+            result = framed
+        }
+        compositor.overlay?.draw(onto: result)
+        return result
     }
 
     /// Segments and composites one frame, for files (the live camera splits the two across threads).

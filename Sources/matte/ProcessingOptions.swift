@@ -78,6 +78,15 @@ struct ProcessingOptions: ParsableArguments {
     )
     var lightWrap: Float = 0
 
+    @Option(
+        help: ArgumentHelp(
+            "Follow the person by cropping and zooming: off, auto, or auto:MAX_ZOOM (1.1-3.0, default 1.6).",
+            valueName: "mode"
+        ),
+        transform: Framing.parse
+    )
+    var framing: Framing = .off
+
     func validate() throws {
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (0...1).contains(softness) else { throw ValidationError("--softness must be between 0 and 1") }
@@ -113,6 +122,7 @@ struct ProcessingOptions: ParsableArguments {
         settings.mask.smoothing = smoothing
         settings.mask.guided = edgeRefinement
         settings.mask.lightWrap = lightWrap
+        settings.framing = framing
         return settings
     }
 }
@@ -136,5 +146,14 @@ extension PersonEffect {
             )
         }
         return effect
+    }
+}
+
+extension Framing {
+    static func parse(_ text: String) throws -> Framing {
+        guard let framing = Framing(argument: text) else {
+            throw ValidationError("use off, auto or auto:1.1-3.0 (the largest zoom)")
+        }
+        return framing
     }
 }

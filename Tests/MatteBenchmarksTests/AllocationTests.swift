@@ -36,4 +36,21 @@ private let optimised = true
             #expect(count == 0, "\(workload.name): \(count) allocations in 10 frames")
         }
     }
+
+    @Test(.enabled(if: optimised, "allocation counts are a property of the optimised build"))
+    func framingAFrameAllocatesNothing() {
+        // Named, so that the framing workloads cannot drop out of the loop above unnoticed; the crop moves every
+        // frame, so the scaler's tables are rebuilt in each.
+        let benchmark = CompositeBenchmark(width: 1280, height: 720, runs: 10)
+        let names = [
+            "image + framing (moving 1.25×)", "framing: measure", "framing: scale 1.10×", "framing: scale 1.60×",
+        ]
+        let workloads = (benchmark.compositeWorkloads() + benchmark.stageWorkloads()).filter { names.contains($0.name) }
+        #expect(workloads.map(\.name).sorted() == names.sorted())
+        for workload in workloads {
+            for _ in 0..<3 { workload.run() }
+            let count = Self.allocations { for _ in 0..<10 { workload.run() } }
+            #expect(count == 0, "\(workload.name): \(count) allocations in 10 frames")
+        }
+    }
 }
