@@ -16,7 +16,7 @@ struct Matte: ParsableCommand {
         version: "0.9.0",
         subcommands: [
             LiveCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self, ConfigCommand.self,
-            DoctorCommand.self,
+            DoctorCommand.self, PreviewCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: LiveCommand.self
