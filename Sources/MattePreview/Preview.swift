@@ -240,7 +240,7 @@ public final class Preview {
             lines += status.lines
         }
         if let message { lines.append(message) }
-        lines.append("n/p background  m mirror  e effect  space pause  s snapshot  f framing  o/k overlays  q quit")
+        lines += ["n/p background  m mirror  e effect  space pause", "s snapshot  f framing  o/k overlays  q quit"]
         return lines
     }
 
@@ -253,7 +253,10 @@ public final class Preview {
         textTexture = nil
         needsDrawing = true
         guard !lines.isEmpty else { return }
-        let image = TextImage(lines: lines, scale: max(2, logicalSize.width / 480))
+        // Large enough to read on a big picture, small enough that the longest line fits a small one.
+        let unscaledWidth = TextImage(lines: lines, scale: 1).width
+        let scale = max(1, min(max(2, logicalSize.width / 480), (logicalSize.width - 16) / unscaledWidth))
+        let image = TextImage(lines: lines, scale: scale)
         guard let texture = texture(rgba: image.pixels, width: image.width, height: image.height) else { return }
         textTexture = texture
         textSize = (image.width, image.height)
