@@ -21,6 +21,7 @@ let package = Package(
     name: "Matte",
     products: [
         .executable(name: "matte", targets: ["matte"]),
+        .executable(name: "matte-preview", targets: ["matte-preview"]),
         .library(name: "MatteInference", targets: ["MatteInference"]),
     ],
     dependencies: [
@@ -43,6 +44,7 @@ let package = Package(
             pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
+        .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
 
         .target(name: "MatteMemory", swiftSettings: strict),
         .target(name: "MatteImaging", dependencies: ["MatteMemory"], swiftSettings: pixelKernelSettings + strict),
@@ -100,6 +102,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Apart from `matte`: SDL loads X11, Wayland, PulseAudio and ALSA libraries, which the camera service
+        // should not carry (docs/design/control-preview-framing.md, section 5).
+        .target(
+            name: "MattePreview",
+            dependencies: ["CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "matte-preview",
+            dependencies: [
+                "MattePreview", "MatteV4L2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
 
         .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
@@ -119,6 +136,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
+        .testTarget(name: "MattePreviewTests", dependencies: ["MattePreview"]),
         .testTarget(name: "MatteDoctorTests", dependencies: ["MatteDoctor", "MatteSegmentation", "MatteTestSupport"]),
         .testTarget(
             name: "MatteBenchmarksTests",

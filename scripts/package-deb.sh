@@ -58,22 +58,28 @@ say "matte $version for $codename"
 # Swift SDK (lib/swift_static) does not have. generate-manual is swift-argument-parser's own tool, the one its
 # GenerateManual plugin runs (the plugin itself would rebuild every target without --static-swift-stdlib).
 binary=$scratch/release/matte
+preview_binary=$scratch/release/matte-preview
 manual_tool=$scratch/release/generate-manual
 if [ "${MATTE_DEB_NO_BUILD:-0}" != 1 ]; then
-    for product in matte generate-manual; do
+    for product in matte matte-preview generate-manual; do
         say "building $product (release, static Swift runtime, in .build-static)"
         # -z now: full RELRO (-z relro is the toolchain's default), as Debian's hardening flags ask.
         nice -n 10 swift build --package-path "$repo" -c release --static-swift-stdlib --scratch-path "$scratch" \
             -Xlinker -z -Xlinker now --product "$product" 2>&1 | grep -v "warning: the use of \`mktemp' is dangerous" | tail -n 3
     done
 fi
-if [ ! -x "$binary" ] || [ ! -x "$manual_tool" ]; then die "no build in .build-static (run without MATTE_DEB_NO_BUILD=1)"; fi
+if [ ! -x "$binary" ] || [ ! -x "$preview_binary" ] || [ ! -x "$manual_tool" ]; then die "no build in .build-static (run without MATTE_DEB_NO_BUILD=1)"; fi
 # The point of the package: nothing from the Swift toolchain is loaded at run time.
-libs=$(ldd "$binary")
-if grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|/opt/swift' <<<"$libs"; then
-    die "$binary still loads Swift runtime libraries (above)"
-fi
-! grep -q 'not found' <<<"$libs" || die "$binary needs libraries that are not installed: $(grep 'not found' <<<"$libs" | xargs)"
+for program in "$binary" "$preview_binary"; do
+    libs=$(ldd "$program")
+    if grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|/opt/swift' <<<"$libs"; then
+        die "$program still loads Swift runtime libraries (above)"
+    fi
+    ! grep -q 'not found' <<<"$libs" \
+        || die "$program needs libraries that are not installed: $(grep 'not found' <<<"$libs" | xargs)"
+done
+# The camera service must not carry SDL (and through it X11, Wayland, PulseAudio): only matte-preview links it.
+! grep -q libSDL2 <<<"$(ldd "$binary")" || die "$binary loads SDL; only matte-preview may"
 
 # --- stage ---------------------------------------------------------------------------------------------------
 # Everything is staged afresh but the models, which setup-models.sh verifies (sha256) and keeps.
@@ -87,8 +93,12 @@ find "$models" -mindepth 1 ! -name selfie_segmentation.tflite ! -name selfie_seg
 
 install -D -m 0755 "$binary" "$root/usr/bin/matte"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/matte"
+install -D -m 0755 "$preview_binary" "$root/usr/bin/matte-preview"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/matte-preview"
 matte=$root/usr/bin/matte
+preview=$root/usr/bin/matte-preview
 "$matte" --help >/dev/null || die "the stripped binary does not run"
+"$preview" --help >/dev/null || die "the stripped matte-preview does not run"
 
 # Shell completions and manual pages, from the argument parser.
 completion() {  # completion SHELL PATH
@@ -105,12 +115,15 @@ trap 'rm -rf "$pages"' EXIT
 "$manual_tool" "$matte" --multi-page --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)" \
     --authors "The Matte authors" --output-directory "$pages"
 [ -s "$pages/matte.1" ] || die "generate-manual wrote no matte.1"
+"$manual_tool" "$preview" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)" --authors "The Matte authors" \
+    --output-directory "$pages"
+[ -s "$pages/matte-preview.1" ] || die "generate-manual wrote no matte-preview.1"
 install -d "$root/usr/share/man/man1"
 # A subcommand's page (matte.live.1) is named "matte live"; whatis (mandb, apropos) needs the page's own name
 # too, so NAME lists both: "matte live, matte.live — …".
 for page in "$pages"/*.1; do
     base=$(basename "$page" .1)
-    if [ "$base" != matte ]; then
+    if [ "$base" != matte ] && [ "$base" != matte-preview ]; then
         sed -i "/^\.Sh NAME\$/{n;s/^\.Nm \"\(.*\)\"\$/.Nm \"\1\" , $base/}" "$page"
     fi
     lexgrog "$page" >/dev/null || die "$(basename "$page"): no whatis entry (lexgrog)"
@@ -129,7 +142,7 @@ if [ -f "$repo/packaging/lintian-overrides" ]; then
 fi
 find "$root" -type d -exec chmod 0755 {} +
 find "$root" -type f -exec chmod 0644 {} +
-chmod 0755 "$matte"
+chmod 0755 "$matte" "$preview"
 
 # The unit, checked as the user manager would load it; the copy runs the staged binary and its manual pages
 # are looked up in the staging tree. Unknown keys are only warnings, so any output is a failure.
@@ -153,7 +166,7 @@ chmod 0644 "$root/DEBIAN/conffiles" "$root/DEBIAN/md5sums"
 shlibs=$(mktemp -d)
 mkdir "$shlibs/debian"
 printf 'Source: matte\n\nPackage: matte\nArchitecture: amd64\n' >"$shlibs/debian/control"
-depends=$(cd "$shlibs" && dpkg-shlibdeps -O -e"$matte" 2>"$shlibs/warnings" | sed -n 's/^shlibs:Depends=//p')
+depends=$(cd "$shlibs" && dpkg-shlibdeps -O -e"$matte" -e"$preview" 2>"$shlibs/warnings" | sed -n 's/^shlibs:Depends=//p')
 sed 's/^/package-deb: dpkg-shlibdeps: /' "$shlibs/warnings" >&2
 rm -rf "$shlibs"
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"

@@ -10,9 +10,8 @@ import Glibc
 public final class Camera {
     public let device: VideoDevice
     public let mode: CaptureMode
-    private var buffers: [UnsafeMutableRawBufferPointer] = []
-    private var bytesPerLine = 0
-    private var streaming = false
+    private let streams: StreamingBuffers
+    private let bytesPerLine: Int
     private let mjpeg: MJPEGDecoder?
     /// Frames dropped because they could not be decoded.
     public private(set) var corruptFrames = 0
@@ -83,51 +82,11 @@ public final class Camera {
         )
         bytesPerLine = Int(format.fmt.pix.bytesperline)
         mjpeg = granted == .mjpeg || granted == .jpeg ? MJPEGDecoder(width: mode.width, height: mode.height) : nil
-        try startStreaming()
-    }
-
-    deinit { stop() }
-
-    private func startStreaming() throws(DeviceError) {
-        var request = v4l2_requestbuffers()
-        request.count = 4
-        request.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        request.memory = V4L2_MEMORY_MMAP.rawValue
-        try device.control(matte_VIDIOC_REQBUFS, &request, "requesting buffers")
-        guard request.count >= 2 else { throw DeviceError(device.path, "gave only \(request.count) buffers") }
-        for index in 0..<request.count {
-            var buffer = v4l2_buffer()
-            buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-            buffer.memory = V4L2_MEMORY_MMAP.rawValue
-            buffer.index = index
-            try device.control(matte_VIDIOC_QUERYBUF, &buffer, "querying buffer \(index)")
-            let mapped = mmap(
-                nil,
-                Int(buffer.length),
-                PROT_READ | PROT_WRITE,
-                MAP_SHARED,
-                device.fd,
-                off_t(buffer.m.offset)
-            )
-            guard let mapped, mapped != MAP_FAILED else { throw DeviceError.system(device.path, "mmap") }
-            buffers.append(UnsafeMutableRawBufferPointer(start: mapped, count: Int(buffer.length)))
-            try device.control(matte_VIDIOC_QBUF, &buffer, "queueing buffer \(index)")
-        }
-        var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
-        try device.control(matte_VIDIOC_STREAMON, &type, "starting the stream")
-        streaming = true
+        streams = try StreamingBuffers(device: device, count: 4, goneMessage: "the camera stopped (unplugged?)")
     }
 
     /// Stops streaming and unmaps the buffers; the device closes when the camera is released.
-    public func stop() {
-        if streaming {
-            var type = Int32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)
-            _ = device.tryControl(matte_VIDIOC_STREAMOFF, &type)
-            streaming = false
-        }
-        for buffer in buffers { munmap(buffer.baseAddress, buffer.count) }
-        buffers = []
-    }
+    public func stop() { streams.stop() }
 
     public enum Next {
         /// A frame was written; its capture time on CLOCK_MONOTONIC, in milliseconds.
@@ -139,44 +98,27 @@ public final class Camera {
     /// Waits up to `timeout` ms for the next frame and writes it into `out` (YUYV at the camera's size).
     /// Throws when the camera is gone (unplugged) or failing.
     public func next(into out: PixelBuffer, timeout: Int32) throws(DeviceError) -> Next {
-        var poller = pollfd(fd: device.fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, timeout)
-        if ready < 0 && errno == EINTR { return .none }
-        guard ready >= 0 else { throw DeviceError.system(device.path, "poll") }
-        guard ready > 0 else { return .none }
-        if poller.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && poller.revents & Int16(POLLIN) == 0 {
-            throw DeviceError(device.path, "the camera stopped (unplugged?)", code: ENODEV)
+        let result = try streams.next(timeout: timeout) { data, buffer -> Next in
+            let reported = Double(buffer.timestamp.tv_sec) * 1000 + Double(buffer.timestamp.tv_usec) / 1000
+            var clock = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &clock)
+            let now = Double(clock.tv_sec) * 1000 + Double(clock.tv_nsec) / 1e6
+            // Latency is measured from the driver's timestamp when it is on the monotonic clock and plausible; some
+            // drivers (vivid among them) offset their clock or copy timestamps, and then arrival is the best we have.
+            let isMonotonic =
+                buffer.flags & UInt32(V4L2_BUF_FLAG_TIMESTAMP_MASK) == UInt32(V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
+            let timestamp = isMonotonic && reported <= now && now - reported < 1000 ? reported : now
+            if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
+                corruptFrames += 1
+                return .none
+            }
+            guard convert(data, into: out) else {
+                corruptFrames += 1
+                return .none
+            }
+            return .frame(timestamp: timestamp)
         }
-        var buffer = v4l2_buffer()
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        buffer.memory = V4L2_MEMORY_MMAP.rawValue
-        if device.tryControl(matte_VIDIOC_DQBUF, &buffer) != 0 {
-            let code = errno
-            if code == EAGAIN { return .none }
-            throw DeviceError.system(device.path, "reading a frame", code: code)
-        }
-        defer { _ = device.tryControl(matte_VIDIOC_QBUF, &buffer) }
-        guard Int(buffer.index) < buffers.count else { return .none }
-        let mapped = buffers[Int(buffer.index)]
-        let used = min(Int(buffer.bytesused), mapped.count)
-        let reported = Double(buffer.timestamp.tv_sec) * 1000 + Double(buffer.timestamp.tv_usec) / 1000
-        var clock = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &clock)
-        let now = Double(clock.tv_sec) * 1000 + Double(clock.tv_nsec) / 1e6
-        // Latency is measured from the driver's timestamp when it is on the monotonic clock and plausible; some
-        // drivers (vivid among them) offset their clock or copy timestamps, and then arrival is the best we have.
-        let isMonotonic =
-            buffer.flags & UInt32(V4L2_BUF_FLAG_TIMESTAMP_MASK) == UInt32(V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
-        let timestamp = isMonotonic && reported <= now && now - reported < 1000 ? reported : now
-        if buffer.flags & UInt32(V4L2_BUF_FLAG_ERROR) != 0 {
-            corruptFrames += 1
-            return .none
-        }
-        guard convert(UnsafeRawBufferPointer(rebasing: mapped[0..<used]), into: out) else {
-            corruptFrames += 1
-            return .none
-        }
-        return .frame(timestamp: timestamp)
+        return result ?? .none
     }
 
     /// The frame in `data` as YUYV; false when it cannot be (corrupt MJPEG, short buffer).

@@ -15,8 +15,8 @@ struct Matte: ParsableCommand {
         // The package's upstream version (packaging/changelog; Tests/package/check-deb.sh checks they agree).
         version: "0.9.0",
         subcommands: [
-            LiveCommand.self, ControlCommand.self, DevicesCommand.self, RenderCommand.self, MaskCommand.self,
-            ConfigCommand.self, DoctorCommand.self,
+            LiveCommand.self, ControlCommand.self, PreviewCommand.self, DevicesCommand.self, RenderCommand.self,
+            MaskCommand.self, ConfigCommand.self, DoctorCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: LiveCommand.self

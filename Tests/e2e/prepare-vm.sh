@@ -57,7 +57,8 @@ apt_dl_opts=(-q -o APT::Sandbox::User=root)
 # The guest runs the host's own root file system, so every tool a guest script uses (ffmpeg, v4l2-ctl,
 # modprobe) must be installed on the host too.
 tools=(qemu-system-x86 cpio kmod v4l-utils ffmpeg xz-utils zstd make gcc-12 libc6-dev binutils util-linux
-       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+       xvfb xdotool x11-apps imagemagick)
 missing=()
 for package in "${tools[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

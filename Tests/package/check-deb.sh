@@ -47,6 +47,7 @@ def walk(c, name):
 walk(json.load(sys.stdin)["command"], "matte")')
 {
     printf '%s\n' ./etc/matte/config ./etc/modprobe.d/matte.conf ./etc/modules-load.d/matte.conf ./usr/bin/matte \
+        ./usr/bin/matte-preview ./usr/share/man/man1/matte-preview.1.gz \
         ./usr/lib/systemd/user/matte.service ./usr/share/bash-completion/completions/matte \
         ./usr/share/doc/matte/changelog.Debian.gz ./usr/share/doc/matte/copyright \
         ./usr/share/fish/vendor_completions.d/matte.fish ./usr/share/lintian/overrides/matte \
@@ -57,17 +58,18 @@ walk(json.load(sys.stdin)["command"], "matte")')
 dpkg-deb -c "$deb" >"$scratch/contents"
 awk '$1 !~ /^d/ { print $6 }' "$scratch/contents" | LC_ALL=C sort >"$scratch/files"
 check "the package holds exactly the expected files" diff -u "$scratch/expected" "$scratch/files"
-check "a manual page per command ($(wc -l <<<"$pages"))" test "$(grep -c 'man1/matte.*\.1\.gz$' "$scratch/files")" -eq "$(wc -l <<<"$pages")"
+check "a manual page per command ($(wc -l <<<"$pages"))" test "$(grep -c 'man1/matte\(\.[a-z-]*\)*\.1\.gz$' "$scratch/files")" -eq "$(wc -l <<<"$pages")"
 check "every entry is root:root" test -z "$(awk '$2 != "root/root"' "$scratch/contents")"
 modes_ok() {
-    awk '$6 == "./usr/bin/matte" { if ($1 != "-rwxr-xr-x") bad = 1; next }
+    awk '$6 == "./usr/bin/matte" || $6 == "./usr/bin/matte-preview" { if ($1 != "-rwxr-xr-x") bad = 1; next }
          /^d/ { if ($1 != "drwxr-xr-x") bad = 1; next }
          { if ($1 != "-rw-r--r--") bad = 1 } END { exit bad }' "$scratch/contents"
 }
-check "modes are 0755 (directories, the binary) and 0644" modes_ok
+check "modes are 0755 (directories, the binaries) and 0644" modes_ok
 check "conffiles are the three /etc files" test "$(dpkg-deb -I "$deb" conffiles | sort | xargs)" = "/etc/matte/config /etc/modprobe.d/matte.conf /etc/modules-load.d/matte.conf"
 depends=$(dpkg-deb -f "$deb" Depends)
 check "Depends names FFmpeg, XNNPACK and TurboJPEG" grep -q 'libavcodec.*libxnnpack0' <<<"$depends"
+check "Depends names SDL 2 (for matte-preview)" grep -q 'libsdl2-2.0-0' <<<"$depends"
 check "Depends has no Swift" test -z "$(grep -i swift <<<"$depends")"
 check "Recommends v4l2loopback-dkms" test "$(dpkg-deb -f "$deb" Recommends)" = v4l2loopback-dkms
 size_ok() {  # Installed-Size is between the files' size in KiB and that plus one KiB per entry
@@ -95,6 +97,12 @@ check "ldd: no Swift runtime, Foundation or Dispatch" test -z "$(grep -Ei 'swift
 check "ldd: every library found in /lib or /usr/lib" \
     test -z "$(grep -v -e 'linux-vdso' -e '=> /lib/' -e '=> /usr/lib/' -e '^[[:space:]]*/lib64/ld-linux' "$scratch/ldd")"
 check "the binary is stripped" sh -c "file -L '$x/usr/bin/matte' | grep -q ', stripped'"
+ldd "$x/usr/bin/matte-preview" >"$scratch/ldd-preview" 2>&1
+check "ldd matte-preview: no Swift runtime, every library found" \
+    test -z "$(grep -Ei 'swift|Foundation|dispatch|BlocksRuntime|not found' "$scratch/ldd-preview")"
+check "only matte-preview loads SDL, not matte (the camera service)" \
+    sh -c "grep -q libSDL2 '$scratch/ldd-preview' && ! grep -q libSDL2 '$scratch/ldd'"
+check "matte-preview is stripped" sh -c "file -L '$x/usr/bin/matte-preview' | grep -q ', stripped'"
 # Runs MATTE with the Swift toolchain (/opt/swift, or wherever swift is) hidden by an empty mount.
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)")")")
 can_hide=0
@@ -111,6 +119,7 @@ hidden() {  # hidden COMMAND...: a clean environment (PATH=/usr/bin:/bin, HOME k
 help_hidden() { local out; out=$(hidden "$1" --help) && grep -q 'USAGE: matte' <<<"$out"; }
 [ $can_hide -eq 1 ] || note "cannot unmount $toolchain here (unshare -m): --help runs in a clean environment only"
 check "--help runs with the toolchain hidden ($toolchain)" help_hidden "$x/usr/bin/matte"
+check "matte-preview --help runs with the toolchain hidden" help_hidden "$x/usr/bin/matte-preview"
 if "$x/usr/bin/matte" --help | grep -q -- '--version'; then
     check "--version prints the upstream version ${version%-*}" sh -c "'$x/usr/bin/matte' --version | grep -qF '${version%-*}'"
 else
