@@ -44,7 +44,8 @@ let package = Package(
             pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
-        .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
+        // No pkgConfig: sdl2.pc adds -D_REENTRANT, which SwiftPM refuses with a warning; <SDL2/SDL.h> needs no flags.
+        .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", providers: [.apt(["libsdl2-dev"])]),
 
         .target(name: "MatteMemory", swiftSettings: strict),
         .target(name: "MatteImaging", dependencies: ["MatteMemory"], swiftSettings: pixelKernelSettings + strict),
@@ -112,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "matte-preview",
             dependencies: [
-                "MattePreview", "MatteV4L2",
+                "MattePreview", "MattePipeline", "MatteV4L2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

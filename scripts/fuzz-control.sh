@@ -41,6 +41,8 @@ if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" -newer "$binary" 2>/dev/nu
     swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name MatteControl "${sources[@]}" -o "$binary"
 fi
 
+# libFuzzer reports a crash itself (with the input saved); Swift's backtracer would only hold the process up.
+export SWIFT_BACKTRACE=enable=no
 echo "fuzz-control: $runs runs"
 "$binary" -runs="$runs" -max_len=12288 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -dict="$work/dictionary" -artifact_prefix="$repo/fuzz-artifacts/" "$work/corpus" 2>&1 | tail -n 12

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MattePipeline
 import MattePreview
 import MatteV4L2
 
@@ -46,7 +48,14 @@ struct MattePreviewCommand: ParsableCommand {
         let preview = try Preview(
             device: device,
             showStatus: !noOverlay,
-            connect: { throw PreviewError("this build has no control client yet") },
+            connect: {
+                let environment = ProcessInfo.processInfo.environment
+                do {
+                    return try ControlClient(
+                        runtimeDirectory: try ControlDirectory.runtimeDirectory(environment: environment)
+                    )
+                } catch { throw PreviewError("\(error)") }
+            },
             report: say
         )
         preview.run()
@@ -57,6 +66,14 @@ struct MattePreviewCommand: ParsableCommand {
 func say(_ text: String) {
     var line = "matte preview: \(text)\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// The keys act through the same client as `matte ctl`.
+extension ControlClient: PreviewController {
+    public func request(_ line: String) throws -> PreviewReply {
+        let reply: ControlReply = try request(line)
+        return PreviewReply(ok: reply.ok, text: reply.text, payload: reply.payload)
+    }
 }
 
 MattePreviewCommand.main()

@@ -26,6 +26,7 @@ final class ControlSettings: SettingsEditor {
         ("smoothing", { $0.mask.smoothing = $1.mask.smoothing }),
         ("edge-refinement", { $0.mask.guided = $1.mask.guided }),
         ("light-wrap", { $0.mask.lightWrap = $1.mask.lightWrap }),
+        ("framing", { $0.framing = $1.framing }),
     ]
 
     /// Options that are on/off flags on the command line; `set` takes `on` or `off` for them.

@@ -22,6 +22,13 @@ import Testing
         }
     }
 
+    /// Found by the fuzzer: a trailing space made `none` an effect name that rendered back as no effects.
+    @Test func spacingDoesNotChangeARequest() throws {
+        #expect(try Self.parse("effect none ").get() == .effect([]))
+        #expect(try Self.parse("effect  hologram   sepia").get() == .effect(["hologram", "sepia"]))
+        #expect(try Self.parse("effect  ").get() == .effect([]))
+    }
+
     @Test func wrongLinesAreRefusedWithTheirKind() {
         let cases: [(String, ControlError.Code)] = [
             ("", .usage), ("dance", .usage), ("status now", .usage), ("set threshold", .usage),

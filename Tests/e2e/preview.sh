@@ -20,6 +20,11 @@ size=512  # Tests/Fixtures/astronaut.png, which matte writes at its own size
 logs=$MATTE_RESULTS/preview
 work=$(mktemp -d)
 mkdir -p "$logs"
+# The keys reach matte through its control socket, in a private runtime directory as a login session has.
+export XDG_RUNTIME_DIR=$work/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+mkdir "$work/backgrounds"
+ffmpeg -hide_banner -nostdin -loglevel error -f lavfi -i "color=c=0x0000c0:s=64x64" -frames:v 1 "$work/backgrounds/a-blue.png"
 # Limits from runs here: mean 0.8-1.1, p99 3, max 4 (SDL and ffmpeg round BT.601 and upsample chroma differently).
 compare() { python3 "$MATTE_REPO/Tests/e2e/compare-rgb.py" "$size" "$size" "$1" "$2" 2 6; }
 ff=(ffmpeg -hide_banner -nostdin -loglevel error -y)
@@ -77,6 +82,8 @@ screenshot() {
         convert "xwd:$work/screen.xwd" -crop "${w}x${h}+${x}+${y}" +repage -depth 8 "rgb:$work/$1.rgb" &&
         convert -size "${w}x${h}" -depth 8 "rgb:$work/$1.rgb" "$logs/$1.png"
 }
+# rgb_at FILE X Y: "R G B" of a pixel of a screenshot (the window is the picture's size).
+rgb_at() { od -An -tu1 -j $((($3 * size + $2) * 3)) -N 3 "$1" | xargs; }
 # device_frame NAME: one frame of the virtual camera, as an app reads it: NAME.yuv (raw) and NAME.rgb (ffmpeg's).
 device_frame() {
     timeout 60 "${ff[@]}" -f v4l2 -i "$virtual" -frames:v 1 -c:v rawvideo -f rawvideo "$work/$1.yuv" \
@@ -113,7 +120,7 @@ check "and says so in the window (white text)" shows_text waiting 20
 
 # ---- 2. matte writes: the window shows exactly the device's picture ---------------------------------------------
 "$matte" --output "$virtual" --input "$MATTE_REPO/Tests/Fixtures/astronaut.png" --background '#00c000' \
-    --fps 5 --always-on >"$logs/matte.log" 2>&1 &
+    --fps 5 --always-on --backgrounds "$work/backgrounds" >"$logs/matte.log" 2>&1 &
 matte_pid=$!
 check "matte computes a person mask from the photo" wait_log "$logs/matte.log" "first person mask ready" 180
 window_size_is "${size}x$size" 30
@@ -154,33 +161,33 @@ check "o shows the status overlay (white text over the picture)" \
     test "$(white_pixels "$work/overlay.rgb")" -gt "$(($(white_pixels "$work/shown.rgb") + 300))"
 xdotool windowfocus --sync "$window" key o
 
-# ---- 4. keys change the running camera (needs matte's control socket, `matte ctl`) ------------------------------
-# (`matte ctl --help` would succeed without it: the default command, live, prints its help.)
-if "$matte" --help | grep -qE '^  ctl( |$)'; then
-    # status_has PATTERN SECONDS: waits until `matte ctl status` shows PATTERN.
-    status_has() {
-        local deadline=$((SECONDS + $2))
-        until "$matte" ctl status 2>/dev/null | grep -q -- "$1"; do
-            [ "$SECONDS" -lt "$deadline" ] || { "$matte" ctl status; return 1; }
-            sleep 0.2
-        done
-    }
-    xdotool windowfocus --sync "$window" key m
-    check "m mirrors the camera" status_has '"mirror":true' 5
-    xdotool windowfocus --sync "$window" key m
-    check "m again unmirrors it" status_has '"mirror":false' 5
-    xdotool windowfocus --sync "$window" key space
-    check "space pauses the camera" status_has '"state":"paused"' 5
-    xdotool windowfocus --sync "$window" key space
-    check "space again resumes it" status_has '"state":"live"' 10
-    xdotool windowfocus --sync "$window" key e
-    check "e turns on the first effect" status_has '"effects":\["hologram"\]' 5
-    xdotool windowfocus --sync "$window" key s
-    check "s saves a snapshot in XDG_PICTURES_DIR" bash -c \
-        "for i in \$(seq 50); do ls '$work/pictures'/matte-*.png >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1"
-else
-    echo "preview: this matte has no control socket (matte ctl): the keys that change the camera are not checked"
-fi
+# ---- 4. keys change the running camera, through matte's control socket ------------------------------------------
+# status_has PATTERN SECONDS: waits until `matte ctl status` shows PATTERN.
+status_has() {
+    local deadline=$((SECONDS + $2))
+    until "$matte" ctl status 2>/dev/null | grep -q -- "$1"; do
+        [ "$SECONDS" -lt "$deadline" ] || { "$matte" ctl status; return 1; }
+        sleep 0.2
+    done
+}
+xdotool windowfocus --sync "$window" key m
+check "m mirrors the camera" status_has '"mirror":true' 5
+xdotool windowfocus --sync "$window" key m
+check "m again unmirrors it" status_has '"mirror":false' 5
+xdotool windowfocus --sync "$window" key n
+check "n switches to the next background of the folder" status_has "\"background\":\"$work/backgrounds/a-blue.png\"" 10
+sleep 3
+screenshot blue
+check "and the window shows it (a blue corner: $(rgb_at "$work/blue.rgb" 20 20))" near "$(rgb_at "$work/blue.rgb" 20 20)" "0 0 192" 12
+xdotool windowfocus --sync "$window" key space
+check "space pauses the camera" status_has '"state":"paused"' 5
+xdotool windowfocus --sync "$window" key space
+check "space again resumes it" status_has '"state":"live"' 10
+xdotool windowfocus --sync "$window" key e
+check "e turns on the first effect" status_has '"effects":\["hologram"\]' 5
+xdotool windowfocus --sync "$window" key s
+check "s saves a snapshot in XDG_PICTURES_DIR" bash -c \
+    "for i in \$(seq 50); do ls '$work/pictures'/matte-*.png >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1"
 xdotool windowfocus --sync "$window" key q
 check "q closes the preview" bash -c "for i in \$(seq 50); do kill -0 $preview_pid 2>/dev/null || exit 0; sleep 0.2; done; exit 1"
 wait "$preview_pid"

@@ -108,7 +108,8 @@ public enum ControlProtocol {
         case "background": return valued { .background($0) }
         case "effect":
             return valued { value in
-                .effect(value == "none" ? [] : value.split(separator: " ").map(String.init))
+                let names = value.split(separator: " ").map(String.init)
+                return .effect(names == ["none"] ? [] : names)
             }
         case "set":
             guard let rest, let space = rest.firstIndex(of: " "), space != rest.startIndex,

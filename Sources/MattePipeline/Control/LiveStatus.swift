@@ -28,6 +28,8 @@ public struct LiveStatus: Encodable, Sendable {
         public var threshold, softness, smoothing, lightWrap: Float
         public var dilate, feather: Int
         public var edgeRefinement: Bool
+        /// `off`, or `auto:MAX_ZOOM`.
+        public var framing: String
 
         init(_ settings: ProcessingSettings) {
             background = settings.background.description
@@ -43,10 +45,11 @@ public struct LiveStatus: Encodable, Sendable {
             dilate = settings.mask.dilate
             feather = settings.mask.feather
             edgeRefinement = settings.mask.guided
+            framing = settings.framing.argument
         }
 
         enum CodingKeys: String, CodingKey {
-            case background, fit, foreground, effects, mirror, threshold, softness, smoothing, dilate, feather
+            case background, fit, foreground, effects, mirror, threshold, softness, smoothing, dilate, feather, framing
             case foregroundOpacity = "foreground_opacity"
             case lightWrap = "light_wrap"
             case edgeRefinement = "edge_refinement"
