@@ -89,14 +89,7 @@ final class RawClient {
 
     init(_ socketPath: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let result = try UnixSocketAddress(path: socketPath).withSockaddr { connect(fd, $0, $1) }
         guard result == 0 else {
             close(fd)
             throw PipelineError("connect: \(String(cString: strerror(errno)))")
@@ -424,14 +417,7 @@ final class ControlledSession {
         let stale = try ControlDirectory(runtimeDirectory: runtime.path)
         let socketPath = stale.socketPath
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        _ = try UnixSocketAddress(path: socketPath).withSockaddr { bind(fd, $0, $1) }
         close(fd)
         var server: ControlServer? = try ControlServer(directory: stale, version: "t", logger: quietLogger)
         var info = stat()

@@ -69,13 +69,7 @@ public final class ControlServer {
         self.logger = logger
         greeting = "\(ControlProtocol.hello) matte \(version)"
         let path = directory.socketPath
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw PipelineError("the control socket path \(path) is too long for a Unix socket")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        let address = try UnixSocketAddress(path: path)
         // We hold the directory's lock, so a socket left there is a dead Matte's; anything else is refused.
         var info = stat()
         if lstat(path, &info) == 0 {
@@ -88,11 +82,7 @@ public final class ControlServer {
         guard fd >= 0 else { throw PipelineError("cannot make the control socket: \(ControlDirectory.errorText())") }
         // The directory is already 0700; the mask makes the socket 0600 from its first moment, not after a chmod.
         let previousMask = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         umask(previousMask)
         guard bound == 0, listen(fd, 16) == 0, stat(path, &info) == 0 else {
             let reason = ControlDirectory.errorText()

@@ -9,7 +9,7 @@ import Glibc
 /// output loop, so a stalled pipeline gets restarted, and `STOPPING=1`. It does nothing when Matte was not
 /// started by a service manager. The protocol is sd_notify(3)'s, spoken directly: no libsystemd.
 public final class ServiceNotifier: Sendable {
-    private let address: [UInt8]?
+    private let address: UnixSocketAddress?
     /// How often to ping the watchdog, in ms (nil: no watchdog for this process): a quarter of its timeout, so
     /// that a ping due while the output loop waits out one turn (up to 0.25 s) still comes within half the
     /// timeout, as sd_watchdog_enabled(3) advises.
@@ -21,9 +21,7 @@ public final class ServiceNotifier: Sendable {
         let path = environment["NOTIFY_SOCKET"] ?? ""
         // An abstract socket is written with a leading @ and addressed with a leading NUL byte.
         let bytes = Array(path.utf8)
-        address =
-            bytes.isEmpty || bytes.count >= 108
-            ? nil : (bytes.first == UInt8(ascii: "@") ? [0] + bytes.dropFirst() : bytes)
+        address = try? UnixSocketAddress(bytes: bytes.first == UInt8(ascii: "@") ? [0] + bytes.dropFirst() : bytes)
         let microseconds = environment["WATCHDOG_USEC"].flatMap { Double($0) } ?? 0
         // WATCHDOG_PID names the process the watchdog is for: when it is another one, this one must not ping.
         let forThisProcess = environment["WATCHDOG_PID"].map { $0 == String(getpid()) } ?? true
@@ -38,19 +36,9 @@ public final class ServiceNotifier: Sendable {
     /// Sends one state message such as `READY=1`; a service manager that went away is not an error.
     public func send(_ state: String) {
         guard let address, fd >= 0 else { return }
-        var target = sockaddr_un()
-        target.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &target.sun_path) { path in
-            for (index, byte) in address.enumerated() { path[index] = byte }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + address.count)
         var message = state
         message.withUTF8 { text in
-            withUnsafePointer(to: &target) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    _ = sendto(fd, text.baseAddress, text.count, Int32(MSG_NOSIGNAL), $0, length)
-                }
-            }
+            address.withSockaddr { _ = sendto(fd, text.baseAddress, text.count, Int32(MSG_NOSIGNAL), $0, $1) }
         }
     }
 }
