@@ -100,7 +100,7 @@ public struct CompositeBenchmark {
         } + [framed]
     }
 
-    static let framedWorkloadName = "image + framing (moving 1.25×)"
+    static let framedWorkloadName = "image + moving framing"
 
     /// The parts framing adds to compositing, as FrameProcessor holds them (default mask settings, as the
     /// "image (bilinear mask)" workload it is compared with).

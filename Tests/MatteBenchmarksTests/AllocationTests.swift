@@ -43,7 +43,7 @@ private let optimised = true
         // frame, so the scaler's tables are rebuilt in each.
         let benchmark = CompositeBenchmark(width: 1280, height: 720, runs: 10)
         let names = [
-            "image + framing (moving 1.25×)", "framing: measure", "framing: scale 1.10×", "framing: scale 1.60×",
+            "image + moving framing", "framing: measure", "framing: scale 1.10×", "framing: scale 1.60×",
         ]
         let workloads = (benchmark.compositeWorkloads() + benchmark.stageWorkloads()).filter { names.contains($0.name) }
         #expect(workloads.map(\.name).sorted() == names.sorted())

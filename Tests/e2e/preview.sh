@@ -160,6 +160,16 @@ echo "preview: window with the overlay against device: $overlaid"
 check "o shows the status overlay (white text over the picture)" \
     test "$(white_pixels "$work/overlay.rgb")" -gt "$(($(white_pixels "$work/shown.rgb") + 300))"
 xdotool windowfocus --sync "$window" key o
+# k tints the person mask (from matte's `mask` reply) over the picture: the person's pixels change, the
+# background's do not.
+xdotool windowfocus --sync "$window" key k
+sleep 2
+screenshot mask
+differs() { ! near "$@" >/dev/null; }
+check "k tints the person (the middle of the picture changes)" \
+    differs "$(rgb_at "$work/mask.rgb" 256 330)" "$(rgb_at "$work/shown.rgb" 256 330)" 6
+check "and leaves the background as it was" near "$(rgb_at "$work/mask.rgb" 20 20)" "$(rgb_at "$work/shown.rgb" 20 20)" 6
+xdotool windowfocus --sync "$window" key k
 
 # ---- 4. keys change the running camera, through matte's control socket ------------------------------------------
 # status_has PATTERN SECONDS: waits until `matte ctl status` shows PATTERN.

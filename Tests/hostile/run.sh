@@ -69,7 +69,7 @@ if [ "${1:-}" = --case ]; then
     for ((i = 1; i < ${#args[@]}; i++)); do
         a=${args[i]}
         if [ "$a" = -- ]; then in=${args[i+1]:-}; break; fi
-        case "$a" in -o|--output|--background|--foreground|--fit|--model|--effect|--threshold|--softness|--dilate|--feather|--smoothing|--light-wrap|--foreground-opacity) i=$((i + 1)); continue;; -*) continue;; esac
+        case "$a" in -o|--output|--background|--foreground|--fit|--model|--effect|--threshold|--softness|--dilate|--feather|--smoothing|--light-wrap|--foreground-opacity|--framing) i=$((i + 1)); continue;; -*) continue;; esac
         in=$a; break
     done
     [ -n "${has[out]:-}" ] && check_out=${has[out]} || check_out=$out
@@ -653,6 +653,11 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
     row "+dilate-negative" ok - - "render @I@/img.png -o out.png --dilate -5"
     row "dilate-negative-equals" ok - - "render @I@/img.png -o out.png --dilate=-5"
     row "feather-zero" ok - - "render @I@/img.png -o out.png --feather 0 --softness 0 --smoothing 0"
+    # Auto-framing crops and scales with its own kernel: odd sizes, the largest zoom, sequences, under ASan too.
+    row "+framing-odd-video" ok - - "render @I@/odd-x264.mkv -o out.mkv --framing auto:3 --background '#00ff00'"
+    row "framing-image" ok - - "render @I@/img.png -o out.png --framing auto --foreground @I@/bg.png"
+    row "+framing-odd-vp9-sequence" ok seq=6 - "render @I@/odd-vp9.webm -o f%05d.png --framing auto:1.1 --background blur"
+    row "framing-noise" ok - - "render @I@/noise.png -o out.png --framing auto --background none"
     row "dilate-huge" any - - "render @I@/img.png -o out.png --dilate 1e9"
     row "feather-huge" any - - "render @I@/img.png -o out.png --feather 100000"
     row "+model-nope" fail 'msg=general.*landscape.*auto' - "render @I@/img.png -o out.png --model nope"
@@ -664,9 +669,10 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
              "--light-wrap 2" "--foreground-opacity 1.5" "--dilate abc" "--fit bogus" \
              "--background '#12345'" "--background '#gggggg'" "--background blur:0" "--background blur:101" \
              "--background blur:x" "--effect nope" "--effect colormap:nope" "--effect brightness:abc" "--effect opacity:2" \
+             "--framing auto:5" "--framing zoom" "--framing auto:" "--framing auto:nan" \
              "--frobnicate" "--threshold" "-o"; do
         n=$(printf '%s' "$o" | tr -c 'a-zA-Z0-9.:-' '_' | sed 's/__*/_/g; s/^_//; s/_$//')
-        q=; case $o in "--threshold 2"|"--fit bogus"|"--background '#12345'"|"--effect nope"|--frobnicate) q=+;; esac
+        q=; case $o in "--threshold 2"|"--fit bogus"|"--background '#12345'"|"--effect nope"|"--framing auto:5"|--frobnicate) q=+;; esac
         row "${q}opt$n" usage - - "render @I@/img.png -o out.png $o"
     done
     row "+opt-no-arguments" usage - - "render"

@@ -523,6 +523,8 @@ public final class LivePipeline: @unchecked Sendable {
                 defer { pendingSettings = nil }
                 return pendingSettings
             }) {
+                // A mask smoothed over mirrored and unmirrored frames would show a ghost of the person for a while.
+                if prepared.settings.mirror != processor.settings.mirror { processor.compositor.resetSmoothing() }
                 processor.apply(prepared)
                 state.withLock { mirror = prepared.settings.mirror }
                 logger.info("settings reloaded")
