@@ -213,9 +213,8 @@ public final class Preview {
         if capture != nil, let frameTexture {
             SDL_RenderCopy(renderer, frameTexture, nil, nil)
             if showMask, let maskTexture {
-                // The mask is the camera's view; the picture is mirrored after it when mirror is on.
-                let flip = status?.settings?.mirror == true ? SDL_FLIP_HORIZONTAL : SDL_FLIP_NONE
-                SDL_RenderCopyEx(renderer, maskTexture, nil, nil, 0, nil, flip)
+                // matte mirrors before segmenting, and its `mask` reply follows the frames now written.
+                SDL_RenderCopy(renderer, maskTexture, nil, nil)
             }
         }
         if let textTexture, showStatus || capture == nil {

@@ -84,6 +84,7 @@ screenshot() {
 }
 # rgb_at FILE X Y: "R G B" of a pixel of a screenshot (the window is the picture's size).
 rgb_at() { od -An -tu1 -j $((($3 * size + $2) * 3)) -N 3 "$1" | xargs; }
+differs() { ! near "$@" >/dev/null; }
 # device_frame NAME: one frame of the virtual camera, as an app reads it: NAME.yuv (raw) and NAME.rgb (ffmpeg's).
 device_frame() {
     timeout 60 "${ff[@]}" -f v4l2 -i "$virtual" -frames:v 1 -c:v rawvideo -f rawvideo "$work/$1.yuv" \
@@ -165,7 +166,6 @@ xdotool windowfocus --sync "$window" key o
 xdotool windowfocus --sync "$window" key k
 sleep 2
 screenshot mask
-differs() { ! near "$@" >/dev/null; }
 check "k tints the person (the middle of the picture changes)" \
     differs "$(rgb_at "$work/mask.rgb" 256 330)" "$(rgb_at "$work/shown.rgb" 256 330)" 6
 check "and leaves the background as it was" near "$(rgb_at "$work/mask.rgb" 20 20)" "$(rgb_at "$work/shown.rgb" 20 20)" 6
@@ -189,6 +189,10 @@ check "n switches to the next background of the folder" status_has "\"background
 sleep 3
 screenshot blue
 check "and the window shows it (a blue corner: $(rgb_at "$work/blue.rgb" 20 20))" near "$(rgb_at "$work/blue.rgb" 20 20)" "0 0 192" 12
+# Mirror was switched on and off just before: masks made from mirrored frames must not leave a mirrored ghost of
+# the head (beside the real one, at 300,110) or holes in the face (195,148).
+check "no mirrored ghost beside the head ($(rgb_at "$work/blue.rgb" 300 110))" near "$(rgb_at "$work/blue.rgb" 300 110)" "0 0 192" 12
+check "no hole in the face (skin, not blue: $(rgb_at "$work/blue.rgb" 195 148))" near "$(rgb_at "$work/blue.rgb" 195 148)" "217 194 182" 30
 xdotool windowfocus --sync "$window" key space
 check "space pauses the camera" status_has '"state":"paused"' 5
 xdotool windowfocus --sync "$window" key space

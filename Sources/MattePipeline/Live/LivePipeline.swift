@@ -309,10 +309,13 @@ public final class LivePipeline: @unchecked Sendable {
         return snapshotTaken
     }
 
-    /// The newest person mask, one byte a cell (probability × 255), with its size.
+    /// The newest person mask, one byte a cell (probability × 255), with its size, in the orientation of the
+    /// frames now written (mirrored with them).
     public func newestMask() -> (width: Int, height: Int, bytes: [UInt8]) {
         var probabilities = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
-        _ = masks.copy(into: &probabilities, after: -1)
+        if let (_, mirrored) = masks.copy(into: &probabilities, after: -1), mirrored != state.withLock({ mirror }) {
+            Self.mirrorRows(&probabilities, width: segmenter.modelWidth)
+        }
         return (
             segmenter.modelWidth, segmenter.modelHeight, probabilities.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }
         )
@@ -437,7 +440,8 @@ public final class LivePipeline: @unchecked Sendable {
             }
             guard let timestamp else { continue }
             let arrived = monotonicMilliseconds()
-            if state.withLock({ mirror }) {
+            frame.mirrored = state.withLock { mirror }
+            if frame.mirrored {
                 let target = mirrored ?? PixelBuffer(width: width, height: height, format: .yuyv)
                 YUYVKernels.mirror(frame.picture, into: target)
                 mirrored = frame.picture
@@ -447,7 +451,7 @@ public final class LivePipeline: @unchecked Sendable {
             sequence += 1
             frame.sequence = sequence
             frame.timestamp = timestamp
-            mailbox.publishModelInput(frame.modelInput, sequence: sequence)
+            mailbox.publishModelInput(frame.modelInput, sequence: sequence, mirrored: frame.mirrored)
             mailbox.publish(&frame)
             statistics.frameIn(processing: monotonicMilliseconds() - arrived)
         }
@@ -461,7 +465,13 @@ public final class LivePipeline: @unchecked Sendable {
         // The model input the newest mask was made from.
         var lastInferred = [Float](repeating: -1, count: segmenter.engine.input.count)
         while !shouldStop {
-            guard let sequence = mailbox.copyModelInput(into: segmenter.engine.input, after: last, timeout: 0.25) else {
+            guard
+                let (sequence, mirrored) = mailbox.copyModelInput(
+                    into: segmenter.engine.input,
+                    after: last,
+                    timeout: 0.25
+                )
+            else {
                 continue
             }
             last = sequence
@@ -493,7 +503,7 @@ public final class LivePipeline: @unchecked Sendable {
                     announcedFirstMask = true
                 }
                 statistics.inference(took)
-                masks.publish(UnsafeBufferPointer(probabilities), sequence: sequence)
+                masks.publish(UnsafeBufferPointer(probabilities), sequence: sequence, mirrored: mirrored)
             } catch {
                 logger.error("inference failed: \(error)")
             }
@@ -509,6 +519,7 @@ public final class LivePipeline: @unchecked Sendable {
         var probabilities = [Float](repeating: 0, count: segmenter.modelWidth * segmenter.modelHeight)
         var lastFrame = 0
         var maskSequence = 0
+        var maskMirrored = false
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
         var placeholder: PixelBuffer?
@@ -566,11 +577,19 @@ public final class LivePipeline: @unchecked Sendable {
                 processor.compositor.resetSmoothing()
             }
             lastFrame = frame.sequence
-            let previousMask = maskSequence
-            maskSequence = masks.copy(into: &probabilities, after: maskSequence)
-            // Until the first mask, frames go out as all background (an empty mask); the first real mask must not
-            // be averaged with that stand-in, or the person would fade in over seconds.
-            if previousMask == 0 && maskSequence > 0 { processor.compositor.resetSmoothing() }
+            if let (sequence, mirrored) = masks.copy(into: &probabilities, after: maskSequence) {
+                // Until the first mask, frames go out as all background (an empty mask); the first real mask must
+                // not be averaged with that stand-in, or the person would fade in over seconds.
+                if maskSequence == 0 { processor.compositor.resetSmoothing() }
+                maskSequence = sequence
+                maskMirrored = mirrored
+            }
+            // Right after the mirror setting changes, the newest mask was made from a frame of the other
+            // orientation: turned around, it fits this frame instead of showing a mirrored ghost of the person.
+            if maskMirrored != frame.mirrored {
+                Self.mirrorRows(&probabilities, width: segmenter.modelWidth)
+                maskMirrored = frame.mirrored
+            }
             let start = monotonicMilliseconds()
             let composed = probabilities.withUnsafeBufferPointer { mask in
                 frame.modelInput.withUnsafeBufferPointer { input in
@@ -590,6 +609,13 @@ public final class LivePipeline: @unchecked Sendable {
             write(composed, scaled: true)
             lastWrite = monotonicMilliseconds()
             statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite)
+        }
+    }
+
+    /// Reverses each row of a mask `width` cells wide.
+    static func mirrorRows(_ values: inout [Float], width: Int) {
+        for start in stride(from: 0, to: values.count - width + 1, by: width) {
+            values[start..<start + width].reverse()
         }
     }
 

@@ -9,6 +9,8 @@ final class FrameMailbox {
         var modelInput: [Float]
         var timestamp: Double = 0
         var sequence = 0
+        /// Whether the picture was mirrored, so a mask made from another frame can be matched to it.
+        var mirrored = false
     }
 
     private let condition = NSCondition()
@@ -44,7 +46,11 @@ final class FrameMailbox {
     }
 
     /// The newest model input (copied; the frame stays for the compositor), if newer than `after`.
-    func copyModelInput(into buffer: UnsafeMutableBufferPointer<Float>, after sequence: Int, timeout: Double) -> Int? {
+    func copyModelInput(
+        into buffer: UnsafeMutableBufferPointer<Float>,
+        after sequence: Int,
+        timeout: Double
+    ) -> (sequence: Int, mirrored: Bool)? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date(timeIntervalSinceNow: timeout)
@@ -53,14 +59,15 @@ final class FrameMailbox {
         }
         guard latestInputSequence > sequence else { return nil }
         _ = buffer.update(fromContentsOf: latestInput)
-        return latestInputSequence
+        return (latestInputSequence, latestInputMirrored)
     }
 
     /// Segmentation reads the model input of every published frame, even one the compositor already took.
     private var latestInput: [Float] = []
     private var latestInputSequence = 0
+    private var latestInputMirrored = false
 
-    func publishModelInput(_ input: [Float], sequence: Int) {
+    func publishModelInput(_ input: [Float], sequence: Int, mirrored: Bool) {
         condition.lock()
         if latestInput.count != input.count {
             latestInput = input
@@ -68,6 +75,7 @@ final class FrameMailbox {
             latestInput.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input) }
         }
         latestInputSequence = sequence
+        latestInputMirrored = mirrored
         condition.unlock()
     }
 
@@ -84,22 +92,25 @@ final class MaskMailbox {
     private let lock = NSLock()
     private var probabilities: [Float]
     private(set) var sequence = 0
+    private var mirrored = false
 
     init(count: Int) { probabilities = [Float](repeating: 0, count: count) }
 
-    func publish(_ values: UnsafeBufferPointer<Float>, sequence: Int) {
+    func publish(_ values: UnsafeBufferPointer<Float>, sequence: Int, mirrored: Bool) {
         lock.lock()
         probabilities.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
         self.sequence = sequence
+        self.mirrored = mirrored
         lock.unlock()
     }
 
-    /// Copies the newest mask into `buffer` when it is newer than `after`; returns its sequence.
-    func copy(into buffer: inout [Float], after: Int) -> Int {
+    /// Copies the newest mask into `buffer` when it is newer than `after`; returns its sequence and whether it
+    /// was made from a mirrored frame (nil when there is nothing newer).
+    func copy(into buffer: inout [Float], after: Int) -> (sequence: Int, mirrored: Bool)? {
         lock.lock()
         defer { lock.unlock() }
-        guard sequence > after else { return after }
+        guard sequence > after else { return nil }
         buffer.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: probabilities) }
-        return sequence
+        return (sequence, mirrored)
     }
 }
