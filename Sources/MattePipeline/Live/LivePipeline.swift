@@ -520,6 +520,7 @@ public final class LivePipeline: @unchecked Sendable {
         var lastFrame = 0
         var maskSequence = 0
         var maskMirrored = false
+        var lastFrameMirrored = false
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
         var placeholder: PixelBuffer?
@@ -534,8 +535,6 @@ public final class LivePipeline: @unchecked Sendable {
                 defer { pendingSettings = nil }
                 return pendingSettings
             }) {
-                // A mask smoothed over mirrored and unmirrored frames would show a ghost of the person for a while.
-                if prepared.settings.mirror != processor.settings.mirror { processor.compositor.resetSmoothing() }
                 processor.apply(prepared)
                 state.withLock { mirror = prepared.settings.mirror }
                 logger.info("settings reloaded")
@@ -585,7 +584,12 @@ public final class LivePipeline: @unchecked Sendable {
                 maskMirrored = mirrored
             }
             // Right after the mirror setting changes, the newest mask was made from a frame of the other
-            // orientation: turned around, it fits this frame instead of showing a mirrored ghost of the person.
+            // orientation: turned around, it fits this frame instead of showing a mirrored ghost of the person;
+            // and the masks smoothed so far are of the other orientation too.
+            if frame.mirrored != lastFrameMirrored {
+                processor.compositor.resetSmoothing()
+                lastFrameMirrored = frame.mirrored
+            }
             if maskMirrored != frame.mirrored {
                 Self.mirrorRows(&probabilities, width: segmenter.modelWidth)
                 maskMirrored = frame.mirrored
