@@ -107,7 +107,7 @@ let package = Package(
         // should not carry (docs/design/control-preview-framing.md, section 5).
         .target(
             name: "MattePreview",
-            dependencies: ["CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia"],
+            dependencies: ["CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MattePipeline"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -3,6 +3,7 @@ import Foundation
 import MatteCapture
 import MatteImaging
 import MatteMedia
+import MattePipeline
 import MatteV4L2
 
 #if canImport(Glibc)
@@ -279,7 +280,7 @@ public final class Preview {
     // MARK: - Control
 
     /// One request; nil (and the reason in the overlay) when there is no connection or it was lost.
-    private func control(_ line: String) -> PreviewReply? {
+    private func control(_ line: String) -> ControlReply? {
         guard let controller else {
             message = "\(line): no control connection (\(connectionProblem))"
             return nil

@@ -69,11 +69,6 @@ func say(_ text: String) {
 }
 
 /// The keys act through the same client as `matte ctl`.
-extension ControlClient: PreviewController {
-    public func request(_ line: String) throws -> PreviewReply {
-        let reply: ControlReply = try request(line)
-        return PreviewReply(ok: reply.ok, text: reply.text, payload: reply.payload)
-    }
-}
+extension ControlClient: PreviewController {}
 
 MattePreviewCommand.main()

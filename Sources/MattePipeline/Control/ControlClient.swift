@@ -11,6 +11,10 @@ public struct ControlReply: Sendable {
     public let text: String
     /// The bytes a `snapshot` or `mask` reply carries.
     public let payload: [UInt8]
+
+    public init(ok: Bool, text: String, payload: [UInt8] = []) {
+        (self.ok, self.text, self.payload) = (ok, text, payload)
+    }
 }
 
 /// Talks `matte-ctl 1` to the running Matte of this user, for `matte ctl` and `matte preview`. Every wait is
