@@ -16,7 +16,9 @@ public enum PipeWireDaemon {
     /// Where libpipewire looks for the daemon, for messages.
     public static var socketDescription: String {
         if let remote = getenv("PIPEWIRE_REMOTE") { return "PIPEWIRE_REMOTE=\(String(cString: remote))" }
-        guard let runtime = getenv("XDG_RUNTIME_DIR") else { return "XDG_RUNTIME_DIR is not set" }
+        guard let runtime = getenv("XDG_RUNTIME_DIR") else {
+            return "$XDG_RUNTIME_DIR/pipewire-0 (XDG_RUNTIME_DIR is not set)"
+        }
         return "\(String(cString: runtime))/pipewire-0"
     }
 
