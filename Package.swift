@@ -14,6 +14,11 @@ let pixelKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell
 let pixelKernelSettings: [SwiftSetting] = []
 #endif
 
+// Debian's libpipewire-0.3-dev headers (pkg-config --cflags libpipewire-0.3, without its -D_REENTRANT).
+let pipeWireHeaders: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-I/usr/include/pipewire-0.3", "-Xcc", "-I/usr/include/spa-0.2"])
+]
+
 // Our own code builds without warnings; a new one fails the build rather than piling up.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
@@ -38,6 +43,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux", providers: [.apt(["libc6-dev"])]),
+        // No pkgConfig: libpipewire-0.3.pc adds -D_REENTRANT, which SwiftPM refuses with a warning; the include
+        // paths come from `pipeWireHeaders` instead, in the one module that imports it (internally, so the
+        // modules above it need no flags).
+        .systemLibrary(name: "CPipeWire", path: "Sources/CPipeWire", providers: [.apt(["libpipewire-0.3-dev"])]),
         .systemLibrary(
             name: "CTurboJPEG",
             path: "Sources/CTurboJPEG",
@@ -81,8 +90,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "MattePipeWire",
+            dependencies: [
+                "CPipeWire", "CLinux", "MatteImaging", "MattePipeline",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: pipeWireHeaders + strict
+        ),
+        .target(
             name: "MatteDoctor",
-            dependencies: ["MatteV4L2", "MatteCapture", "MatteOutput", "MatteSegmentation", "CV4L2"],
+            dependencies: ["MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteSegmentation", "CV4L2"],
             swiftSettings: strict
         ),
         .target(
@@ -97,7 +114,7 @@ let package = Package(
             name: "matte",
             dependencies: [
                 "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
-                "MatteV4L2", "MatteCapture", "MatteOutput", "MatteBenchmarks", "MatteDoctor", "CLinux",
+                "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -138,6 +155,7 @@ let package = Package(
         ),
         .testTarget(name: "MatteCaptureTests", dependencies: ["MatteCapture", "MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MattePreviewTests", dependencies: ["MattePreview"]),
+        .testTarget(name: "MattePipeWireTests", dependencies: ["MattePipeWire", "MatteImaging", "MatteTestSupport"]),
         .testTarget(name: "MatteDoctorTests", dependencies: ["MatteDoctor", "MatteSegmentation", "MatteTestSupport"]),
         .testTarget(
             name: "MatteBenchmarksTests",

@@ -2,7 +2,7 @@
 # Every test, from a fresh Debian machine with Swift 6: installs packages and models, lints, builds, then runs the
 # command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
 # fuzz of the model reader and of the control protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
-# and 0.15) with a one-minute soak, and the Swift test suite.
+# and 0.15) with a one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need ~15 minutes and Debian's archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,8 @@ MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
 # The control protocol reads untrusted bytes from any process of the user; scripts/fuzz-control.sh with no
 # argument does the full million (about 15 CPU minutes).
 scripts/fuzz-control.sh 200000
+# The PipeWire camera end to end on the host: a private daemon and WirePlumber, GStreamer's pipewiresrc as the app.
+Tests/e2e/pipewire.sh .build/release/matte
 if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/prepare-vm.sh --loopback all
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/live.sh

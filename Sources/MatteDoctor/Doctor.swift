@@ -2,6 +2,7 @@ import CV4L2
 import Foundation
 import MatteCapture
 import MatteOutput
+import MattePipeWire
 import MatteSegmentation
 import MatteV4L2
 
@@ -46,6 +47,7 @@ public struct Doctor {
     public func run() -> [Finding] {
         var findings = [cpu(), models()]
         findings += loopback()
+        findings.append(pipeWire())
         findings += realCamera()
         findings.append(service())
         return findings
@@ -236,6 +238,29 @@ public struct Doctor {
             "nothing produces \(path): call apps will not see the camera",
             fixes: ["systemctl --user enable --now matte.service", "matte  # or in a terminal"]
         )
+    }
+
+    /// The other output: a PipeWire camera node needs only a reachable daemon (and its session manager).
+    func pipeWire() -> Finding {
+        do {
+            let cameras = try PipeWireDaemon.cameras().map(\.description)
+            return Finding(
+                "pipewire",
+                .ok,
+                "the PipeWire daemon answers; `--output pipewire` publishes the camera there (camera nodes now: "
+                    + "\(cameras.isEmpty ? "none" : cameras.joined(separator: ", ")))"
+            )
+        } catch .unreachable {
+            return Finding(
+                "pipewire",
+                .warning,
+                "no PipeWire daemon answers at \(PipeWireDaemon.socketDescription), so only v4l2loopback can carry "
+                    + "the camera",
+                fixes: PipeWireDaemon.fixes
+            )
+        } catch {
+            return Finding("pipewire", .warning, "\(error)")
+        }
     }
 
     func moduleInstalled() -> Bool {

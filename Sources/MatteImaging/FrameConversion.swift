@@ -74,22 +74,51 @@ public enum FrameConversion {
         u: UnsafeMutablePointer<UInt8>,
         v: UnsafeMutablePointer<UInt8>
     ) {
+        yuyvTo420(
+            source,
+            stride: stride,
+            width: width,
+            height: height,
+            y: y,
+            yStride: width,
+            u: u,
+            v: v,
+            chromaStride: width / 2,
+            chromaStep: 1
+        )
+    }
+
+    /// YUYV to 4:2:0 with chroma of each 2 × 2 block averaged over its two rows, into planes with any row
+    /// strides: I420 (`u` and `v` separate planes, `chromaStep` 1) or NV12 (`v` = `u` + 1 in one interleaved
+    /// plane, `chromaStep` 2), as PipeWire consumers lay them out.
+    public static func yuyvTo420(
+        _ source: UnsafePointer<UInt8>,
+        stride: Int,
+        width: Int,
+        height: Int,
+        y: UnsafeMutablePointer<UInt8>,
+        yStride: Int,
+        u: UnsafeMutablePointer<UInt8>,
+        v: UnsafeMutablePointer<UInt8>,
+        chromaStride: Int,
+        chromaStep: Int
+    ) {
         let chromaWidth = width / 2
         for row in 0..<height {
             let s = source + row &* stride
-            let out = y + row &* width
+            let out = y + row &* yStride
             for x in 0..<width { out[x] = s[x &* 2] }
         }
         for chromaRow in 0..<((height + 1) / 2) {
             let top = source + (chromaRow &* 2) &* stride
             let bottom = source + min(chromaRow &* 2 &+ 1, height &- 1) &* stride
-            let ou = u + chromaRow &* chromaWidth
-            let ov = v + chromaRow &* chromaWidth
+            let ou = u + chromaRow &* chromaStride
+            let ov = v + chromaRow &* chromaStride
             for pair in 0..<chromaWidth {
-                ou[pair] = UInt8(
+                ou[pair &* chromaStep] = UInt8(
                     truncatingIfNeeded: (UInt16(top[pair &* 4 &+ 1]) &+ UInt16(bottom[pair &* 4 &+ 1]) &+ 1) &>> 1
                 )
-                ov[pair] = UInt8(
+                ov[pair &* chromaStep] = UInt8(
                     truncatingIfNeeded: (UInt16(top[pair &* 4 &+ 3]) &+ UInt16(bottom[pair &* 4 &+ 3]) &+ 1) &>> 1
                 )
             }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import MatteBenchmarks
 import MatteOutput
+import MattePipeWire
 import MatteV4L2
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List cameras (with their formats, sizes and frame rates) and v4l2loopback devices."
+        abstract:
+            "List cameras (with their formats, sizes and frame rates), v4l2loopback devices and PipeWire camera nodes."
     )
 
     func run() throws {
@@ -32,6 +34,14 @@ struct DevicesCommand: ParsableCommand {
         print("Virtual cameras (v4l2loopback):")
         if loopbacks.isEmpty { print("  none found; load the module with: \(LoopbackOutput.recommendedModprobe)") }
         for loopback in loopbacks { print("  \(loopback.path)  \(loopback.card)") }
+        print("PipeWire cameras (--output pipewire publishes \"\(PipeWireOutput.nodeDescription)\"):")
+        do {
+            let cameras = try PipeWireDaemon.cameras()
+            if cameras.isEmpty { print("  none") }
+            for camera in cameras { print("  node \(camera.id)  \(camera.description) (\(camera.name))") }
+        } catch {
+            print("  \(error)")
+        }
         try writeStdout(lines.map { $0 + "\n" }.joined())
     }
 }

@@ -5,6 +5,7 @@ import MatteBenchmarks
 import MatteCapture
 import MatteImaging
 import MatteOutput
+import MattePipeWire
 import MattePipeline
 import MatteSegmentation
 import MatteV4L2
@@ -18,7 +19,8 @@ struct LiveCommand: ParsableCommand {
         commandName: "live",
         abstract: "Turn the camera into a virtual camera with the background replaced (the default command).",
         discussion: """
-            Reads the camera, replaces the background and writes to a v4l2loopback device that call apps can select. \
+            Reads the camera, replaces the background and writes to a v4l2loopback device or a PipeWire camera node \
+            (--output) that call apps can select. \
             With no application reading the virtual camera, the real camera is closed (its light goes off) until one \
             starts. Options are read from /etc/matte/config and ~/.config/matte/config first (see `matte config`); \
             the command line overrides them. Changes to those files, and SIGHUP, reload the processing settings, \
@@ -50,16 +52,14 @@ struct LiveCommand: ParsableCommand {
             try ControlDirectory.runtimeDirectory(environment: environment)
         }
         let controlDirectory = try (try? runtime.get()).map { try ControlDirectory(runtimeDirectory: $0) }
-        let (pipeline, sink) = try makePipeline(options: options, logger: logger)
+        let (pipeline, camera) = try makePipeline(options: options, logger: logger)
         if case let .failure(missing) = runtime {
             logger.warning("no control socket (matte ctl will not reach this matte): \(missing)")
         }
-        let monitor = try ReaderMonitor(device: sink.device)
-        logger.info("\(sink.device.path): readers detected by \(monitor.method.rawValue)")
         let editor = ControlSettings(backgrounds: options.backgroundFolder(environment: environment))
         let session = try LiveSession(
             pipeline: pipeline,
-            readers: monitor,
+            readers: camera.readers,
             alwaysOn: options.alwaysOn,
             settings: { editor.applyingOverrides(to: try options.currentSettings()) },
             watching: ConfigFiles.paths + (options.settings.map { [$0] } ?? []),
@@ -70,7 +70,7 @@ struct LiveCommand: ParsableCommand {
             editor: editor,
             identity: LiveSession.Identity(
                 version: Matte.configuration.version,
-                output: "\(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))",
+                output: camera.description,
                 pausePicture: options.pauseImage.map(ControlCommand.absolute)
             ),
             logger: logger
@@ -90,15 +90,16 @@ extension LiveCommand {
     /// Opens the source and the virtual camera and builds the pipeline. The first source is opened here (its
     /// size decides the model, the compositor and the output) and handed to the pipeline, which alone keeps
     /// it: nothing else may hold it, or an idle pipeline or an unplugged camera could not close the device.
-    func makePipeline(options: LiveOptions, logger: Logger) throws -> (LivePipeline, LoopbackOutput) {
+    func makePipeline(options: LiveOptions, logger: Logger) throws -> (LivePipeline, VirtualCamera) {
         let source = try options.openSource()
-        let sink = try options.openSink(
+        let camera = try options.openVirtualCamera(
             frameRate: source.frameRate,
             sourceWidth: source.width,
-            sourceHeight: source.height
+            sourceHeight: source.height,
+            logger: logger
         )
         // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
-        try sink.write(LivePipeline.placeholder(width: sink.width, height: sink.height))
+        try camera.sink.write(LivePipeline.placeholder(width: camera.width, height: camera.height))
         let segmenter = try loadSegmenter(
             options.processing.model,
             frameWidth: source.width,
@@ -107,17 +108,57 @@ extension LiveCommand {
         let pipeline = try LivePipeline(
             source: source,
             reopen: options.openSource,
-            sink: sink,
-            outputSize: (sink.width, sink.height),
+            sink: camera.sink,
+            outputSize: (camera.width, camera.height),
             segmenter: segmenter,
             settings: try options.currentSettings(),
             inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
             logger: logger
         )
-        logger.info(
-            "\(source.description) → \(sink.device.path) (\(options.outputFormat) \(sink.width)x\(sink.height))"
-        )
-        return (pipeline, sink)
+        logger.info("\(source.description) → \(camera.description)")
+        return (pipeline, camera)
+    }
+}
+
+/// Where the live command writes: a v4l2loopback device, or a PipeWire camera node.
+enum VirtualCamera {
+    case loopback(LoopbackOutput, ReaderMonitor)
+    case pipeWire(PipeWireOutput)
+
+    var sink: FrameSink {
+        switch self {
+        case let .loopback(output, _): return output
+        case let .pipeWire(output): return output
+        }
+    }
+
+    var readers: ReaderCount {
+        switch self {
+        case let .loopback(_, monitor): return monitor
+        case let .pipeWire(output): return output
+        }
+    }
+
+    var width: Int {
+        switch self {
+        case let .loopback(output, _): return output.width
+        case let .pipeWire(output): return output.width
+        }
+    }
+
+    var height: Int {
+        switch self {
+        case let .loopback(output, _): return output.height
+        case let .pipeWire(output): return output.height
+        }
+    }
+
+    /// As `status` and the log show it: `/dev/video10 (yuyv 1280x720)`, `PipeWire node "Matte" (1280x720)`.
+    var description: String {
+        switch self {
+        case let .loopback(output, _): return "\(output.device.path) (\(output.format) \(width)x\(height))"
+        case .pipeWire: return "PipeWire node \"\(PipeWireOutput.nodeDescription)\" (\(width)x\(height))"
+        }
     }
 }
 
@@ -135,10 +176,17 @@ struct LiveOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Capture frame rate, 1-240 (the nearest the camera offers).")
     var fps: Double = 30
 
-    @Option(help: ArgumentHelp("The v4l2loopback device (default: the first one).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The virtual camera: a v4l2loopback device, `pipewire` (a PipeWire camera node, no kernel module), or `auto` (the first v4l2loopback device, else PipeWire).",
+            valueName: "path|pipewire|auto"
+        )
+    )
     var output: String?
 
-    @Option(help: "Virtual camera pixel format: yuyv or i420.")
+    @Option(
+        help: "Virtual camera pixel format on a v4l2loopback device: yuyv or i420 (PipeWire consumers choose theirs)."
+    )
     var outputFormat: OutputFormat = .yuyv
 
     @Option(help: ArgumentHelp("Virtual camera size, WIDTHxHEIGHT (default: the capture size).", valueName: "size"))
@@ -212,13 +260,54 @@ struct LiveOptions: ParsableArguments {
         }
     }
 
-    func openSink(frameRate: Double, sourceWidth: Int, sourceHeight: Int) throws -> LoopbackOutput {
-        guard let path = output ?? DeviceCatalog.firstLoopback() else {
-            throw CommandError("no v4l2loopback device found; load it with: \(LoopbackOutput.recommendedModprobe)")
-        }
+    /// Opens the output `--output` names; `auto` (the default) takes the first v4l2loopback device, else
+    /// publishes a PipeWire camera, and logs which.
+    func openVirtualCamera(
+        frameRate: Double,
+        sourceWidth: Int,
+        sourceHeight: Int,
+        logger: Logger
+    ) throws
+        -> VirtualCamera
+    {
         let (width, height) =
             try outputSize.map { try frameSize($0, option: "--output-size") } ?? (sourceWidth, sourceHeight)
-        return try LoopbackOutput(path: path, width: width, height: height, format: outputFormat, frameRate: frameRate)
+        func loopback(_ path: String) throws -> VirtualCamera {
+            let output = try LoopbackOutput(
+                path: path,
+                width: width,
+                height: height,
+                format: outputFormat,
+                frameRate: frameRate
+            )
+            let monitor = try ReaderMonitor(device: output.device)
+            logger.info("\(path): readers detected by \(monitor.method.rawValue)")
+            return .loopback(output, monitor)
+        }
+        func pipeWire() throws -> VirtualCamera {
+            .pipeWire(try PipeWireOutput(width: width, height: height, frameRate: frameRate, logger: logger))
+        }
+        switch output ?? "auto" {
+        case "pipewire":
+            // A missing daemon is reported now; once running, Matte outlives daemon restarts.
+            _ = try PipeWireDaemon.cameras()
+            return try pipeWire()
+        case "auto":
+            if let path = DeviceCatalog.firstLoopback() {
+                logger.info("output auto: v4l2loopback device \(path) (--output pipewire for a PipeWire camera)")
+                return try loopback(path)
+            }
+            do { _ = try PipeWireDaemon.cameras() } catch {
+                throw CommandError(
+                    "no virtual camera: no v4l2loopback device (load it with: \(LoopbackOutput.recommendedModprobe)) "
+                        + "and \(error)"
+                )
+            }
+            logger.info("output auto: no v4l2loopback device, so a PipeWire camera node")
+            return try pipeWire()
+        case let path:
+            return try loopback(path)
+        }
     }
 
     func backgroundFolder(environment: [String: String]) -> BackgroundFolder {

@@ -52,6 +52,45 @@ import Testing
         }
     }
 
+    /// NV12 and padded rows (PipeWire's layouts) hold exactly the I420 kernel's values, and nothing is written
+    /// into the padding.
+    @Test func yuyvToNV12WithStridesMatchesI420() {
+        let (width, height) = (6, 5)
+        let yuyv = Self.bytes(width * height * 2, seed: 4)
+        var y = [UInt8](repeating: 0, count: width * height)
+        var u = [UInt8](repeating: 0, count: 9)
+        var v = u
+        FrameConversion.yuyvToI420(yuyv, stride: width * 2, width: width, height: height, y: &y, u: &u, v: &v)
+        let (yStride, uvStride) = (8, 8)
+        var padded = [UInt8](repeating: 7, count: yStride * height)
+        var uv = [UInt8](repeating: 7, count: uvStride * 3)
+        uv.withUnsafeMutableBufferPointer { plane in
+            FrameConversion.yuyvTo420(
+                yuyv,
+                stride: width * 2,
+                width: width,
+                height: height,
+                y: &padded,
+                yStride: yStride,
+                u: plane.baseAddress!,
+                v: plane.baseAddress! + 1,
+                chromaStride: uvStride,
+                chromaStep: 2
+            )
+        }
+        for row in 0..<height {
+            #expect(Array(padded[row * yStride..<row * yStride + width]) == Array(y[row * width..<(row + 1) * width]))
+            #expect(padded[row * yStride + width..<(row + 1) * yStride].allSatisfy { $0 == 7 })
+        }
+        for row in 0..<3 {
+            for pair in 0..<3 {
+                #expect(uv[row * uvStride + pair * 2] == u[row * 3 + pair])
+                #expect(uv[row * uvStride + pair * 2 + 1] == v[row * 3 + pair])
+            }
+            #expect(uv[row * uvStride + 6..<(row + 1) * uvStride].allSatisfy { $0 == 7 })
+        }
+    }
+
     @Test func fullToLimitedRangeTables() {
         #expect(FrameConversion.fullToLimitedLuma[0] == 16 && FrameConversion.fullToLimitedLuma[255] == 235)
         #expect(

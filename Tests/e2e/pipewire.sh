@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End-to-end test of `matte --output pipewire` on the host, with real parts and no VM or kernel module:
+#     Tests/e2e/pipewire.sh [MATTE_BINARY]      (default .build/release/matte)
+# Starts a private PipeWire daemon and WirePlumber (its session manager, which links consumers to the node) on a
+# D-Bus session bus of their own (dbus-run-session) in a temporary XDG_RUNTIME_DIR, so nothing of the desktop's
+# is touched; runs matte on a photo; reads the camera node with GStreamer's pipewiresrc as a PipeWire app would.
+# Checks the picture in each format (YUY2, I420, NV12), size and rate, on demand, a stalled and a killed consumer,
+# the daemon restarting, and 50 consumer link/unlink cycles (no stall, stable RSS); then prints what the PipeWire
+# output costs per frame. Ends with "pipewire: N passed, M failed" and a non-zero status on failure.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+matte=$(realpath "${1:-$repo/.build/release/matte}")
+if [ -z "${MATTE_PIPEWIRE_SESSION:-}" ]; then
+    # WirePlumber needs a session bus; this one ends with the test.
+    MATTE_PIPEWIRE_SESSION=1 exec dbus-run-session -- "$0" "$matte" 2> >(grep -v "Failed to set fd limit" >&2)
+fi
+# shellcheck disable=SC2034  # read by guest-lib.sh
+e2e_name=pipewire
+# check, summary, wait_log and near: the VM tests' helpers, which need nothing of the VM.
+# shellcheck source=Tests/e2e/guest-lib.sh
+. "$repo/Tests/e2e/guest-lib.sh"
+
+work=$(mktemp -d)
+logs=$work/logs
+mkdir -p "$logs" "$work/runtime" "$work/config/matte"
+chmod 700 "$work/runtime"
+export XDG_RUNTIME_DIR=$work/runtime XDG_CONFIG_HOME=$work/config
+unset PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR
+photo=$repo/Tests/Fixtures/astronaut.png
+ff=(ffmpeg -hide_banner -nostdin -loglevel error -y)
+
+pipewire_pid="" wireplumber_pid="" matte_pid=""
+start_daemons() {
+    pipewire >>"$logs/pipewire.log" 2>&1 &
+    pipewire_pid=$!
+    local deadline=$((SECONDS + 10))
+    until [ -S "$XDG_RUNTIME_DIR/pipewire-0" ]; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.1; done
+    wireplumber >>"$logs/wireplumber.log" 2>&1 &
+    wireplumber_pid=$!
+    sleep 1
+}
+stop_daemons() {
+    kill -TERM "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
+    wait "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
+    rm -f "$XDG_RUNTIME_DIR"/pipewire-0*
+}
+cleanup() {
+    [ -n "$matte_pid" ] && kill -KILL "$matte_pid" 2>/dev/null
+    stop_daemons
+    [ "${MATTE_KEEP_LOGS:-0}" = 1 ] && echo "pipewire: logs in $logs" || rm -rf "$work"
+}
+trap cleanup EXIT
+alive() { kill -0 "$matte_pid" 2>/dev/null; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
+# cpu_ms PID: user + system CPU time of PID so far, in ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+# status_field EXPRESSION: EXPRESSION of `s`, matte's `ctl status` (JSON), e.g. "s['state']".
+status_field() { "$matte" ctl status | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"; }
+# node_id [LOG]: the id matte's log gives its node, the last time it published it.
+node_id() { grep -o 'camera node [0-9]*' "${1:-$logs/matte.log}" | tail -n 1 | awk '{ print $3 }'; }
+
+# A registry of GStreamer plugins of this run's own with just the elements used: no scan of every plugin installed.
+mkdir -p "$work/gst-plugins"
+for plugin in coreelements pipewire videoconvertscale; do
+    ln -s "$(ls /usr/lib/*/gstreamer-1.0/libgst$plugin.so | head -n 1)" "$work/gst-plugins/"
+done
+export GST_PLUGIN_SYSTEM_PATH_1_0=$work/gst-plugins GST_PLUGIN_PATH_1_0="" GST_REGISTRY_1_0=$work/gst-registry.bin
+# gst_read COUNT FILE [FORMAT]: COUNT frames of the node (in FORMAT, default what pipewiresrc prefers), converted to
+# packed RGB by videoconvert; the caps pipewiresrc negotiated and each buffer's pts go to $logs/gst.log.
+# (Every consumer here has a caps filter after pipewiresrc: 0.3.65's pipewiresrc straight into fakesink never
+# leaves READY, whatever the producer; gst-launch's own videotestsrc ! pipewiresink shows the same.)
+gst_read() {
+    local caps=video/x-raw
+    [ -n "${3:-}" ] && caps="video/x-raw,format=$3"
+    timeout 30 gst-launch-1.0 -v pipewiresrc path="$(node_id)" num-buffers="$1" ! "$caps" ! identity silent=false \
+        ! videoconvert ! video/x-raw,format=RGB ! filesink location="$2" >"$logs/gst.log" 2>&1
+}
+# rgb_pixel FILE N X Y WIDTH HEIGHT: "R G B" of pixel (X, Y) in frame N of a packed RGB file.
+rgb_pixel() { od -An -tu1 -j $((($2 * $6 + $4) * $5 * 3 + $3 * 3)) -N 3 "$1" | xargs; }
+
+echo "pipewire: $(pipewire --version | tail -n 1), $matte"
+start_daemons || { fail "the private PipeWire daemon starts"; summary; exit; }
+
+# ---- 1. the node: published with a camera's properties, nothing read while nobody consumes -------------------------
+"$matte" --input "$photo" --output pipewire --background '#00c000' >"$logs/matte.log" 2>&1 &
+matte_pid=$!
+check "matte publishes a camera node" wait_log "$logs/matte.log" 'camera node [0-9]* ("Matte") published' 30
+rate=$(sed -n 's/.*(looped, 512x512 at \([0-9]*\) fps).*/\1/p' "$logs/matte.log" | head -n 1)
+pw-cli info "$(node_id)" >"$logs/node.txt" 2>&1
+for property in 'media.class = "Video/Source"' 'media.role = "Camera"' 'node.description = "Matte"'; do
+    check "the node has $property" grep -qF "$property" "$logs/node.txt"
+done
+check "matte devices lists it" bash -c "'$matte' devices | grep -q '^  node $(node_id)  Matte (matte)'"
+check "with no consumer the source is closed (idle)" wait_log "$logs/matte.log" "idle: no application is reading" 10
+check "and status says idle, 0 readers" test "$(status_field "s['state'], s['readers']")" = "idle 0"
+
+# ---- 2. the picture in each format, at the pipeline's size and rate ---------------------------------------------------
+reference=$("${ff[@]}" -i "$photo" -vf "crop=1:1:256:330" -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | xargs)
+# The first read wakes matte and waits out the first person mask, so the frames of the next reads are composited.
+gst_read 30 "$work/warm.rgb"
+check "matte computes a person mask" wait_log "$logs/matte.log" "first person mask ready" 30
+for format in YUY2 I420 NV12; do
+    gst_read 10 "$work/$format.rgb" "$format"
+    check "$format: 10 frames of 512x512 reach the consumer" \
+        test "$(stat -c %s "$work/$format.rgb" 2>/dev/null || echo 0)" -eq $((10 * 512 * 512 * 3))
+    check "$format: negotiated at 512x512 and $rate fps" \
+        grep -q "format=(string)$format, width=(int)512, height=(int)512, framerate=(fraction)$rate/1" "$logs/gst.log"
+    check "$format: matte says so" grep -q "a consumer takes $format 512x512" "$logs/matte.log"
+    check "$format: background pixels become the colour" near "$(rgb_pixel "$work/$format.rgb" 9 20 20 512 512)" "0 192 0" 8
+    check "$format: more background becomes the colour" near "$(rgb_pixel "$work/$format.rgb" 9 490 30 512 512)" "0 192 0" 8
+    check "$format: person pixels keep the photo" near "$(rgb_pixel "$work/$format.rgb" 9 256 330 512 512)" "$reference" 12
+done
+# Buffer timestamps: 40 frames, their pts spaced at the rate (the mean interval within 10 %).
+gst_read 40 /dev/null
+intervals=$(grep -o 'pts: [0-9:.]*' "$logs/gst.log" | awk '{ split($2, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]; if (n++) print s - last; last = s }' \
+    | tail -n 30 | awk '{ sum += $1 } END { if (NR) printf "%.4f", sum / NR }')
+echo "pipewire: mean pts interval ${intervals:-none} s (1/$rate = $(echo "scale=4; 1 / $rate" | bc) s)"
+check "buffers carry timestamps at the frame rate ($intervals s apart)" \
+    test "$(echo "${intervals:-0} > 0.9 / $rate && ${intervals:-0} < 1.1 / $rate" | bc -l)" -eq 1
+
+# ---- 3. on demand: idle after the last consumer, frames within a second of a new one -----------------------------------
+idles=$(grep -c "idle: no application is reading" "$logs/matte.log")
+check "after the consumer leaves, the source is closed again" \
+    wait_log "$logs/matte.log" "idle: no application is reading" 10 $((idles + 1))
+t0=$EPOCHREALTIME
+timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=1 ! video/x-raw ! fakesink >"$logs/gst.log" 2>&1
+took=$(echo "$EPOCHREALTIME - $t0" | bc)
+echo "pipewire: a new consumer got its first frame $took s after starting (gst-launch's own start-up included)"
+check "a new consumer gets a frame within a second ($took s)" test "$(echo "$took < 1.0" | bc)" -eq 1
+
+# ---- 4. a consumer that stalls, then is killed ----------------------------------------------------------------------
+gst-launch-1.0 -q pipewiresrc path="$(node_id)" ! video/x-raw ! fakesink >"$logs/stalled.log" 2>&1 &
+consumer=$!
+sleep 2
+kill -STOP "$consumer"
+sleep 1
+out0=$(status_field "s['rates']['out']")
+sleep 3
+out1=$(status_field "s['rates']['out']")
+check "a stalled consumer does not stop matte's output ($out0 then $out1 fps)" \
+    test "$(echo "$out1 > 0.8 * $rate" | bc)" -eq 1
+kill -KILL "$consumer"
+wait "$consumer" 2>/dev/null
+check "matte survives a killed consumer" alive
+gst_read 5 "$work/after-kill.rgb"
+check "the next consumer gets frames" test "$(stat -c %s "$work/after-kill.rgb" 2>/dev/null || echo 0)" -eq $((5 * 512 * 512 * 3))
+
+# ---- 5. the daemon restarts -----------------------------------------------------------------------------------------
+before=$(node_id)
+stop_daemons
+check "matte notices the daemon is gone" wait_log "$logs/matte.log" "lost the daemon" 10
+sleep 3
+check "and keeps running without it" alive
+start_daemons
+check "matte republishes the node when the daemon is back" \
+    wait_log "$logs/matte.log" 'camera node [0-9]* ("Matte") published' 15 2
+echo "pipewire: node $before before the restart, $(node_id) after"
+gst_read 10 "$work/restarted.rgb"
+check "after the restart: background pixels become the colour" near "$(rgb_pixel "$work/restarted.rgb" 9 20 20 512 512)" "0 192 0" 8
+check "after the restart: person pixels keep the photo" near "$(rgb_pixel "$work/restarted.rgb" 9 256 330 512 512)" "$reference" 12
+
+# ---- 6. 50 consumers linked and unlinked, formats changing --------------------------------------------------------------
+formats=(YUY2 I420 NV12)
+stalls=0
+for cycle in $(seq 1 50); do
+    timeout 10 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=3 ! "video/x-raw,format=${formats[cycle % 3]}" \
+        ! fakesink >>"$logs/cycles.log" 2>&1 || stalls=$((stalls + 1))
+    [ "$cycle" = 10 ] && rss10=$(rss_kb)
+done
+rss50=$(rss_kb)
+echo "pipewire: RSS ${rss10} kB after 10 cycles, ${rss50} kB after 50"
+check "50 link/unlink cycles, none stalled ($stalls did)" test "$stalls" -eq 0
+check "RSS stable over the cycles (${rss10} → ${rss50} kB, at most 2 MB more)" test $((rss50 - rss10)) -le 2048
+check "matte is still running" alive
+kill -TERM "$matte_pid"
+wait "$matte_pid"
+status=$?
+matte_pid=""
+check "matte stops on SIGTERM (status $status)" test "$status" -eq 0 -o "$status" -eq 143
+
+# ---- 7. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
+# 1280x720, always on, 20 s each: matte's CPU per frame with nobody consuming (each frame dropped before any copy)
+# against a consumer taking YUY2 and I420, the daemon's and the consumer's CPU per frame, and matte's capture → write
+# latency. CPU times are the kernel's (/proc/PID/stat, 10 ms ticks).
+measure() {  # measure LABEL [FORMAT]
+    "$matte" --input "$repo/Tests/Fixtures/astronaut-1280x720.png" --output pipewire --always-on \
+        --background blur >"$logs/cost.log" 2>&1 &
+    matte_pid=$!
+    wait_log "$logs/cost.log" "first person mask ready" 30 >/dev/null
+    local consumer=$matte_pid
+    if [ -n "${2:-}" ]; then
+        gst-launch-1.0 -q pipewiresrc path="$(node_id "$logs/cost.log")" ! "video/x-raw,format=$2" ! fakesink \
+            >/dev/null 2>&1 &
+        consumer=$!
+    fi
+    sleep 3
+    local m0 d0 g0 m1 d1 g1 frames
+    m0=$(cpu_ms "$matte_pid") d0=$(cpu_ms "$pipewire_pid") g0=$(cpu_ms "$consumer")
+    sleep 20
+    m1=$(cpu_ms "$matte_pid") d1=$(cpu_ms "$pipewire_pid") g1=$(cpu_ms "$consumer")
+    frames=$(status_field "s['rates']['out'] * 20")
+    [ -n "${2:-}" ] || g1=$g0
+    printf 'pipewire: cost, %s: matte %.2f ms CPU per frame, daemon %.3f ms, consumer %.3f ms; %.1f fps out; latency p50 %s ms, p99 %s ms\n' \
+        "$1" "$(echo "($m1 - $m0) / $frames" | bc -l)" "$(echo "($d1 - $d0) / $frames" | bc -l)" \
+        "$(echo "($g1 - $g0) / $frames" | bc -l)" "$(echo "$frames / 20" | bc -l)" \
+        "$(status_field "round(s['latency_ms']['p50'], 2)")" "$(status_field "round(s['latency_ms']['p99'], 2)")"
+    [ -n "${2:-}" ] && kill -KILL "$consumer"
+    kill -TERM "$matte_pid"
+    wait "$matte_pid" 2>/dev/null
+    matte_pid=""
+}
+measure "no consumer"
+measure "YUY2 consumer" YUY2
+measure "I420 consumer" I420
+summary
