@@ -25,6 +25,11 @@ public struct Finding: Sendable {
     public init(_ id: String, _ level: Level, _ message: String, fixes: [String] = []) {
         (self.id, self.level, self.message, self.fixes) = (id, level, message, fixes)
     }
+
+    /// A problem that something else makes up for, as a warning saying what: its fixes stay.
+    func downgraded(_ because: String) -> Finding {
+        level == .problem ? Finding(id, .warning, "\(message) (\(because))", fixes: fixes) : self
+    }
 }
 
 /// Checks the whole chain a call app depends on — the v4l2loopback module and device, the real camera,
@@ -43,11 +48,17 @@ public struct Doctor {
     }
 
     static let modprobe = LoopbackOutput.recommendedModprobe
+    static let onlyV4L2Apps =
+        "PipeWire carries the camera meanwhile; apps that only read V4L2 devices (Zoom, older browsers) need this"
 
     public func run() -> [Finding] {
         var findings = [cpu(), models()]
-        findings += loopback()
-        findings.append(pipeWire())
+        let pipeWire = pipeWire()
+        // With a PipeWire daemon, `--output auto` publishes the camera there when v4l2loopback is missing: a
+        // broken v4l2loopback then costs only the apps that read V4L2 devices alone, which is worth a warning.
+        let loopbackOptional = pipeWire.level == .ok && !(output ?? "").hasPrefix("/")
+        findings += loopback().map { loopbackOptional ? $0.downgraded(Self.onlyV4L2Apps) : $0 }
+        findings.append(pipeWire)
         findings += realCamera()
         findings.append(service())
         return findings

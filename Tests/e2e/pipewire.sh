@@ -91,6 +91,12 @@ for property in 'media.class = "Video/Source"' 'media.role = "Camera"' 'node.des
     check "the node has $property" grep -qF "$property" "$logs/node.txt"
 done
 check "matte devices lists it" bash -c "'$matte' devices | grep -q '^  node $(node_id)  Matte (matte)'"
+# With a PipeWire daemon, a missing v4l2loopback (this host has none) is a warning, not a problem: PipeWire carries
+# the camera. (Without a daemon, cli-tests.sh checks the problem.)
+"$matte" doctor >"$logs/doctor.txt" 2>&1
+check "matte doctor: ok: pipewire" grep -q "^ok: pipewire:" "$logs/doctor.txt"
+check "and v4l2loopback findings are warnings naming PipeWire" \
+    bash -c "! grep -q '^problem: loopback' '$logs/doctor.txt' && grep -q '^warning: loopback-.*PipeWire carries the camera' '$logs/doctor.txt'"
 check "with no consumer the source is closed (idle)" wait_log "$logs/matte.log" "idle: no application is reading" 10
 check "and status says idle, 0 readers" test "$(status_field "s['state'], s['readers']")" = "idle 0"
 
