@@ -55,11 +55,7 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
 # GStreamer as the call app (many Linux apps read cameras through v4l2src). Only the three plugins the pipeline
 # needs are registered, in a registry of this run's own: no scan of every installed plugin (slow under TCG), and
 # no dependence on a registry cached on the host.
-mkdir -p "$work/gst-plugins"
-for plugin in coreelements video4linux2 videoconvertscale; do
-    ln -s "$(ls /usr/lib/*/gstreamer-1.0/libgst$plugin.so | head -n 1)" "$work/gst-plugins/"
-done
-export GST_PLUGIN_SYSTEM_PATH_1_0=$work/gst-plugins GST_PLUGIN_PATH_1_0="" GST_REGISTRY_1_0=$work/gst-registry.bin
+gst_private_registry "$work" coreelements video4linux2 videoconvertscale
 # gst_read COUNT FILE: COUNT frames of the virtual camera through v4l2src, converted to packed RGB by videoconvert.
 gst_read() {
     timeout 90 gst-launch-1.0 -q v4l2src device="$virtual" num-buffers="$1" ! videoconvert ! video/x-raw,format=RGB \

@@ -60,11 +60,7 @@ status_field() { "$matte" ctl status | python3 -c "import json, sys; s = json.lo
 node_id() { grep -o 'camera node [0-9]*' "${1:-$logs/matte.log}" | tail -n 1 | awk '{ print $3 }'; }
 
 # A registry of GStreamer plugins of this run's own with just the elements used: no scan of every plugin installed.
-mkdir -p "$work/gst-plugins"
-for plugin in coreelements pipewire videoconvertscale; do
-    ln -s "$(ls /usr/lib/*/gstreamer-1.0/libgst$plugin.so | head -n 1)" "$work/gst-plugins/"
-done
-export GST_PLUGIN_SYSTEM_PATH_1_0=$work/gst-plugins GST_PLUGIN_PATH_1_0="" GST_REGISTRY_1_0=$work/gst-registry.bin
+gst_private_registry "$work" coreelements pipewire videoconvertscale
 # gst_read COUNT FILE [FORMAT]: COUNT frames of the node (in FORMAT, default what pipewiresrc prefers), converted to
 # packed RGB by videoconvert; the caps pipewiresrc negotiated and each buffer's pts go to $logs/gst.log.
 # (Every consumer here has a caps filter after pipewiresrc: 0.3.65's pipewiresrc straight into fakesink never
