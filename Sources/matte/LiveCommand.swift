@@ -51,10 +51,21 @@ struct LiveCommand: ParsableCommand {
         let runtime = Result { () throws(PipelineError) in
             try ControlDirectory.runtimeDirectory(environment: environment)
         }
-        let controlDirectory = try (try? runtime.get()).map { try ControlDirectory(runtimeDirectory: $0) }
+        // Control is a convenience, the camera is the job: only another matte running stops this one.
+        var controlDirectory: ControlDirectory? = nil
+        var controlProblem: String? = nil
+        switch runtime {
+        case let .success(directory):
+            do { controlDirectory = try ControlDirectory(runtimeDirectory: directory) } catch let busy
+                as ControlDirectory.Busy
+            {
+                throw CommandError(busy.description)
+            } catch { controlProblem = "\(error)" }
+        case let .failure(missing): controlProblem = missing.description
+        }
         let (pipeline, camera) = try makePipeline(options: options, logger: logger)
-        if case let .failure(missing) = runtime {
-            logger.warning("no control socket (matte ctl will not reach this matte): \(missing)")
+        if let controlProblem {
+            logger.warning("no control socket (matte ctl will not reach this matte): \(controlProblem)")
         }
         let editor = ControlSettings(backgrounds: options.backgroundFolder(environment: environment))
         let session = try LiveSession(

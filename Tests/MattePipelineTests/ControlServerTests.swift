@@ -399,9 +399,9 @@ final class ControlledSession {
     @Test func onlyOneMattePerRuntimeDirectory() throws {
         let runtime = try TemporaryDirectory()
         let first = try ControlDirectory(runtimeDirectory: runtime.path)
-        #expect(throws: PipelineError.self) { try ControlDirectory(runtimeDirectory: runtime.path) }
+        #expect(throws: ControlDirectory.Busy.self) { try ControlDirectory(runtimeDirectory: runtime.path) }
         do { _ = try ControlDirectory(runtimeDirectory: runtime.path) } catch {
-            #expect(error.description.hasPrefix("another matte is running (pid \(getpid()))"))
+            #expect("\(error)".hasPrefix("another matte is running (pid \(getpid()))"))
         }
         _ = first
     }

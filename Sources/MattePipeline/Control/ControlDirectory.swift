@@ -27,8 +27,14 @@ public final class ControlDirectory {
         return directory
     }
 
-    /// Makes (or checks) the directory and takes its lock.
-    public init(runtimeDirectory: String) throws(PipelineError) {
+    /// Another matte holds the directory: a second one must not start.
+    public struct Busy: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Makes (or checks) the directory and takes its lock. Throws `Busy` when another matte holds it, and a
+    /// `PipelineError` when the directory cannot be trusted or made.
+    public init(runtimeDirectory: String) throws {
         path = Self.path(runtimeDirectory: runtimeDirectory)
         var info = stat()
         guard stat(runtimeDirectory, &info) == 0 else {
@@ -58,8 +64,9 @@ public final class ControlDirectory {
             let count = pread(lock, &text, 31, 0)
             close(lock)
             let pid = count > 0 ? String(decoding: text[..<count], as: UTF8.self).filter(\.isNumber) : ""
-            throw PipelineError(
-                "another matte is running\(pid.isEmpty ? "" : " (pid \(pid))"); stop it first (systemctl --user stop matte, or matte ctl quit)"
+            throw Busy(
+                description:
+                    "another matte is running\(pid.isEmpty ? "" : " (pid \(pid))"); stop it first (systemctl --user stop matte, or kill \(pid.isEmpty ? "it" : pid))"
             )
         }
         let pid = Array("\(getpid())\n".utf8)
