@@ -29,9 +29,11 @@ public struct CameraStatus: Decodable, Equatable, Sendable {
     public var rates: Rates?
     public var ms: Timings?
     public var cpuPercent: Double?
+    /// The part of the frame auto-framing shows: x, y, width, height as fractions of the frame.
+    public var crop: [Double]?
 
     enum CodingKeys: String, CodingKey {
-        case state, settings, rates, ms
+        case state, settings, rates, ms, crop
         case cpuPercent = "cpu_percent"
     }
 

@@ -207,6 +207,20 @@ public final class Preview {
         }
     }
 
+    /// The part of the mask under the window's picture: the framing crop in mask cells.
+    private func maskRegion() -> SDL_Rect {
+        guard let crop = status?.crop, crop.count == 4 else {
+            return SDL_Rect(x: 0, y: 0, w: Int32(maskSize.width), h: Int32(maskSize.height))
+        }
+        let (width, height) = (Double(maskSize.width), Double(maskSize.height))
+        return SDL_Rect(
+            x: Int32((crop[0] * width).rounded()),
+            y: Int32((crop[1] * height).rounded()),
+            w: Int32(max(1, (crop[2] * width).rounded())),
+            h: Int32(max(1, (crop[3] * height).rounded()))
+        )
+    }
+
     private func draw() {
         needsDrawing = false
         SDL_SetRenderDrawColor(renderer, 0, 0, 0, 255)
@@ -214,8 +228,10 @@ public final class Preview {
         if capture != nil, let frameTexture {
             SDL_RenderCopy(renderer, frameTexture, nil, nil)
             if showMask, let maskTexture {
-                // matte mirrors before segmenting, and its `mask` reply follows the frames now written.
-                SDL_RenderCopy(renderer, maskTexture, nil, nil)
+                // matte mirrors before segmenting, and its `mask` reply follows the frames now written; the mask
+                // covers the whole frame, the window only the part auto-framing shows.
+                var shown = maskRegion()
+                SDL_RenderCopy(renderer, maskTexture, &shown, nil)
             }
         }
         if let textTexture, showStatus || capture == nil {

@@ -259,6 +259,7 @@ final class ControlledSession {
         #expect(json?["protocol"] as? Int == 1)
         #expect(settings?["background"] as? String == "#ff0000")
         #expect((json?["overrides"] as? [String]) == ["background #ff0000"])
+        #expect((json?["crop"] as? [Double]) == [0, 0, 1, 1], "framing off: the whole frame")
 
         client.send("snapshot\n")
         let header = try #require(client.line())

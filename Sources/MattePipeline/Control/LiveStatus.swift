@@ -68,11 +68,13 @@ public struct LiveStatus: Encodable, Sendable {
     public var latency = Latency()
     public var cpuPercent = 0.0
     public var settings: Settings
+    /// The part of the picture auto-framing shows, as fractions of the frame: x, y, width, height.
+    public var crop: [Double]
     /// Options changed through the control socket, which configuration reloads keep.
     public var overrides: [String]
 
     enum CodingKeys: String, CodingKey {
-        case version, state, camera, output, readers, rates, settings, overrides
+        case version, state, camera, output, readers, rates, settings, crop, overrides
         case protocolVersion = "protocol"
         case milliseconds = "ms"
         case latency = "latency_ms"

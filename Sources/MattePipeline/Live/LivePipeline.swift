@@ -140,6 +140,8 @@ public final class LivePipeline: @unchecked Sendable {
     private var paused: PauseStill?
     /// The source in use, as the capture thread last opened it.
     private var openSourceDescription: String?
+    /// The part of the composite auto-framing shows, as the output thread last published it.
+    private var publishedCrop: CropRect
     /// A snapshot asked for by `snapshot(timeout:)`, filled by the output thread after its next write.
     private var snapshotWanted = false
     private var snapshotTaken: PixelBuffer?
@@ -187,6 +189,7 @@ public final class LivePipeline: @unchecked Sendable {
         mirror = settings.mirror
         requestedSettings = settings
         openSourceDescription = source.description
+        publishedCrop = .whole(width: source.width, height: source.height)
         initialSource = source
     }
 
@@ -290,6 +293,9 @@ public final class LivePipeline: @unchecked Sendable {
 
     /// The source in use (or last used).
     public var sourceDescription: String? { state.withLock { openSourceDescription } }
+
+    /// The part of each composited frame the output shows (the whole frame unless auto-framing zooms).
+    public var crop: CropRect { state.withLock { publishedCrop } }
 
     /// A copy of the next frame written to the virtual camera, exactly as written; nil when none is written
     /// within `timeout` seconds (idle: no application reads it).
@@ -521,6 +527,7 @@ public final class LivePipeline: @unchecked Sendable {
         var maskSequence = 0
         var maskMirrored = false
         var lastFrameMirrored = false
+        var lastCrop = CropRect.whole(width: width, height: height)
         let interval = 1 / frameRate
         var lastWrite = monotonicMilliseconds()
         var placeholder: PixelBuffer?
@@ -599,6 +606,11 @@ public final class LivePipeline: @unchecked Sendable {
                 frame.modelInput.withUnsafeBufferPointer { input in
                     processor.composite(frame.picture, probabilities: mask.baseAddress!, modelInput: input.baseAddress!)
                 }
+            }
+            // Published only when it moves: while framing is off or settled that is never.
+            if processor.crop != lastCrop {
+                lastCrop = processor.crop
+                state.withLock { publishedCrop = lastCrop }
             }
             let backgroundProblem = processor.backgroundError.map { "\($0)" }
             if backgroundProblem != lastBackgroundProblem {

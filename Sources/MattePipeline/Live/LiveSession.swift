@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import Logging
+import MatteImaging
 import Synchronization
 
 #if canImport(Glibc)
@@ -233,8 +234,18 @@ public final class LiveSession {
             latency: meter.latency,
             cpuPercent: meter.cpuPercent,
             settings: LiveStatus.Settings(pipeline.settings),
+            crop: Self.fractions(pipeline.crop, width: pipeline.width, height: pipeline.height),
             overrides: editor?.overrides ?? []
         )
+    }
+
+    /// A crop as fractions of the frame, to 4 decimals (a tenth of a pixel at 1080p is 5e-5 of the height).
+    static func fractions(_ crop: CropRect, width: Int, height: Int) -> [Double] {
+        let (frameWidth, frameHeight) = (Double(width), Double(height))
+        let fractions: [Double] = [
+            crop.x / frameWidth, crop.y / frameHeight, crop.width / frameWidth, crop.height / frameHeight,
+        ]
+        return fractions.map { ($0 * 10_000).rounded() / 10_000 }
     }
 
     /// How long `snapshot` waits for the output thread's next write (s): longer than a frame at 1 fps.
