@@ -11,8 +11,10 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Check everything a call app needs to see Matte's camera, and say how to fix what is wrong.",
         discussion: """
-            One line per check: `ok: ID: …`, `warning: ID: …`, or `problem: ID: …` followed by `fix:` lines with \
-            the commands that fix it. Exits 0 only when there is no problem.
+            One line per check: `ok: ID: …`, `warning: ID: …`, or `problem: ID: …`; a problem (and a warning that \
+            has a remedy) is followed by `fix:` lines with the commands that fix it. With a PipeWire daemon, \
+            v4l2loopback findings are warnings: `--output auto` publishes a PipeWire camera instead. Exits 0 only \
+            when there is no problem.
             """
     )
 

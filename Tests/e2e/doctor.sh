@@ -6,7 +6,8 @@
 # "problem:" line; then breaks it on purpose one way at a time, checks that doctor names the expected problem (ID),
 # exits 1 and gives the fix command, and repairs it; at the end the healthy state must pass again.
 # The contract (one line per check):
-#     ok: ID: detail | warning: ID: what | problem: ID: what is wrong, then one or more "  fix: COMMAND" lines;
+#     ok: ID: detail | warning: ID: what | problem: ID: what is wrong, then one or more "  fix: COMMAND" lines
+#     (a warning may carry fix lines too);
 #     exit status 0 only when there is no problem line, 1 otherwise.
 # Every doctor run's stdout, stderr and status are kept in $MATTE_RESULTS/doctor/NAME.{out,err,status}.
 # The guest's root is the host's under a tmpfs overlay, so /etc and /lib/modules are writable here (in guest memory
@@ -131,7 +132,7 @@ live_stop() {
 
 # ---- doctor and its output -------------------------------------------------------------------------------------------
 known_ids="loopback-module secure-boot loopback-loaded loopback-options loopback-device loopback-access loopback-producer
-camera camera-access camera-busy camera-format models cpu config running service"
+camera camera-access camera-busy camera-format models cpu config running service pipewire"
 # IDs whose problem line the contract gives a fix for.
 ids_with_fix="loopback-module loopback-loaded loopback-options loopback-access loopback-producer camera-access camera-busy
 models config running"
@@ -166,7 +167,7 @@ well_formed() {
             if ($1 == "problem:") { problems++; pid = id; fixes = 0
                 if (id == "service" || id == "secure-boot") { print "never a problem here: " $0; bad++ } }
             last = $1; next }
-        /^  fix: [^ ]/ { if (last != "problem:" && last != "fix") { print "fix line not after a problem: " $0; bad++ }
+        /^  fix: [^ ]/ { if (last != "problem:" && last != "warning:" && last != "fix") { print "fix line not after a problem or warning: " $0; bad++ }
                          last = "fix"; fixes++; next }
         { print "line not in the contract form: [" $0 "]"; bad++; last = "" }
         END { close_problem()
