@@ -46,6 +46,8 @@ if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/service.sh
     # matte ctl: every verb against a running matte, its effect read back from the virtual camera.
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/control.sh
+    # matte preview under Xvfb: the window's pixels against the device's frame, and its keys against a running matte.
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/preview.sh
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
         Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.15 Tests/e2e/live.sh
