@@ -18,8 +18,12 @@ public func fuzzControlProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CI
         while let item = buffer.next() {
             guard case let .line(line) = item else { return 0 }
             precondition(line.count < buffer.limit && !line.contains(10), "a line longer than the limit")
-            // The server reads the first line as a hello and the rest as requests; both must take any line.
+            // The server reads the first line as a hello and the rest as requests; both must take any line. A
+            // client reads picture headers from the server the same way.
             _ = ControlProtocol.parseHello(line)
+            if let header = PictureHeader(replyText: String(decoding: line, as: UTF8.self)) {
+                precondition(PictureHeader(replyText: String(header.line.dropFirst(3).dropLast())) == header)
+            }
             switch ControlProtocol.parse(line) {
             case let .success(request):
                 let rendered = ControlProtocol.render(request)

@@ -319,13 +319,11 @@ public final class Preview {
     }
 
     private func refreshMask() {
-        guard controller != nil, let reply = control("mask"), reply.ok else { return }
-        let words = reply.text.split(separator: " ")
-        guard words.count == 5, words[0] == "mask", words[3] == "gray8", let width = Int(words[1]),
-            let height = Int(words[2]), width > 0, height > 0, reply.payload.count == width * height
-        else { return }
+        guard controller != nil, let reply = control("mask"), reply.ok, let (width, height, cells) = reply.mask else {
+            return
+        }
         var rgba = [UInt8](repeating: 0, count: width * height * 4)
-        for (index, value) in reply.payload.enumerated() {
+        for (index, value) in cells.enumerated() {
             // A magenta tint, at most half opaque, so the picture shows through where the person is.
             rgba[index * 4] = 255
             rgba[index * 4 + 2] = 200
@@ -344,21 +342,8 @@ public final class Preview {
     private func saveSnapshot() {
         guard let reply = control("snapshot") else { return }
         guard reply.ok else { return say("snapshot: \(reply.text)") }
-        let words = reply.text.split(separator: " ")
-        guard words.count == 5, words[0] == "snapshot", words[3] == "yuyv", let width = Int(words[1]),
-            let height = Int(words[2]), width > 0, height > 0, width % 2 == 0,
-            reply.payload.count == width * height * 2
-        else { return say("snapshot: an unexpected reply from matte: \(reply.text)") }
-        let image = PixelBuffer(width: width, height: height, format: .rgb24)
-        reply.payload.withUnsafeBufferPointer {
-            BT601.yuyvToRGB24(
-                $0.baseAddress!,
-                sourceRowBytes: width * 2,
-                image.base,
-                destinationRowBytes: image.rowBytes,
-                width: width,
-                height: height
-            )
+        guard let image = reply.snapshotImage else {
+            return say("snapshot: an unexpected reply from matte: \(reply.text)")
         }
         let directory = SnapshotFile.directory(environment: ProcessInfo.processInfo.environment)
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {

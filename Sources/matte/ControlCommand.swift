@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import MatteImaging
 import MatteMedia
 import MattePipeline
 import MatteSegmentation
@@ -169,20 +168,12 @@ struct ControlCommand: ParsableCommand {
 
         func run() throws {
             let reply = try ControlCommand.send(.snapshot)
-            let words = reply.text.split(separator: " ")
-            guard words.count == 5, let width = Int(words[1]), let height = Int(words[2]), words[3] == "yuyv",
-                FrameLimits.frameProblem(width: width, height: height) == nil, width % 2 == 0,
-                reply.payload.count == width * height * 2
-            else {
-                throw CommandError(
-                    "matte sent a snapshot this client cannot read (\(words.prefix(4).joined(separator: " ")))"
-                )
+            guard let image = reply.snapshotImage else {
+                let header = reply.text.split(separator: " ").prefix(4).joined(separator: " ")
+                throw CommandError("matte sent a snapshot this client cannot read (\(header))")
             }
-            let frame = PixelBuffer(width: width, height: height, format: .yuyv, copying: reply.payload)
-            let rgb = PixelBuffer(width: width, height: height, format: .rgb24)
-            BT601.yuyvToRGB24(frame, into: rgb)
-            try ImageFile.savePNG(rgb, to: file)
-            try writeStdout("\(file): \(width)x\(height)\n")
+            try ImageFile.savePNG(image, to: file)
+            try writeStdout("\(file): \(image.width)x\(image.height)\n")
         }
     }
 }

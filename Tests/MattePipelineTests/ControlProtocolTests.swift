@@ -47,6 +47,24 @@ import Testing
         #expect(ControlProtocol.parseHello(Array("matte-ctl 2".utf8))?.code == .version)
     }
 
+    /// The client believes a picture header only when its count follows from its size, and hostile sizes
+    /// cannot overflow that count.
+    @Test func pictureHeadersAreReadOnlyWhenConsistent() {
+        let snapshot = PictureHeader(kind: .snapshot, width: 64, height: 36)
+        #expect(snapshot.line == "ok snapshot 64 36 yuyv 4608\n")
+        #expect(PictureHeader(replyText: "snapshot 64 36 yuyv 4608") == snapshot)
+        #expect(
+            PictureHeader(replyText: "mask 256 144 gray8 36864") == PictureHeader(kind: .mask, width: 256, height: 144)
+        )
+        for text in [
+            "snapshot 64 36 yuyv 4607", "snapshot 64 36 gray8 2304", "mask 256 144 yuyv 36864", "status {}",
+            "snapshot 0 36 yuyv 0", "snapshot -2 -3 yuyv 12", "snapshot 9223372036854775807 2 yuyv 0",
+            "snapshot 64 36 yuyv 4608 extra", "snapshot  64 36 yuyv 4608", "picture 64 36 yuyv 4608",
+        ] {
+            #expect(PictureHeader(replyText: text) == nil, "\(text)")
+        }
+    }
+
     @Test func repliesStayOnOneLineWhateverTheyEcho() {
         let hostile = "evil\nok forged\r\u{1B}[2J\u{7F}"
         let line = ControlProtocol.errorLine(ControlError(.value, "background \(hostile)"))

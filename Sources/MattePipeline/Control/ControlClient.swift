@@ -1,4 +1,5 @@
 import CLinux
+import MatteImaging
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,26 @@ public struct ControlReply: Sendable {
 
     public init(ok: Bool, text: String, payload: [UInt8] = []) {
         (self.ok, self.text, self.payload) = (ok, text, payload)
+    }
+
+    /// The frame a `snapshot` reply carries, as RGB for saving; nil when this is not a well-formed one.
+    public var snapshotImage: PixelBuffer? {
+        guard let header = PictureHeader(replyText: text), header.kind == .snapshot, header.width % 2 == 0,
+            FrameLimits.frameProblem(width: header.width, height: header.height) == nil,
+            payload.count == header.count
+        else { return nil }
+        let frame = PixelBuffer(width: header.width, height: header.height, format: .yuyv, copying: payload)
+        let image = PixelBuffer(width: header.width, height: header.height, format: .rgb24)
+        BT601.yuyvToRGB24(frame, into: image)
+        return image
+    }
+
+    /// The person mask a `mask` reply carries, one byte a cell; nil when this is not a well-formed one.
+    public var mask: (width: Int, height: Int, bytes: [UInt8])? {
+        guard let header = PictureHeader(replyText: text), header.kind == .mask, payload.count == header.count else {
+            return nil
+        }
+        return (header.width, header.height, payload)
     }
 }
 
@@ -69,12 +90,8 @@ public final class ControlClient {
         if header.hasPrefix("err ") { return ControlReply(ok: false, text: String(header.dropFirst(4)), payload: []) }
         guard header == "ok" || header.hasPrefix("ok ") else { throw PipelineError("matte sent an unexpected reply") }
         let text = String(header.dropFirst(3))
-        // `ok snapshot W H FORMAT N` and `ok mask …` are followed by N bytes.
-        let words = text.split(separator: " ")
-        if words.count == 5, words[0] == "snapshot" || words[0] == "mask", let count = Int(words[4]),
-            (0...(64 << 20)).contains(count)
-        {
-            return ControlReply(ok: true, text: text, payload: try read(count))
+        if let picture = PictureHeader(replyText: text), picture.count <= 64 << 20 {
+            return ControlReply(ok: true, text: text, payload: try read(picture.count))
         }
         return ControlReply(ok: true, text: text, payload: [])
     }

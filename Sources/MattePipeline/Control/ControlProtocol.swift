@@ -169,11 +169,6 @@ public enum ControlProtocol {
         "err \(error.code.rawValue): \(escaped(error.message))\n"
     }
 
-    /// The header before a binary payload: `ok KIND W H FORMAT N`, then N bytes follow.
-    public static func payloadHeader(kind: String, width: Int, height: Int, format: String, count: Int) -> String {
-        "ok \(kind) \(width) \(height) \(format) \(count)\n"
-    }
-
     /// Control characters as `\xNN`, so a hostile file name echoed in a reply cannot forge a second line.
     public static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
@@ -187,6 +182,38 @@ public enum ControlProtocol {
             }
         }
         return out
+    }
+}
+
+/// The header of a reply that carries a picture: `ok KIND W H FORMAT N`, then N bytes. A `snapshot` is YUYV,
+/// a `mask` one byte a cell; N follows from the size, so a header that says otherwise is not one.
+public struct PictureHeader: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        case snapshot, mask
+    }
+
+    public let kind: Kind
+    public let width: Int, height: Int
+
+    public init(kind: Kind, width: Int, height: Int) {
+        (self.kind, self.width, self.height) = (kind, width, height)
+    }
+
+    public var format: String { kind == .snapshot ? "yuyv" : "gray8" }
+    /// The bytes that follow the header.
+    public var count: Int { width * height * (kind == .snapshot ? 2 : 1) }
+    /// The header as sent, `\n` included.
+    public var line: String { "ok \(kind.rawValue) \(width) \(height) \(format) \(count)\n" }
+
+    /// Parses a reply's text after `ok `; nil when it is not a picture header, or its count does not fit its size.
+    public init?(replyText: String) {
+        let words = replyText.split(separator: " ", omittingEmptySubsequences: false)
+        // The bound keeps a hostile server's sizes from overflowing the count.
+        guard words.count == 5, let kind = Kind(rawValue: String(words[0])), let width = Int(words[1]),
+            let height = Int(words[2]), (1...(1 << 16)).contains(width), (1...(1 << 16)).contains(height)
+        else { return nil }
+        self.init(kind: kind, width: width, height: height)
+        guard words[3] == format, words[4] == String(count) else { return nil }
     }
 }
 

@@ -9,8 +9,8 @@ import Glibc
 public enum ControlResponse: Sendable {
     case ok(String)
     case failure(ControlError)
-    /// A header line and the bytes it announces.
-    case payload(header: String, bytes: [UInt8])
+    /// A picture: its header line, then its bytes (`header.count` of them).
+    case picture(PictureHeader, bytes: [UInt8])
     /// A last `ok` line, then the connection is closed.
     case goodbye(String)
 }
@@ -233,8 +233,8 @@ public final class ControlServer {
         switch response {
         case let .ok(text): client.output += ControlProtocol.okLine(text).utf8
         case let .failure(error): client.output += ControlProtocol.errorLine(error).utf8
-        case let .payload(header, bytes):
-            client.output += header.utf8
+        case let .picture(header, bytes):
+            client.output += header.line.utf8
             client.output += bytes
         case let .goodbye(text):
             client.output += ControlProtocol.okLine(text).utf8

@@ -261,29 +261,13 @@ public final class LiveSession {
             guard let frame = pipeline.snapshot(timeout: Self.snapshotTimeout) else {
                 return .failure(Self.nothingWritten)
             }
-            let bytes = [UInt8](frame.bytes)
-            return .payload(
-                header: ControlProtocol.payloadHeader(
-                    kind: "snapshot",
-                    width: frame.width,
-                    height: frame.height,
-                    format: "yuyv",
-                    count: bytes.count
-                ),
-                bytes: bytes
+            return .picture(
+                PictureHeader(kind: .snapshot, width: frame.width, height: frame.height),
+                bytes: frame.array
             )
         case .mask:
             let mask = pipeline.newestMask()
-            return .payload(
-                header: ControlProtocol.payloadHeader(
-                    kind: "mask",
-                    width: mask.width,
-                    height: mask.height,
-                    format: "gray8",
-                    count: mask.bytes.count
-                ),
-                bytes: mask.bytes
-            )
+            return .picture(PictureHeader(kind: .mask, width: mask.width, height: mask.height), bytes: mask.bytes)
         case let .pause(picture): return pause(picture: picture)
         case .resume: return resume()
         case .togglePause: return pipeline.isPaused ? resume() : pause(picture: nil)
