@@ -108,7 +108,7 @@ final class ControlSettings: SettingsEditor {
             arguments = ["--\(name)", value]
         }
         if name == "foreground" || (name == "background" && BackgroundChoice(argument: value) == .file(value)) {
-            try checkFile(value, name: name)
+            if let problem = ControlFile.problem(value) { throw ControlError(.value, "\(name) \(value): \(problem)") }
         }
         do {
             return try ProcessingOptions.parse(arguments).settings
@@ -118,16 +118,4 @@ final class ControlSettings: SettingsEditor {
         }
     }
 
-    /// A file the server is to open must be named absolutely (the server's working directory is not the
-    /// client's) and be a regular file: a FIFO or device given to the decoder would block the control loop.
-    private static func checkFile(_ path: String, name: String) throws(ControlError) {
-        guard path.hasPrefix("/") else { throw ControlError(.value, "\(name) \(path): give an absolute path") }
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw ControlError(.value, "\(name) \(path): \(String(cString: strerror(errno)))")
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw ControlError(.value, "\(name) \(path): not a regular file")
-        }
-    }
 }

@@ -297,6 +297,13 @@ final class ControlledSession {
         #expect(eventually(5) { opened.withLock { $0 } > openedWhilePaused }, "resume opens the camera again")
         client.send("pause /no/such/picture.png\n")
         #expect(client.line()?.hasPrefix("err value: pause picture /no/such/picture.png") == true)
+        client.send("pause away.png\n")
+        #expect(client.line() == "err value: pause picture away.png: give an absolute path")
+        // A FIFO handed to the decoder would block the control loop for good.
+        let fifo = harness.runtime.path + "/away.png"
+        mkfifo(fifo, 0o600)
+        client.send("pause \(fifo)\n")
+        #expect(client.line() == "err value: pause picture \(fifo): not a regular file")
         #expect(!harness.pipeline.isPaused)
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Turns the control requests that change settings (`background`, `effect`, `set`, `next`, `previous`) into
 /// settings. The command line implements it: it alone knows the options, their names and their checks.
 public protocol SettingsEditor: AnyObject {
@@ -18,5 +22,17 @@ public struct SettingsProposal {
         self.settings = settings
         self.summary = summary
         self.keep = keep
+    }
+}
+
+/// The files a control request names (a background, a foreground, a pause picture), which the control loop opens.
+public enum ControlFile {
+    /// Why `path` must not be opened, or nil. It must be absolute (the server's working directory is not the
+    /// client's) and a regular file: a FIFO or device handed to a decoder would block the control loop.
+    public static func problem(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return "give an absolute path" }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)) }
+        return info.st_mode & S_IFMT == S_IFREG ? nil : "not a regular file"
     }
 }

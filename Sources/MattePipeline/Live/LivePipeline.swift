@@ -265,13 +265,9 @@ public final class LivePipeline: @unchecked Sendable {
 
     public var isPaused: Bool { state.withLock { paused != nil } }
 
-    /// A picture file as a pause still: decoded on the caller's thread and fitted to cover the frame.
+    /// A picture file as a pause still: decoded on the caller's thread and fitted to cover the frame. Check the
+    /// path with `ControlFile.problem` first: a FIFO would block the caller.
     public func still(fromPicture path: String) throws(PipelineError) -> PixelBuffer {
-        var info = stat()
-        // A FIFO or device handed to the decoder would block the caller (the control loop) forever.
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw PipelineError("pause picture \(path): not a regular file")
-        }
         do {
             return try BackgroundSource(path: path, width: width, height: height, fit: .cover, outputRate: frameRate)
                 .frame

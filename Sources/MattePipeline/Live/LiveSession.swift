@@ -295,7 +295,9 @@ public final class LiveSession {
     private func pause(picture: String?) -> ControlResponse {
         var still = LivePipeline.PauseStill.blurredLastFrame
         if let path = picture ?? identity.pausePicture {
-            guard path.hasPrefix("/") else { return .failure(ControlError(.value, "give an absolute path")) }
+            if let problem = ControlFile.problem(path) {
+                return .failure(ControlError(.value, "pause picture \(path): \(problem)"))
+            }
             do {
                 still = .picture(try pipeline.still(fromPicture: path))
             } catch {
