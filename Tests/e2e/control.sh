@@ -28,8 +28,6 @@ ffmpeg -hide_banner -nostdin -loglevel error -f lavfi -i "color=c=0xc000c0:s=64x
 echo "not a picture" >"$work/backgrounds/notes.txt"
 
 ctl() { "$matte" ctl "$@" >"$work/ctl.out" 2>"$work/ctl.err"; }
-ctl_status() { "$matte" ctl status 2>/dev/null; }
-json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); [d := d[k] for k in sys.argv[1].split(".")]; print(d)' "$1"; }
 # corner: "R G B" of a background pixel in the newest frames of the virtual camera (512x512 photo).
 corner() { read_frames 3 "$work/frames.yuv" && pixel "$work/frames.yuv" 2 20 20 512x512; }
 holds_camera() { ls -l "/proc/$matte_pid/fd" 2>/dev/null | grep -q "$camera"; }
@@ -42,8 +40,8 @@ matte_pid=$!
 check "matte computes a mask" wait_log "$logs/photo.log" "first person mask ready" 120
 check "the control socket is 0600 in a 0700 directory" test "$(stat -c %a "$XDG_RUNTIME_DIR/matte")/$(stat -c %a "$XDG_RUNTIME_DIR/matte/control")" = 700/600
 check "status answers" ctl status
-check "status: live" test "$(ctl_status | json_field state)" = live
-check "status: the background" test "$(ctl_status | json_field settings.background)" = "#00c000"
+check "status: live" test "$(status_field "s['state']")" = live
+check "status: the background" test "$(status_field "s['settings']['background']")" = "#00c000"
 check "the background starts green" near "$(corner)" "0 192 0" 8
 
 check "ctl background #c00000" ctl background '#c00000'
@@ -62,8 +60,8 @@ ctl set threshold 2; status=$?
 check "a wrong value is refused with status 64 (got $status)" test "$status" -eq 64
 check "in one line naming the option" bash -c "[ \$(wc -l <'$work/ctl.err') -eq 1 ] && grep -q -- '--threshold must be between 0 and 1' '$work/ctl.err'"
 check "set threshold 0.7" ctl set threshold 0.7
-check "status shows it" test "$(ctl_status | json_field settings.threshold)" = 0.7
-check "and lists it as an override" test "$(ctl_status | json_field overrides)" = "['background', 'threshold']"
+check "status shows it" test "$(status_field "s['settings']['threshold']")" = 0.7
+check "and lists it as an override" test "$(status_field "s['overrides']")" = "['background', 'threshold']"
 check "ctl effect grayscale" ctl effect grayscale
 grey=$(read_frames 3 "$work/grey.yuv" && pixel "$work/grey.yuv" 2 256 330 512x512)
 check "the person turns grey ($grey)" bash -c 'set -- $0; [ $(( ($1-$2)*($1-$2) + ($2-$3)*($2-$3) )) -le 32 ]' "$grey"
@@ -113,7 +111,7 @@ matte_pid=$!
 check "the camera streams" wait_log "$logs/camera.log" "first person mask ready" 120
 check "matte holds the camera" holds_camera
 check "ctl pause" ctl pause
-check "status: paused" test "$(ctl_status | json_field state)" = paused
+check "status: paused" test "$(status_field "s['state']")" = paused
 sleep 2
 check "the camera is released" bash -c "! ls -l /proc/$matte_pid/fd | grep -q $camera"
 read_frames 3 "$work/paused.yuv"
@@ -121,7 +119,7 @@ check "the virtual camera keeps streaming (the pause picture)" near "$(pixel "$w
 check "ctl resume" ctl resume
 check "the camera is opened again" wait_log "$logs/camera.log" "camera opened" 30
 sleep 2
-check "status: live again" test "$(ctl_status | json_field state)" = live
+check "status: live again" test "$(status_field "s['state']")" = live
 check "toggle-pause pauses" bash -c "'$matte' ctl toggle-pause | grep -q paused"
 check "toggle-pause resumes" bash -c "'$matte' ctl toggle-pause | grep -q resumed"
 kill -TERM "$matte_pid"; wait "$matte_pid"

@@ -160,3 +160,6 @@ gst_private_registry() {
     done
     export GST_PLUGIN_SYSTEM_PATH_1_0=$dir/gst-plugins GST_PLUGIN_PATH_1_0="" GST_REGISTRY_1_0=$dir/gst-registry.bin
 }
+# status_field EXPRESSION: EXPRESSION of `s`, the running matte's `ctl status` (JSON), e.g. "s['state']" ($matte is
+# the binary).
+status_field() { "$matte" ctl status | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"; }

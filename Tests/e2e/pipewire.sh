@@ -54,8 +54,6 @@ alive() { kill -0 "$matte_pid" 2>/dev/null; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
 # cpu_ms PID: user + system CPU time of PID so far, in ms.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
-# status_field EXPRESSION: EXPRESSION of `s`, matte's `ctl status` (JSON), e.g. "s['state']".
-status_field() { "$matte" ctl status | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"; }
 # node_id [LOG]: the id matte's log gives its node, the last time it published it.
 node_id() { grep -o 'camera node [0-9]*' "${1:-$logs/matte.log}" | tail -n 1 | awk '{ print $3 }'; }
 
