@@ -46,6 +46,8 @@ public final class PipeWireOutput {
     /// Whether the daemon was unreachable at the last attempt, so an outage is logged once, not every second.
     private var unreachable = false
     private let streaming = Atomic<Bool>(false)
+    /// Whether there is no daemon to publish the node on (for `outage`, which other threads read).
+    private let daemonGone = Atomic<Bool>(false)
     private let readerEvents: Int32
     /// Frames not sent because the consumer held every buffer.
     public private(set) var droppedFrames = 0
@@ -78,6 +80,7 @@ public final class PipeWireOutput {
         pw_thread_loop_lock(threadLoop)
         if !connect() {
             unreachable = true
+            daemonGone.store(true, ordering: .releasing)
             logger.warning(
                 "PipeWire: no daemon answers (\(PipeWireDaemon.socketDescription)); trying again every second"
             )
@@ -187,6 +190,7 @@ public final class PipeWireOutput {
         if connect() {
             logger.notice("PipeWire: connected to the daemon again; republishing the camera")
             unreachable = false
+            daemonGone.store(false, ordering: .releasing)
         } else {
             if !unreachable { logger.warning("PipeWire: the daemon is not back yet; trying again every second") }
             unreachable = true
@@ -201,6 +205,7 @@ public final class PipeWireOutput {
             return
         }
         logger.warning("PipeWire: lost the daemon; the camera node is gone until it is back (retrying every second)")
+        daemonGone.store(true, ordering: .releasing)
         setStreaming(false)
         // Not torn down here: the core is still calling this listener.
         matte_pw_loop_arm_timer(loop, retryTimer, Self.retryInterval)
@@ -280,6 +285,11 @@ public final class PipeWireOutput {
 }
 
 extension PipeWireOutput: FrameSink {
+    public var outage: String? {
+        daemonGone.load(ordering: .acquiring)
+            ? "no PipeWire daemon (\(PipeWireDaemon.socketDescription)): the camera node is gone until it is back" : nil
+    }
+
     /// Sends one YUYV frame in the negotiated format, or drops it when no consumer streams or every buffer is
     /// still held by one.
     public func write(_ frame: PixelBuffer) throws(PipelineError) {

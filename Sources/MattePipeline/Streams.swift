@@ -28,6 +28,13 @@ public protocol FrameSource: AnyObject {
 /// Where finished frames go: a virtual camera, or nowhere (benchmarks).
 public protocol FrameSink: AnyObject {
     func write(_ frame: PixelBuffer) throws(PipelineError)
+    /// Why the output itself is gone for now, so that no application can read it (the PipeWire daemon stopped),
+    /// or nil. Frames written meanwhile are dropped; the sink comes back on its own. Read from any thread.
+    var outage: String? { get }
+}
+
+extension FrameSink {
+    public var outage: String? { nil }
 }
 
 /// How many applications read a sink, for running on demand.

@@ -60,8 +60,14 @@ public enum ModelLocator {
         .landscape: "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
     ]
 
-    /// Where models are looked for, in order: $MATTE_MODELS_DIR, the XDG data directory, system directories.
-    public static func searchDirectories(environment: [String: String] = currentEnvironment()) -> [String] {
+    /// Where the package (/usr/share) or a local install (/usr/local/share) puts the models.
+    public static let systemDirectories = ["/usr/local/share/matte/models", "/usr/share/matte/models"]
+
+    /// Where models are looked for, in order: $MATTE_MODELS_DIR, the XDG data directory, `system`.
+    public static func searchDirectories(
+        environment: [String: String] = currentEnvironment(),
+        system: [String] = systemDirectories
+    ) -> [String] {
         var directories: [String] = []
         if let explicit = environment["MATTE_MODELS_DIR"], !explicit.isEmpty { directories.append(explicit) }
         if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
@@ -69,18 +75,18 @@ public enum ModelLocator {
         } else if let home = environment["HOME"], !home.isEmpty {
             directories.append(home + "/.local/share/matte/models")
         }
-        directories += ["/usr/local/share/matte/models", "/usr/share/matte/models"]
-        return directories
+        return directories + system
     }
 
     /// The file for a choice; `.automatic` must be resolved first.
     public static func path(
         for choice: ModelChoice,
-        environment: [String: String] = currentEnvironment()
+        environment: [String: String] = currentEnvironment(),
+        system: [String] = systemDirectories
     ) throws(ModelNotInstalled) -> String {
         if case let .file(path) = choice { return path }
         let name = fileNames[choice] ?? fileNames[.general]!
-        let directories = searchDirectories(environment: environment)
+        let directories = searchDirectories(environment: environment, system: system)
         for directory in directories where access(directory + "/" + name, R_OK) == 0 {
             return directory + "/" + name
         }

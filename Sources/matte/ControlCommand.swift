@@ -70,7 +70,8 @@ struct ControlCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The new background.", valueName: "value")) var value: String
 
         func run() throws {
-            let value = BackgroundChoice(argument: value) == .file(value) ? ControlCommand.absolute(value) : value
+            let value =
+                ControlSettings.namesFile(option: "background", value: value) ? ControlCommand.absolute(value) : value
             try ControlCommand.precheck("background", value)
             try ControlCommand.run(.background(value))
         }
@@ -96,13 +97,21 @@ struct ControlCommand: ParsableCommand {
             discussion: "Options: \(ControlSettings.fields.map(\.name).joined(separator: ", "))."
         )
         @Argument(help: "The option, e.g. threshold.") var option: String
-        @Argument(help: "Its value, e.g. 0.6.") var value: String
+        // Taken whatever it looks like: `dilate -5` and `threshold -0.1` must not read as unknown options.
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Its value, e.g. 0.6 or -5.", valueName: "value"))
+        var values: [String] = []
+
+        func validate() throws {
+            guard values.count == 1 else {
+                throw ValidationError(
+                    values.isEmpty ? "give the value for \(option)" : "one value for \(option), not \(values.count)"
+                )
+            }
+        }
 
         func run() throws {
-            let value =
-                (option == "foreground"
-                    || (option == "background" && BackgroundChoice(argument: value) == .file(value)))
-                ? ControlCommand.absolute(value) : value
+            let given = values[0]
+            let value = ControlSettings.namesFile(option: option, value: given) ? ControlCommand.absolute(given) : given
             try ControlCommand.precheck(option, value)
             try ControlCommand.run(.set(option: option, value: value))
         }

@@ -82,6 +82,15 @@ final class ControlSettings: SettingsEditor {
         }
     }
 
+    /// Whether `value` of `option` is a file the server will open (so the client sends it as an absolute path).
+    static func namesFile(option: String, value: String) -> Bool {
+        switch option {
+        case "foreground": return value != ProcessingOptions.noForeground
+        case "background": return BackgroundChoice(argument: value) == .file(value)
+        default: return false
+        }
+    }
+
     private static func copier(_ name: String) -> ((inout ProcessingSettings, ProcessingSettings) -> Void)? {
         fields.first { $0.name == name }?.copy
     }
@@ -107,7 +116,7 @@ final class ControlSettings: SettingsEditor {
         } else {
             arguments = ["--\(name)", value]
         }
-        if name == "foreground" || (name == "background" && BackgroundChoice(argument: value) == .file(value)) {
+        if ControlSettings.namesFile(option: name, value: value) {
             if let problem = ControlFile.problem(value) { throw ControlError(.value, "\(name) \(value): \(problem)") }
         }
         do {

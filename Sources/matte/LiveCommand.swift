@@ -40,6 +40,8 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Held since `main` began (Matte.main), so no thread of ours or of a library can be killed by one.
+        let signals = try SignalInbox()
         // The options in force: the configuration files' first, then the command line's.
         let options = try ConfigFiles.effectiveOptions(
             commandLine: LiveOptions.commandLineArguments,
@@ -87,7 +89,7 @@ struct LiveCommand: ParsableCommand {
             logger: logger
         )
         let status = StatusLine(enabled: !options.quiet && isatty(STDERR_FILENO) == 1)
-        try session.run(handlingSignals: true) { status.show($0) }
+        try session.run(signals: signals) { status.show($0) }
         status.clear()
         let summary = pipeline.statistics.snapshot()
         let latency = "latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms"

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLinux
 import Foundation
 import MatteDoctor
+import MattePipeline
 
 #if canImport(Glibc)
 import Glibc
@@ -38,8 +39,12 @@ struct Matte: ParsableCommand {
         // instead of lingering in a malloc arena per thread: 10-14 MB less resident memory live, and no cost
         // per frame, since the frame loop allocates nothing (docs/performance.md, "Memory").
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        // Before any thread starts (ours or a library's): `matte live` reads these signals from a descriptor, and
+        // a thread that left them unblocked would die of a reload (SIGHUP) or skip the clean stop (SIGTERM).
+        SignalInbox.holdInThisThread()
         do {
             var command = try parseAsRoot()
+            if !(command is LiveCommand) { SignalInbox.release() }
             try command.run()
         } catch {
             exit(reporting: error)

@@ -29,9 +29,17 @@ struct ProcessingOptions: ParsableArguments {
     var fit: Fit = .cover
 
     @Option(
-        help: ArgumentHelp("An image drawn over everything (PNG with alpha), scaled to the frame.", valueName: "path")
+        help: ArgumentHelp(
+            "An image drawn over everything (PNG with alpha), scaled to the frame; none for no image.",
+            valueName: "path"
+        )
     )
     var foreground: String?
+
+    /// The foreground picture, if any: `none` (which lets a later configuration line or `matte ctl` take back an
+    /// earlier one) is no picture.
+    var foregroundFile: String? { foreground == Self.noForeground ? nil : foreground }
+    static let noForeground = "none"
 
     @Option(parsing: .unconditional, help: "Opacity of the foreground image, 0-1.")
     var foregroundOpacity: Float = 1
@@ -103,7 +111,7 @@ struct ProcessingOptions: ParsableArguments {
     var inputFiles: [String] {
         var files: [String] = []
         if case let .file(path) = background { files.append(path) }
-        if let foreground { files.append(foreground) }
+        if let foregroundFile { files.append(foregroundFile) }
         return files
     }
 
@@ -111,7 +119,7 @@ struct ProcessingOptions: ParsableArguments {
         var settings = ProcessingSettings()
         settings.background = background
         settings.fit = fit
-        settings.foreground = foreground
+        settings.foreground = foregroundFile
         settings.foregroundOpacity = foregroundOpacity
         settings.effects = effect
         settings.mirror = mirror

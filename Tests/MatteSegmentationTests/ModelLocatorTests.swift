@@ -23,14 +23,18 @@ import Testing
         #expect(try ModelLocator.path(for: .landscape, environment: ["MATTE_MODELS_DIR": directory.path]) == file.path)
     }
 
+    // Whatever this machine has installed in /usr/share/matte (scripts/install.sh puts the package's models
+    // there), the system directories searched are the test's own.
     @Test func missingModelSaysHowToInstallIt() {
         let error = #expect(throws: ModelNotInstalled.self) {
             try ModelLocator.path(
                 for: .general,
-                environment: ["MATTE_MODELS_DIR": "/nonexistent", "HOME": "/nonexistent"]
+                environment: ["MATTE_MODELS_DIR": "/nonexistent", "HOME": "/nonexistent"],
+                system: ["/nonexistent-system/models"]
             )
         }
         #expect(error?.description.hasPrefix("model 'general' is not installed (looked in /nonexistent,") == true)
+        #expect(error?.description.contains("/nonexistent-system/models") == true)
         #expect(error?.description.hasSuffix("install it with scripts/setup-models.sh") == true)
     }
 

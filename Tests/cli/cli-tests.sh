@@ -22,7 +22,8 @@ run() {
     [ "$expected" = nonzero ] && { [ $status -ne 0 ]; return; }
     [ $status -eq "$expected" ]
 }
-one_line_naming() { [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -q -- "$1" "$scratch/err"; }
+# one_line_naming [--] TEXT: stderr is one line holding TEXT (-- before a TEXT that starts with a dash).
+one_line_naming() { [ "$1" = -- ] && shift; [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -qF -- "$1" "$scratch/err"; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
 # A mask of a real photo, as a gray PNG at the photo's size (ffprobe is the independent reader).
@@ -48,14 +49,24 @@ check "corrupt model is named" one_line_naming "corrupt model"
 head -c 100000 "${MATTE_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/matte/models}/selfie_segmentation.tflite" >"$scratch/cut.tflite"
 check "truncated model fails" run nonzero mask "$fixtures/astronaut.jpg" -o "$scratch/x.png" --model "$scratch/cut.tflite"
 check "truncated model is named" one_line_naming "$scratch/cut.tflite"
-uninstalled() { ! env MATTE_MODELS_DIR=/nonexistent HOME=/nonexistent XDG_DATA_HOME= \
+# without_system_models CMD...: CMD with the system model directories looking empty. scripts/install.sh puts the
+# package's models in /usr/share/matte/models; a private mount namespace (root) hides them from CMD alone.
+system_models=(/usr/share/matte/models /usr/local/share/matte/models)
+without_system_models() {
+    local installed=0 d
+    for d in "${system_models[@]}"; do [ -d "$d" ] && installed=1; done
+    [ "$installed" = 0 ] && { "$@"; return; }
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    unshare -m --propagation private bash -c 'for d in /usr/share/matte/models /usr/local/share/matte/models; do
+        [ ! -d "$d" ] || mount -t tmpfs none "$d" || exit 99; done; exec "$@"' bash "$@"
+}
+uninstalled() { ! without_system_models env MATTE_MODELS_DIR=/nonexistent HOME=/nonexistent XDG_DATA_HOME= \
     "$matte" mask "$fixtures/astronaut.jpg" -o "$scratch/x.png" --model general 2>"$scratch/err" >/dev/null; }
-# The installed package's models in /usr/share are always found; the check needs a machine without them.
-if [ ! -e /usr/share/matte/models/selfie_segmentation.tflite ]; then
+if [ ! -d /usr/share/matte/models ] && [ ! -d /usr/local/share/matte/models ] || unshare -m true 2>/dev/null; then
     check "uninstalled model fails" uninstalled
     check "uninstalled model says how to install" one_line_naming "scripts/setup-models.sh"
 else
-    echo "cli: the matte package is installed (models in /usr/share/matte/models): uninstalled-model checks skipped"
+    echo "cli: models installed system-wide and no mount namespace to hide them (not root): uninstalled-model checks skipped"
 fi
 check "unwritable output fails" run nonzero mask "$fixtures/astronaut.jpg" -o /nonexistent-dir/mask.png
 check "unwritable output is named" one_line_naming "/nonexistent-dir/mask.png"
@@ -192,6 +203,19 @@ check "ctl background of a FIFO is refused" run 64 ctl background "$scratch/fifo
 check "ctl snapshot wants a .png name" run 64 ctl snapshot "$scratch/snap.jpg"
 check "ctl effect of an unknown effect is refused" run 64 ctl effect sparkles
 check "ctl of an unknown verb is a usage error" run 64 ctl dance
+# Negative values are values, not options: they pass the check and go on to the (missing) matte.
+for value in "dilate -5" "dilate -50" "threshold -0" "feather 0" "foreground none"; do
+    # shellcheck disable=SC2086  # the option and its value
+    check "ctl set $value is accepted and sent" run 1 ctl set $value
+    check "ctl set $value: only the missing matte is the problem" one_line_naming "no matte is running"
+done
+check "ctl set dilate -51 is refused" run 64 ctl set dilate -51
+check "naming the range" one_line_naming -- "--dilate must be between -50 and 50"
+check "ctl set threshold -0.0001 is refused" run 64 ctl set threshold -0.0001
+check "naming its range" one_line_naming -- "--threshold must be between 0 and 1"
+check "ctl set dilate with no value is a usage error" run 64 ctl set dilate
+check "ctl set dilate with two values is a usage error" run 64 ctl set dilate 1 2
+check "ctl set -- dilate -5 still works" run 1 ctl set -- dilate -5
 # Every processing option of the command line can be set while running, and nothing else (model needs a restart).
 render_options=$("$matte" render --help | grep -oE '^ +--[a-z-]+' | grep -v -- '--no-' | tr -d ' -' | sort -u)
 settable=$(printf '%s\n' model $("$matte" ctl set --help | tr -d ',.' | sed -n '/^Options:/,/^$/p' | sed 's/^Options://') | tr -d '-' | sort -u)

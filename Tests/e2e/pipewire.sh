@@ -46,6 +46,7 @@ stop_daemons() {
 }
 cleanup() {
     [ -n "$matte_pid" ] && kill -KILL "$matte_pid" 2>/dev/null
+    [ -n "${listener_pid:-}" ] && kill -TERM "$listener_pid" 2>/dev/null
     stop_daemons
     [ "${MATTE_KEEP_LOGS:-0}" = 1 ] && echo "pipewire: logs in $logs" || rm -rf "$work"
 }
@@ -55,7 +56,8 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$matte_pid/status"; }
 # cpu_ms PID: user + system CPU time of PID so far, in ms.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 # node_id [LOG]: the id matte's log gives its node, the last time it published it.
-node_id() { grep -o 'camera node [0-9]*' "${1:-$logs/matte.log}" | tail -n 1 | awk '{ print $3 }'; }
+matte_log=$logs/matte.log
+node_id() { grep -o 'camera node [0-9]*' "${1:-$matte_log}" | tail -n 1 | awk '{ print $3 }'; }
 
 # A registry of GStreamer plugins of this run's own with just the elements used: no scan of every plugin installed.
 gst_private_registry "$work" coreelements pipewire videoconvertscale
@@ -176,9 +178,107 @@ kill -TERM "$matte_pid"
 wait "$matte_pid"
 status=$?
 matte_pid=""
-check "matte stops on SIGTERM (status $status)" test "$status" -eq 0 -o "$status" -eq 143
+check "matte stops on SIGTERM (status $status)" test "$status" -eq 0
 
-# ---- 7. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
+# ---- 7. signals as systemd sends them, and the daemon lost, always on ---------------------------------------------------
+# The unit reloads with SIGHUP and stops with SIGTERM; every thread (PipeWire's own loop too) must leave them to
+# matte's signal descriptor, or one kills the process. notify-listener.py plays systemd's notify socket.
+notify_log=$logs/notify.log
+listener_pid=""
+python3 "$repo/Tests/e2e/notify-listener.py" "$work/notify" "$notify_log" >/dev/null 2>>"$logs/notify.err" &
+listener_pid=$!
+# stop_with SIGNAL SECONDS: signals matte and sets $status to its exit status once it ends, or to 124 (killing it)
+# after SECONDS. (Not in a $(...) subshell, which cannot wait for matte.)
+stop_with() {
+    local deadline=$((SECONDS + $2))
+    kill -"$1" "$matte_pid"
+    while kill -0 "$matte_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    kill -0 "$matte_pid" 2>/dev/null && kill -KILL "$matte_pid"
+    wait "$matte_pid"
+    status=$?
+    [ "$SECONDS" -lt "$deadline" ] || status=124
+    matte_pid=""
+}
+notified() { grep -c " $1$" "$notify_log"; }
+# unblocked_threads: the threads of matte that let SIGHUP, SIGINT or SIGTERM through (bits 0, 1 and 14 of SigBlk).
+unblocked_threads() {
+    local task mask
+    for task in /proc/"$matte_pid"/task/*; do
+        mask=$(awk '/^SigBlk/ { print $2 }' "$task/status" 2>/dev/null) || continue
+        [ -n "$mask" ] && (((16#$mask & 0x4003) != 0x4003)) && echo "$(cat "$task/comm") (SigBlk $mask)"
+    done
+}
+# start_signalled LOG: matte always on, under the notify socket (run outside `check`, whose subshell would keep it).
+start_signalled() {
+    matte_log=$1
+    NOTIFY_SOCKET=$work/notify "$matte" --input "$photo" --output pipewire --always-on --settings "$work/settings" \
+        >"$matte_log" 2>&1 &
+    matte_pid=$!
+}
+# state_becomes STATE: until `matte ctl status` reports STATE (10 s at most).
+state_becomes() {
+    local deadline=$((SECONDS + 10))
+    until [ "$(status_field "s['state']")" = "$1" ]; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.2; done
+}
+check "the notify listener starts" wait_for "$notify_log" 20
+echo '--background #00c000' >"$work/settings"
+start_signalled "$logs/signals.log"
+check "always on: the node is published" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 30
+check "and READY=1 sent" wait_log "$notify_log" "READY=1" 20
+threads=$(ls /proc/"$matte_pid"/task | wc -l)
+check "every one of matte's $threads threads blocks SIGHUP, SIGINT and SIGTERM ($(unblocked_threads | xargs) do not)" \
+    test -z "$(unblocked_threads)"
+check "PipeWire's loop thread is among them" grep -qx matte-pipewire /proc/"$matte_pid"/task/*/comm
+node=$(node_id)
+gst_read 10 "$work/before-hup.rgb"
+check "before SIGHUP: the background is the green of the settings file" \
+    near "$(rgb_pixel "$work/before-hup.rgb" 9 20 20 512 512)" "0 192 0" 8
+printf '# reloaded\n--background #c00000\n' >"$work/settings"
+for round in 1 2 3; do
+    kill -HUP "$matte_pid"
+    check "SIGHUP $round: matte reloads the settings" wait_log "$matte_log" "settings reloaded" 15 "$round"
+done
+check "after three SIGHUPs the same matte runs" alive
+check "and its node is the same ($node)" test "$(node_id)" = "$node" -a "$(grep -c 'published' "$matte_log")" -eq 1
+gst_read 10 "$work/after-hup.rgb"
+check "after SIGHUP: the background is the red of the reloaded settings" \
+    near "$(rgb_pixel "$work/after-hup.rgb" 9 20 20 512 512)" "192 0 0" 40
+check "after SIGHUP: the person keeps the photo" near "$(rgb_pixel "$work/after-hup.rgb" 9 256 330 512 512)" "$reference" 12
+# matte ctl set takes negative numbers as values, and `foreground none` takes a foreground away.
+check "ctl set dilate -5" "$matte" ctl set dilate -5
+check "status shows dilate -5" test "$(status_field "s['settings']['dilate']")" = -5
+check "ctl set foreground PICTURE" "$matte" ctl set foreground "$repo/Tests/Fixtures/astronaut.png"
+check "status shows the foreground" test "$(status_field "s['settings']['foreground']")" = "$repo/Tests/Fixtures/astronaut.png"
+check "ctl set foreground none" "$matte" ctl set foreground none
+check "status shows no foreground" test "$(status_field "s['settings'].get('foreground')")" = None
+
+# The daemon goes away under an always-on matte: status says so, instead of a live camera sending frames.
+stop_daemons
+check "without the daemon, status says no-output" state_becomes no-output
+check "and names the missing daemon" test "$(status_field "s.get('output_problem', '')[:18]")" = "no PipeWire daemon"
+sleep 2.5
+out=$(status_field "s['rates']['out']")
+check "and counts no frames out ($out fps)" test "$(status_field "s['rates']['out'] == 0")" = True
+start_daemons
+check "the node is published again when the daemon is back" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 15 2
+check "and status says live again" state_becomes live
+check "with no output_problem" test "$(status_field "'output_problem' in s")" = False
+stop_with TERM 20
+check "SIGTERM: matte exits 0 (status $status)" test "$status" -eq 0
+check "SIGTERM: STOPPING=1 sent" test "$(notified STOPPING=1)" -eq 1
+check "SIGTERM: the final summary is logged" grep -q "stopped: [0-9]* frames in" "$matte_log"
+
+start_signalled "$logs/signals-int.log"
+check "again: the node is published" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 30
+check "and READY=1 sent" wait_log "$notify_log" "READY=1" 20 2
+stop_with INT 20
+check "SIGINT: matte exits 0 (status $status)" test "$status" -eq 0
+check "SIGINT: STOPPING=1 sent" test "$(notified STOPPING=1)" -eq 2
+check "SIGINT: the final summary is logged" grep -q "stopped: [0-9]* frames in" "$matte_log"
+kill -TERM "$listener_pid" 2>/dev/null
+wait "$listener_pid" 2>/dev/null
+
+# ---- 8. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
 # 1280x720, always on, 20 s each: matte's CPU per frame with nobody consuming (each frame dropped before any copy)
 # against a consumer taking YUY2 and I420, the daemon's and the consumer's CPU per frame, and matte's capture → write
 # latency. CPU times are the kernel's (/proc/PID/stat, 10 ms ticks).

@@ -58,10 +58,12 @@ public struct LiveStatus: Encodable, Sendable {
 
     public var protocolVersion = ControlProtocol.version
     public var version: String
-    /// `idle`, `waiting`, `live` or `paused` (`LivePipeline.stateName`).
+    /// `idle`, `waiting`, `live` or `paused` (`LivePipeline.stateName`), or `no-output` while the virtual camera
+    /// itself is gone (`outputProblem` says why).
     public var state: String
     public var camera: String?
     public var output: String
+    public var outputProblem: String?
     public var readers: Int
     public var rates = Rates()
     public var milliseconds = Stages()
@@ -75,6 +77,7 @@ public struct LiveStatus: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, state, camera, output, readers, rates, settings, crop, overrides
+        case outputProblem = "output_problem"
         case protocolVersion = "protocol"
         case milliseconds = "ms"
         case latency = "latency_ms"

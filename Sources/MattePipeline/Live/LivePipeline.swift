@@ -287,6 +287,9 @@ public final class LivePipeline: @unchecked Sendable {
         }
     }
 
+    /// Why the virtual camera itself is gone for now (`FrameSink.outage`), or nil.
+    public var outputOutage: String? { sink.outage }
+
     /// The source in use (or last used).
     public var sourceDescription: String? { state.withLock { openSourceDescription } }
 
@@ -618,9 +621,9 @@ public final class LivePipeline: @unchecked Sendable {
                 lastBackgroundProblem = backgroundProblem
             }
             let composite = monotonicMilliseconds() - start
-            write(composed, scaled: true)
+            let delivered = write(composed, scaled: true)
             lastWrite = monotonicMilliseconds()
-            statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite)
+            if delivered { statistics.frameOut(latency: lastWrite - frame.timestamp, composite: composite) }
         }
     }
 
@@ -668,7 +671,10 @@ public final class LivePipeline: @unchecked Sendable {
     /// How strongly a pause blurs the last frame (720p pixels): enough that nothing in the room can be read.
     static let pauseBlur = 40
 
-    private func write(_ frame: PixelBuffer, scaled: Bool) {
+    /// Whether the frame reached the sink: not while the output itself is gone (`FrameSink.outage`).
+    @discardableResult
+    private func write(_ frame: PixelBuffer, scaled: Bool) -> Bool {
+        guard sink.outage == nil else { return false }
         var out = frame
         if scaled, let (resampler, target) = outputScaler {
             resampler.scale(
@@ -687,10 +693,12 @@ public final class LivePipeline: @unchecked Sendable {
                 logger.info("writing to the virtual camera works again")
                 lastWriteError = nil
             }
+            return true
         } catch {
             let message = "\(error)"
             if message != lastWriteError { logger.error("writing to the virtual camera failed: \(message)") }
             lastWriteError = message
+            return false
         }
     }
 

@@ -124,31 +124,9 @@ public final class LiveSession {
         alwaysOn || readers > 0 || millisecondsSinceLastReader < linger
     }
 
-    /// The signals that stop the session, and the one that reloads it.
-    public static let stopSignals = [SIGINT, SIGTERM]
-    public static let reloadSignal = SIGHUP
-
-    /// Starts the pipeline and runs it until a `.stop` request (or, with `handlingSignals`, SIGINT or SIGTERM;
-    /// SIGHUP reloads), then stops it. `everySecond` gets the status, for a status line.
-    ///
-    /// With `handlingSignals` the signals are blocked in the calling thread before the pipeline's threads
-    /// start (they inherit the mask) and read from a descriptor, so no thread is ever interrupted by one.
-    public func run(handlingSignals: Bool, everySecond: (LiveStatus) -> Void = { _ in }) throws(PipelineError) {
-        var signalFD: Int32 = -1
-        if handlingSignals {
-            var signals = sigset_t()
-            sigemptyset(&signals)
-            for signal in Self.stopSignals + [Self.reloadSignal] { sigaddset(&signals, signal) }
-            pthread_sigmask(SIG_BLOCK, &signals, nil)
-            signalFD = signalfd(-1, &signals, Int32(SFD_CLOEXEC))
-            guard signalFD >= 0 else {
-                // Blocked and unread, these signals could not stop Matte at all.
-                pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-                throw PipelineError("cannot watch for signals (signalfd: \(String(cString: strerror(errno))))")
-            }
-        }
-        defer { if signalFD >= 0 { close(signalFD) } }
-
+    /// Starts the pipeline and runs it until a `.stop` request (or a stop signal from `signals`; SIGHUP there
+    /// reloads), then stops it. `everySecond` gets the status, for a status line.
+    public func run(signals: SignalInbox? = nil, everySecond: (LiveStatus) -> Void = { _ in }) throws(PipelineError) {
         if let notifier, let pinger = WatchdogPinger(notifier: notifier) { pipeline.outputHeartbeat = pinger.ping }
         pipeline.start()
         defer {
@@ -173,7 +151,7 @@ public final class LiveSession {
             }
             var polled = [
                 pollfd(fd: control.fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: signals?.fd ?? -1, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: readers?.fd ?? -1, events: readers?.events ?? 0, revents: 0),
                 pollfd(fd: watcher?.fd ?? -1, events: Int16(POLLIN), revents: 0),
             ]
@@ -182,12 +160,14 @@ public final class LiveSession {
             let waits = [250, reloadDue.map { $0 - now }, controlServer?.millisecondsToNextDeadline(now: now)]
             _ = poll(&polled, nfds_t(polled.count), Int32(max(0, waits.compactMap { $0 }.min() ?? 250)))
             var pending = polled[0].revents != 0 ? control.take() : []
-            if polled[1].revents & Int16(POLLIN) != 0 {
-                var info = signalfd_siginfo()
-                if read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                    let signal = Int32(info.ssi_signo)
-                    pending.append(signal == Self.reloadSignal ? .reload : .stop)
-                    if signal == Self.reloadSignal { logger.info("SIGHUP: reloading the settings") }
+            if polled[1].revents & Int16(POLLIN) != 0, let signals {
+                while let signal = signals.take() {
+                    switch signal {
+                    case .reload:
+                        logger.info("SIGHUP: reloading the settings")
+                        pending.append(.reload)
+                    case .stop: pending.append(.stop)
+                    }
                 }
             }
             if polled[3].revents != 0, let watcher, watcher.changes() {
@@ -223,11 +203,13 @@ public final class LiveSession {
 
     /// The session as `status` reports it.
     public var status: LiveStatus {
-        LiveStatus(
+        let outage = pipeline.outputOutage
+        return LiveStatus(
             version: identity.version,
-            state: pipeline.stateName,
+            state: outage == nil ? pipeline.stateName : Self.noOutput,
             camera: pipeline.sourceDescription,
             output: identity.output,
+            outputProblem: outage,
             readers: readerCount,
             rates: meter.rates,
             milliseconds: meter.stages,
@@ -238,6 +220,9 @@ public final class LiveSession {
             overrides: editor?.overrides ?? []
         )
     }
+
+    /// The state `status` reports while the virtual camera itself is gone, whatever the pipeline does.
+    public static let noOutput = "no-output"
 
     /// A crop as fractions of the frame, to 4 decimals (a tenth of a pixel at 1080p is 5e-5 of the height).
     static func fractions(_ crop: CropRect, width: Int, height: Int) -> [Double] {
