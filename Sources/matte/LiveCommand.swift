@@ -42,6 +42,9 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         // Held since `main` began (Matte.main), so no thread of ours or of a library can be killed by one.
         let signals = try SignalInbox()
+        signals.watchStartUp { signal in
+            writeStderr("matte: stopped by \(InterruptionGuard.signalName(signal)) while starting\n")
+        }
         // The options in force: the configuration files' first, then the command line's.
         let options = try ConfigFiles.effectiveOptions(
             commandLine: LiveOptions.commandLineArguments,

@@ -81,6 +81,8 @@ start_daemons || { fail "the private PipeWire daemon starts"; summary; exit; }
 "$matte" --input "$photo" --output pipewire --background '#00c000' >"$logs/matte.log" 2>&1 &
 matte_pid=$!
 check "matte publishes a camera node" wait_log "$logs/matte.log" 'camera node [0-9]* ("Matte") published' 30
+# (Logged after the output opens: on a busy machine the node may be published first.)
+check "matte names the source's rate" wait_log "$logs/matte.log" '(looped, 512x512 at [0-9]* fps)' 30
 rate=$(sed -n 's/.*(looped, 512x512 at \([0-9]*\) fps).*/\1/p' "$logs/matte.log" | head -n 1)
 pw-cli info "$(node_id)" >"$logs/node.txt" 2>&1
 for property in 'media.class = "Video/Source"' 'media.role = "Camera"' 'node.description = "Matte"'; do
@@ -277,6 +279,17 @@ check "SIGINT: STOPPING=1 sent" test "$(notified STOPPING=1)" -eq 2
 check "SIGINT: the final summary is logged" grep -q "stopped: [0-9]* frames in" "$matte_log"
 kill -TERM "$listener_pid" 2>/dev/null
 wait "$listener_pid" 2>/dev/null
+
+# Start-up that blocks (here on a frozen daemon) still ends on Ctrl-C: the signals are held for the session, so a
+# watcher ends the process until the session takes them over.
+kill -STOP "$pipewire_pid"
+start_signalled "$logs/frozen.log"
+sleep 2
+check "with a frozen daemon, matte is still starting" test "$(grep -c published "$matte_log")" -eq 0
+stop_with INT 5
+check "SIGINT while starting: matte exits 130 at once (status $status)" test "$status" -eq 130
+check "SIGINT while starting: it says so" grep -qx "matte: stopped by SIGINT while starting" "$logs/frozen.log"
+kill -CONT "$pipewire_pid"
 
 # ---- 8. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
 # 1280x720, always on, 20 s each: matte's CPU per frame with nobody consuming (each frame dropped before any copy)

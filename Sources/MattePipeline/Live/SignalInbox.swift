@@ -1,4 +1,5 @@
 import CLinux
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,52 @@ public final class SignalInbox {
         }
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        if startUpDone >= 0 { close(startUpDone) }
+    }
+
+    private var startUpDone: Int32 = -1
+    private var startUpWatcher: Thread?
+
+    /// Until `startUpFinished`, a stop signal ends the process at once with the usual status (128 + N), after
+    /// `farewell` prints why: start-up (opening devices, connecting to PipeWire) may block, and with the signals
+    /// held Ctrl-C would otherwise do nothing until it is over. Nothing has been published yet, so there is
+    /// nothing to stop cleanly. A SIGHUP meanwhile is dropped: the settings are being read anyway.
+    public func watchStartUp(farewell: @escaping @Sendable (Int32) -> Void) {
+        startUpDone = eventfd(0, Int32(EFD_CLOEXEC))
+        guard startUpDone >= 0 else { return }
+        let (signals, done) = (fd, startUpDone)
+        let watcher = Thread {
+            var polled = [
+                pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: done, events: Int16(POLLIN), revents: 0),
+            ]
+            while polled[1].revents == 0 {
+                guard poll(&polled, 2, -1) >= 0 || errno == EINTR else { return }
+                guard polled[0].revents != 0, polled[1].revents == 0 else { continue }
+                var info = signalfd_siginfo()
+                if read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0,
+                    Self.stopSignals.contains(Int32(info.ssi_signo))
+                {
+                    farewell(Int32(info.ssi_signo))
+                    _exit(128 + Int32(info.ssi_signo))
+                }
+            }
+        }
+        watcher.name = "matte-start-up"
+        watcher.start()
+        startUpWatcher = watcher
+    }
+
+    /// Hands the signals to `take` (the session's loop); returns once the start-up watcher has let go of them.
+    public func startUpFinished() {
+        guard startUpDone >= 0 else { return }
+        var one: UInt64 = 1
+        _ = write(startUpDone, &one, 8)
+        while startUpWatcher?.isFinished == false { usleep(1000) }
+        startUpWatcher = nil
+    }
 
     /// The next signal that arrived, or nil when none is pending.
     public func take() -> Request? {
