@@ -130,4 +130,25 @@ import Testing
                 == "/p/Backgrounds"
         )
     }
+
+    /// Issue 16: a folder of 5,005 pictures kept the first 1,000 names the directory listed, so `next` never
+    /// reached bg0001.png or most of the others. Every file is in the cycle, in byte order.
+    @Test func aFolderOfThousandsCyclesThroughEveryFile() throws {
+        let directory = try TemporaryDirectory()
+        let names = (1...5005).map { "bg" + String(repeating: "0", count: 4 - String($0).count) + String($0) + ".png" }
+        // Created last to first, so that no file system's listing order happens to be the sorted one.
+        for name in names.reversed() { try directory.write(name, []) }
+        let folder = BackgroundFolder(path: directory.path)
+        let paths = names.map { directory.path + "/" + $0 }
+        let files = folder.files()
+        #expect(files.count == 5005)
+        // Compared whole only when the count is right, so that a failure prints one short line, not 5,000 names.
+        if files.count == 5005 { #expect(files == paths, "in byte order") }
+        #expect(folder.neighbour(of: nil, forward: true) == paths[0])
+        #expect(folder.neighbour(of: nil, forward: false) == paths[5004])
+        #expect(folder.neighbour(of: paths[999], forward: true) == paths[1000])
+        #expect(folder.neighbour(of: paths[4005], forward: false) == paths[4004])
+        #expect(folder.neighbour(of: paths[5004], forward: true) == paths[0], "wraps round")
+        #expect(folder.neighbour(of: paths[0], forward: false) == paths[5004], "wraps round")
+    }
 }
