@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MatteFileNames
 import MattePipeline
 import MattePreview
 import MatteV4L2
@@ -49,7 +50,7 @@ struct MattePreviewCommand: ParsableCommand {
             device: device,
             showStatus: !noOverlay,
             connect: {
-                let environment = ProcessInfo.processInfo.environment
+                let environment = UserDirectories.currentEnvironment()
                 do {
                     return try ControlClient(
                         runtimeDirectory: try ControlDirectory.runtimeDirectory(environment: environment)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLinux
 import Foundation
 import MatteDoctor
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -39,11 +40,17 @@ struct Matte: ParsableCommand {
         // per frame, since the frame loop allocates nothing (docs/performance.md, "Memory").
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             exit(reporting: error)
         }
+    }
+
+    /// The arguments after the program name, exactly as given: CommandLine.arguments replaces bytes that are
+    /// not UTF-8 with U+FFFD, which would send `bad\xff.png` to another file; `FileName` keeps every byte.
+    static let arguments: [String] = (1..<Int(CommandLine.argc)).map { index in
+        CommandLine.unsafeArgv[index].map { FileName.string(cString: $0) } ?? ""
     }
 
     /// The one place a failure is printed: one line, `matte: …`, and the exit status ArgumentParser assigns
@@ -54,7 +61,7 @@ struct Matte: ParsableCommand {
         let message = message(for: error).split(whereSeparator: \.isNewline)
             .map { $0.hasPrefix("Error: ") ? $0.dropFirst(7) : $0 }
             .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        if let message { writeStderr("matte: \(message)\n") }
+        if let message { writeStderr("matte: \(FileName.printable(message))\n") }
         Glibc.exit(code.rawValue)
     }
 }

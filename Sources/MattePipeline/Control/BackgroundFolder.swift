@@ -1,3 +1,5 @@
+import MatteFileNames
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +27,7 @@ public struct BackgroundFolder: Sendable {
     /// (or last). One pass over the folder keeping only the best candidates, so every file of a folder of any
     /// size is reachable and the work and memory do not grow with a sort of all its names.
     public func neighbour(of current: String?, forward: Bool) -> String? {
-        let currentName = current.flatMap(nameInFolder).map { Array($0.utf8) }
+        let currentName = current.flatMap(nameInFolder).map(FileName.bytes)
         // Forward: the smallest name after the current one, else (wrapping round) the smallest of all.
         // Backward: the same with the order reversed.
         let precedes: ([UInt8], [UInt8]) -> Bool =
@@ -53,13 +55,13 @@ public struct BackgroundFolder: Sendable {
     }
 
     private func absolutePath(_ name: [UInt8]) -> String {
-        path + "/" + String(decoding: name, as: UTF8.self)
+        path + "/" + FileName.string(name)
     }
 
     /// Calls `body` with the name of each regular, visible file with a picture or video extension, in the
     /// order the directory lists them (no limit: a huge folder costs one pass, not memory).
     private func forEachUsableName(_ body: ([UInt8]) -> Void) {
-        guard let directory = opendir(path) else { return }
+        guard let directory = FileName.withCString(path, { opendir($0) }) else { return }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
@@ -71,7 +73,7 @@ public struct BackgroundFolder: Sendable {
             if type != UInt8(DT_REG) {
                 guard type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN) else { continue }
                 var info = stat()
-                guard stat(path + "/" + String(decoding: name, as: UTF8.self), &info) == 0,
+                guard FileName.withCString(absolutePath(name), { stat($0, &info) }) == 0,
                     info.st_mode & S_IFMT == S_IFREG
                 else { continue }
             }
@@ -82,7 +84,7 @@ public struct BackgroundFolder: Sendable {
     /// `$XDG_PICTURES_DIR/Backgrounds`, the folder `matte ctl next` uses unless `--backgrounds` names one:
     /// the variable from the environment, else from `user-dirs.dirs`, else `~/Pictures`.
     public static func defaultPath(environment: [String: String], userDirs: String?) -> String {
-        let home = environment["HOME"] ?? ""
+        let home = UserDirectories.home(environment: environment) ?? ""
         var pictures = environment["XDG_PICTURES_DIR"]
         if pictures == nil, let userDirs {
             for line in userDirs.split(separator: "\n") where line.hasPrefix("XDG_PICTURES_DIR=") {
