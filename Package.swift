@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "MattePipelineTests",
             dependencies: [
-                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport",
+                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport", "MatteFileNames",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -83,10 +83,13 @@ public enum FileName {
 
     /// `text` fit for a terminal or a log, one line: a byte that is not UTF-8 as `\xff`, control characters
     /// (NUL, newline, escape…) and DEL as `\x00`…`\x1f`, `\x7f`, so a hostile name cannot forge or hide lines.
-    public static func printable(_ text: Substring) -> String {
-        guard text.unicodeScalars.contains(where: needsEscaping) else { return String(text) }
+    /// With a `limit`, only the first `limit` characters, then `…`: a quote of untrusted text stays short.
+    public static func printable(_ text: Substring, limit: Int = .max) -> String {
+        let shown = text.count > limit ? text.prefix(limit) : text
+        let more = shown.endIndex < text.endIndex ? "…" : ""
+        guard shown.unicodeScalars.contains(where: needsEscaping) else { return String(shown) + more }
         var result = ""
-        for scalar in text.unicodeScalars {
+        for scalar in shown.unicodeScalars {
             guard needsEscaping(scalar) else {
                 result.unicodeScalars.append(scalar)
                 continue
@@ -94,10 +97,10 @@ public enum FileName {
             let byte = escapes.contains(scalar.value) ? scalar.value - escapeBase : scalar.value
             result += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
         }
-        return result
+        return result + more
     }
 
-    public static func printable(_ text: String) -> String { printable(text[...]) }
+    public static func printable(_ text: String, limit: Int = .max) -> String { printable(text[...], limit: limit) }
 
     private static func needsEscaping(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || scalar.value == 0x7F || escapes.contains(scalar.value)

@@ -35,10 +35,13 @@ struct ConfigCommand: ParsableCommand {
         if entries.isEmpty { try writeStdout("# no options set: every value is the default (`matte live --help`)\n") }
         let width = min(48, entries.map(\.text.count).max() ?? 0)
         for entry in entries {
-            let padding = String(repeating: " ", count: max(0, width - entry.text.count))
-            var line = "\(entry.text)\(padding)  # \(entry.source)"
+            // Escaped: a line of a hostile file must not write control characters to the terminal.
+            let text = FileName.printable(entry.text)
+            let padding = String(repeating: " ", count: max(0, width - text.count))
+            var line = "\(text)\(padding)  # \(FileName.printable(entry.source))"
             if let winner = entry.overriddenBy {
-                line = "# \(entry.text)\(padding)  # \(entry.source), overridden by \(winner)"
+                line =
+                    "# \(text)\(padding)  # \(FileName.printable(entry.source)), overridden by \(FileName.printable(winner))"
             }
             try writeStdout(line + "\n")
         }

@@ -104,8 +104,22 @@ enum ConfigFiles {
         for line in lines {
             words += line.words
             do { _ = try LiveOptions.parse(words) } catch {
-                throw CommandError("\(what) \(line.path):\(line.number): \(LiveOptions.message(for: error))")
+                let message = quotingBriefly(line.words, in: LiveOptions.message(for: error))
+                throw CommandError("\(what) \(line.path):\(line.number): \(message)")
             }
         }
+    }
+
+    /// The longest quote of a configuration line's word an error shows: a file of 100 KB of NULs is one word,
+    /// which the parser's message would otherwise repeat whole.
+    static let quoteLimit = 80
+
+    /// `message` with each long word of the line in it cut to its first `quoteLimit` characters (escaped).
+    static func quotingBriefly(_ words: [String], in message: String) -> String {
+        var message = message
+        for word in Set(words) where word.count > quoteLimit {
+            message = message.replacingOccurrences(of: word, with: FileName.printable(word, limit: quoteLimit))
+        }
+        return message
     }
 }

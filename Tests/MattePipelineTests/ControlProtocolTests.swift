@@ -1,6 +1,11 @@
+import MatteFileNames
 import MattePipeline
 import MatteTestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The request parser and line buffer, on every verb and on generated hostile bytes.
 @Suite struct ControlProtocolTests {
@@ -129,6 +134,36 @@ import Testing
             BackgroundFolder.defaultPath(environment: ["HOME": "/h", "XDG_PICTURES_DIR": "/p"], userDirs: dirs)
                 == "/p/Backgrounds"
         )
+    }
+
+    /// Issue 16: names that are not UTF-8 are listed under their own bytes (in byte order), so the path handed
+    /// to the decoder opens the file, and the cycle goes on from it.
+    @Test func aFolderOfNamesThatAreNotUTF8() throws {
+        let directory = try TemporaryDirectory()
+        let names: [[UInt8]] = [
+            Array("a".utf8) + [0xFF] + Array(".png".utf8), Array("a".utf8) + [0xC3, 0xA9] + Array(".jpg".utf8),
+            [0xC0, 0xAF] + Array(".png".utf8), [0xF4, 0x8F, 0xBF, 0xBF] + Array(".png".utf8),
+        ]
+        for name in names {
+            let fd = FileName.withCString(directory.path + "/" + FileName.string(name)) {
+                open($0, O_CREAT | O_WRONLY, 0o644)
+            }
+            #expect(fd >= 0)
+            close(fd)
+        }
+        let folder = BackgroundFolder(path: directory.path)
+        let files = folder.files()
+        let prefix = FileName.bytes(directory.path + "/")
+        #expect(
+            files.map { Array(FileName.bytes($0).dropFirst(prefix.count)) }
+                == names.sorted { $0.lexicographicallyPrecedes($1) }
+        )
+        var info = stat()
+        for file in files {
+            #expect(FileName.withCString(file) { stat($0, &info) } == 0, "\(FileName.printable(file))")
+        }
+        #expect(folder.neighbour(of: files[0], forward: true) == files[1])
+        #expect(folder.neighbour(of: files[3], forward: true) == files[0])
     }
 
     /// Issue 16: a folder of 5,005 pictures kept the first 1,000 names the directory listed, so `next` never
