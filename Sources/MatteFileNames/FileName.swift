@@ -108,6 +108,18 @@ public enum FileName {
 }
 
 extension FileName {
+    /// The program's arguments after its name, exactly as given: `CommandLine.arguments` replaces bytes that
+    /// are not UTF-8 with U+FFFD, which would send `bad\xff.png` to another file.
+    public static func commandLineArguments() -> [String] {
+        (1..<Int(CommandLine.argc)).map { index in CommandLine.unsafeArgv[index].map { string(cString: $0) } ?? "" }
+    }
+
+    /// A copy of the path's C string that the caller frees: an argument for a program to run (`execv`), or a
+    /// name a signal handler must be able to reach.
+    public static func duplicateCString(_ path: String) -> UnsafeMutablePointer<CChar>? {
+        withCString(path) { strdup($0) }
+    }
+
     /// The name of a directory entry `readdir` returned, decoded as every name is.
     public static func directoryEntryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
         withUnsafeBytes(of: entry.pointee.d_name) { string($0.prefix { $0 != 0 }) }

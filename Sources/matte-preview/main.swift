@@ -72,4 +72,4 @@ func say(_ text: String) {
 /// The keys act through the same client as `matte ctl`.
 extension ControlClient: PreviewController {}
 
-MattePreviewCommand.main()
+MattePreviewCommand.main(FileName.commandLineArguments())

@@ -47,11 +47,8 @@ struct Matte: ParsableCommand {
         }
     }
 
-    /// The arguments after the program name, exactly as given: CommandLine.arguments replaces bytes that are
-    /// not UTF-8 with U+FFFD, which would send `bad\xff.png` to another file; `FileName` keeps every byte.
-    static let arguments: [String] = (1..<Int(CommandLine.argc)).map { index in
-        CommandLine.unsafeArgv[index].map { FileName.string(cString: $0) } ?? ""
-    }
+    /// The arguments after the program name, every byte kept (`FileName.commandLineArguments`).
+    static let arguments = FileName.commandLineArguments()
 
     /// The one place a failure is printed: one line, `matte: …`, and the exit status ArgumentParser assigns
     /// (64 for a wrong argument, 1 otherwise; 128 + N after signal N); help and version print as usual.

@@ -85,7 +85,7 @@ final class InterruptionGuard {
 
     /// The temporary file a second signal removes before exiting.
     func removeOnSecondSignal(_ path: String?) {
-        temporaryFileToRemove = path.map { FileName.withCString($0) { strdup($0) } }
+        temporaryFileToRemove = path.flatMap(FileName.duplicateCString)
     }
 
     /// Ends the command, saying `what` was not done, if a signal has arrived.
