@@ -738,8 +738,8 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
         row "nonutf8-$h-in-directory" ok - "mkdir $(nu "d\\x$h") && cp @I@/img.png $(nu "d\\x$h/in.png")" \
             "render $(nu "d\\x$h/in.png") -o $(nu "d\\x$h/out.png")"
     done
-    row "+nonutf8-png-sequence" ok seq=10 "mkdir $(nu 'f\xff')" "render @I@/v10.mkv -o $(nu 'f\xff/%03d.png') --background none"
-    row "nonutf8-png-sequence-name" ok seq=10 - "render @I@/v10.mkv -o $(nu 'f\xfe%03d.png') --background none"
+    row "+nonutf8-png-sequence" ok seq=10 "mkdir $(nu 'f\xff')" "render @I@/v10.mkv -o $(nu 'f\xff/%%03d.png') --background none"
+    row "nonutf8-png-sequence-name" ok seq=10 - "render @I@/v10.mkv -o $(nu 'f\xfe%%03d.png') --background none"
     row "nonutf8-out-is-input" fail - "cp @I@/img.png $(nu 'in\xff.png')" "render $(nu 'in\xff.png') -o $(nu './in\xff.png')"
     # Refusals name the file with the byte escaped, never the replacement character.
     row "+nonutf8-missing-input-named" fail 'msg=miss[\]xff[.]png' - "render $(nu 'miss\xff.png') -o out.png"
