@@ -26,7 +26,7 @@
 # (tmpfs mount) cases; they are skipped, with a note, where mknod or mount is not permitted.
 # Environment: HOSTILE_JOBS (default 2) cases at a time; HOSTILE_ONLY=REGEX runs the matching cases only;
 # HOSTILE_KEEP=1 keeps the work directory; HOSTILE_TIMEOUT (default 120) seconds per case.
-# --quick runs the cases marked + in the table below (about 100, for CI); the full set is about 600.
+# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 1,100.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
