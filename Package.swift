@@ -5,7 +5,8 @@ import PackageDescription
 // FrameSource and FrameSink and knows no device; each device module (MatteCapture, MatteOutput) brings its
 // adapter, as a GStreamer element brings its pads. MatteImaging holds the pixel buffer and the kernels every
 // stage shares; MatteInference (TFLite reader + XNNPACK) stands alone but for MatteMemory, the one type that
-// owns kernel memory; `matte` only parses and prints.
+// owns kernel memory; `matte` only parses and prints. MatteFileNames carries file names as bytes (names that are
+// not UTF-8) to every module that hands a path to the system.
 
 #if arch(x86_64)
 // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
@@ -57,11 +58,16 @@ let package = Package(
         .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", providers: [.apt(["libsdl2-dev"])]),
 
         .target(name: "MatteMemory", swiftSettings: strict),
+        .target(name: "MatteFileNames", swiftSettings: strict),
         .target(name: "MatteImaging", dependencies: ["MatteMemory"], swiftSettings: pixelKernelSettings + strict),
-        .target(name: "MatteInference", dependencies: ["CXNNPACK", "MatteMemory"], swiftSettings: strict),
+        .target(
+            name: "MatteInference",
+            dependencies: ["CXNNPACK", "MatteMemory", "MatteFileNames"],
+            swiftSettings: strict
+        ),
         .target(
             name: "MatteSegmentation",
-            dependencies: ["MatteInference", "MatteImaging", "MatteMemory"],
+            dependencies: ["MatteInference", "MatteImaging", "MatteMemory", "MatteFileNames"],
             swiftSettings: strict
         ),
         .target(
@@ -69,16 +75,20 @@ let package = Package(
             dependencies: ["MatteImaging", "MatteMemory"],
             swiftSettings: pixelKernelSettings + strict
         ),
-        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"], swiftSettings: strict),
+        .target(
+            name: "MatteMedia",
+            dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging", "MatteFileNames"],
+            swiftSettings: strict
+        ),
         .target(
             name: "MattePipeline",
             dependencies: [
-                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "CLinux",
+                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "MatteFileNames", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .target(name: "MatteV4L2", dependencies: ["CV4L2"], swiftSettings: strict),
+        .target(name: "MatteV4L2", dependencies: ["CV4L2", "MatteFileNames"], swiftSettings: strict),
         .target(
             name: "MatteCapture",
             dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline"],
@@ -86,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "MatteOutput",
-            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline"],
+            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline", "MatteFileNames"],
             swiftSettings: strict
         ),
         .target(
@@ -99,7 +109,10 @@ let package = Package(
         ),
         .target(
             name: "MatteDoctor",
-            dependencies: ["MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteSegmentation", "CV4L2"],
+            dependencies: [
+                "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteSegmentation", "MatteFileNames",
+                "CV4L2",
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -115,6 +128,7 @@ let package = Package(
             dependencies: [
                 "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
                 "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux",
+                "MatteFileNames",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -124,13 +138,15 @@ let package = Package(
         // should not carry (docs/design/control-preview-framing.md, section 5).
         .target(
             name: "MattePreview",
-            dependencies: ["CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MattePipeline"],
+            dependencies: [
+                "CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MattePipeline", "MatteFileNames",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "matte-preview",
             dependencies: [
-                "MattePreview", "MattePipeline", "MatteV4L2",
+                "MattePreview", "MattePipeline", "MatteV4L2", "MatteFileNames",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -138,6 +154,7 @@ let package = Package(
 
         .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "MatteFileNamesTests", dependencies: ["MatteFileNames"]),
         .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteTestSupport"]),
         .testTarget(name: "MatteImagingTests", dependencies: ["MatteImaging", "MatteTestSupport"]),
         .testTarget(
@@ -149,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "MattePipelineTests",
             dependencies: [
-                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport",
+                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport", "MatteFileNames",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -8,6 +8,7 @@ import MatteV4L2
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// One thing `matte doctor` checked: fine, worth knowing, or a problem that keeps a call app from seeing a
@@ -174,7 +175,7 @@ public struct Doctor {
             return findings
         }
         findings.append(Finding("loopback-device", .ok, "\(path) (\(caps.card))"))
-        if access(path, W_OK) != 0 {
+        if FileName.withCString(path, { access($0, W_OK) }) != 0 {
             findings.append(Self.accessProblem("loopback-access", path))
         } else {
             findings.append(Finding("loopback-access", .ok, "\(path) is writable"))

@@ -1,4 +1,5 @@
 import Foundation
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,7 @@ public enum ProcessScan {
     /// "0600 root:root", for messages.
     public static func permissions(of path: String) -> String {
         var info = stat()
-        guard stat(path, &info) == 0 else { return "unknown" }
+        guard FileName.withCString(path, { stat($0, &info) }) == 0 else { return "unknown" }
         let owner = getpwuid(info.st_uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "\(info.st_uid)"
         let group = getgrgid(info.st_gid).flatMap { $0.pointee.gr_name.map { String(cString: $0) } } ?? "\(info.st_gid)"
         return String(info.st_mode & 0o777, radix: 8) + " \(owner):\(group)"

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// SHA-256 (FIPS 180-4), to check the model files against the digests they were published with.
@@ -69,7 +70,7 @@ public struct SHA256 {
 
     /// The digest of a file's contents, or nil when it cannot be read.
     public static func hexDigest(ofFile path: String) -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
+        guard let file = FileName.withCString(path, { fopen($0, "rb") }) else { return nil }
         defer { fclose(file) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)

@@ -1,3 +1,5 @@
+import MatteFileNames
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,9 +24,10 @@ public enum Subprocess {
             posix_spawn_file_actions_addclose(&actions, pipe[1])
         }
         var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
+        // Each argument as its exact bytes: the editor must open the file named, whatever its name.
+        let argv = arguments.map(FileName.duplicateCString) + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        let spawned = argv[0].map { posix_spawnp(&pid, $0, &actions, nil, argv, environ) } ?? ENOMEM
         if captureOutput { close(pipe[1]) }
         guard spawned == 0 else {
             if captureOutput { close(pipe[0]) }

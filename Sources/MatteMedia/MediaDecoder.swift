@@ -3,6 +3,7 @@ import MatteImaging
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// Why a media file could not be read or written; the description names the file.
@@ -106,7 +107,7 @@ public final class MediaDecoder {
         // A name is a name: FFmpeg's image reader would take `photo%d.png` as a numbered sequence.
         var openOptions: OpaquePointer? = nil
         av_dict_set(&openOptions, "pattern_type", "none", 0)
-        let status = avformat_open_input(&opened, path, nil, &openOptions)
+        let status = FileName.withCString(path) { avformat_open_input(&opened, $0, nil, &openOptions) }
         av_dict_free(&openOptions)
         guard status >= 0, let context = opened else {
             throw MediaError(path, "not a readable image or video", code: status)
@@ -376,13 +377,15 @@ extension MediaDecoder {
     /// Only regular files are read: a FIFO or a device could block forever, a directory is a mistake.
     static func checkReadable(_ path: String) throws(MediaError) {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))") }
+        guard FileName.withCString(path, { stat($0, &info) }) == 0 else {
+            throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))")
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw MediaError(path, "is a directory, not an image or video file")
         default: throw MediaError(path, "is not a regular file (a device, FIFO or socket); give an image or video file")
         }
-        guard access(path, R_OK) == 0 else {
+        guard FileName.withCString(path, { access($0, R_OK) }) == 0 else {
             throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))")
         }
         guard info.st_size > 0 else { throw MediaError(path, "is empty (0 bytes)") }
@@ -398,7 +401,7 @@ extension MediaDecoder {
     }
 
     static func readPrefix(_ path: String, count: Int) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { return [] }
+        guard let file = FileName.withCString(path, { fopen($0, "rb") }) else { return [] }
         defer { fclose(file) }
         var bytes = [UInt8](repeating: 0, count: count)
         let read = fread(&bytes, 1, count, file)
@@ -406,7 +409,7 @@ extension MediaDecoder {
     }
 
     static func readAll(_ path: String) throws(MediaError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
+        guard let file = FileName.withCString(path, { fopen($0, "rb") }) else {
             throw MediaError(path, "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }

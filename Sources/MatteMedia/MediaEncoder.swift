@@ -3,6 +3,7 @@ import MatteImaging
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// Encodes YUYV frames to a file whose kind follows the path: `.y4m` (raw 4:2:2), `.mkv`/`.mp4`/`.mov`
@@ -76,8 +77,10 @@ public final class MediaEncoder {
         }
         let containerName: String? = isSequence || isSinglePicture ? "image2" : isY4M ? "yuv4mpegpipe" : nil
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
-        guard let container = av_guess_format(containerName, path, nil),
-            avformat_alloc_output_context2(&context, container, nil, writtenPath) >= 0, let context
+        // The context's url is where FFmpeg's picture writer opens each frame: the name's exact bytes.
+        guard let container = FileName.withCString(path, { av_guess_format(containerName, $0, nil) }),
+            FileName.withCString(writtenPath, { avformat_alloc_output_context2(&context, container, nil, $0) }) >= 0,
+            let context
         else {
             sequence?.discard()
             throw MediaError(
@@ -143,7 +146,7 @@ public final class MediaEncoder {
             addCarriedStreams(container: container, extensionName: String(lower.split(separator: ".").last ?? ""))
         }
         if status >= 0, (context.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
-            status = avio_open(&context.pointee.pb, writtenPath, AVIO_FLAG_WRITE)
+            status = FileName.withCString(writtenPath) { avio_open(&context.pointee.pb, $0, AVIO_FLAG_WRITE) }
         }
         if status >= 0 { status = avformat_write_header(context, nil) }
         guard status >= 0, let frame else {

@@ -1,4 +1,5 @@
 import CFFmpeg
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -29,25 +30,26 @@ public struct OutputFile {
         // Short, so a valid destination name never makes the temporary one too long; the extension stays
         // because FFmpeg's image writer picks its codec by it.
         let dot = name.lastIndex(of: ".")
-        let suffix = dot.map { String(name[$0...]) }.flatMap { $0.utf8.count <= 16 ? $0 : nil } ?? ""
+        let suffix = dot.map { String(name[$0...]) }.flatMap { FileName.bytes($0).count <= 16 ? $0 : nil } ?? ""
         temporary = directory + "/.matte-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))\(suffix)"
     }
 
     /// Moves the finished temporary file into place with the kept permissions.
     public func commit() throws(MediaError) {
-        if let keptMode { chmod(temporary, keptMode) }
-        guard rename(temporary, destination) == 0 else {
+        if let keptMode { _ = FileName.withCString(temporary) { chmod($0, keptMode) } }
+        let renamed = FileName.withCString(temporary) { from in FileName.withCString(destination) { rename(from, $0) } }
+        guard renamed == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
             throw MediaError(path, "cannot write: \(reason)")
         }
     }
 
-    public func discard() { unlink(temporary) }
+    public func discard() { _ = FileName.withCString(temporary) { unlink($0) } }
 
     /// Writes `data` completely, or nothing.
     public func write(_ data: [UInt8]) throws(MediaError) {
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        let fd = FileName.withCString(temporary) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
         guard fd >= 0 else { throw MediaError(path, "cannot write: \(String(cString: strerror(errno)))") }
         var failure = data.withUnsafeBytes { writeAll(fd, $0) }
         if close(fd) != 0 && failure == nil { failure = errno }
@@ -71,25 +73,28 @@ public struct OutputFile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw MediaError(path, "is a directory; give a file name inside it")
         }
-        guard name.utf8.count <= Int(NAME_MAX) else {
+        let nameBytes = FileName.bytes(name).count
+        guard nameBytes <= Int(NAME_MAX) else {
             throw MediaError(
                 String(name.prefix(40)) + "…",
-                "file name too long (\(name.utf8.count) bytes; the limit is \(NAME_MAX))"
+                "file name too long (\(nameBytes) bytes; the limit is \(NAME_MAX))"
             )
         }
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return path }
-        guard let resolved = realpath(path, nil) else {
+        guard FileName.withCString(path, { lstat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFLNK else {
+            return path
+        }
+        guard let resolved = FileName.withCString(path, { realpath($0, nil) }) else {
             throw MediaError(path, "is a symlink to a missing file; remove the link or choose another name")
         }
         defer { free(resolved) }
-        return String(cString: resolved)
+        return FileName.string(cString: resolved)
     }
 
     /// The existing file at `destination` if there is one, after checking that it may be replaced.
     static func checkReplaceable(_ destination: String, as path: String, inputs: [String]) throws(MediaError) -> stat? {
         var info = stat()
-        guard stat(destination, &info) == 0 else {
+        guard FileName.withCString(destination, { stat($0, &info) }) == 0 else {
             guard errno == ENOENT else { throw MediaError(path, "cannot write: \(String(cString: strerror(errno)))") }
             return nil
         }
@@ -104,7 +109,9 @@ public struct OutputFile {
         }
         for input in inputs {
             var inputInfo = stat()
-            if stat(input, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {
+            if FileName.withCString(input, { stat($0, &inputInfo) }) == 0, inputInfo.st_dev == info.st_dev,
+                inputInfo.st_ino == info.st_ino
+            {
                 throw MediaError(
                     path,
                     "is the input file \(input); Matte never overwrites an input (choose another output name)"
@@ -112,7 +119,8 @@ public struct OutputFile {
             }
         }
         // Root may write anything: read-only still means "keep this", so honour the mode bits themselves.
-        let writable = geteuid() == 0 ? info.st_mode & 0o222 != 0 : access(destination, W_OK) == 0
+        let writable =
+            geteuid() == 0 ? info.st_mode & 0o222 != 0 : FileName.withCString(destination, { access($0, W_OK) }) == 0
         guard writable else {
             throw MediaError(path, "is read-only; Matte does not replace it (make it writable or choose another name)")
         }
@@ -121,13 +129,13 @@ public struct OutputFile {
 
     static func checkDirectory(_ directory: String, for path: String) throws(MediaError) {
         var info = stat()
-        guard stat(directory, &info) == 0 else {
+        guard FileName.withCString(directory, { stat($0, &info) }) == 0 else {
             throw MediaError(path, "cannot write: the directory \(directory) does not exist")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw MediaError(path, "cannot write: \(directory) is not a directory")
         }
-        guard access(directory, W_OK | X_OK) == 0 else {
+        guard FileName.withCString(directory, { access($0, W_OK | X_OK) }) == 0 else {
             throw MediaError(path, "cannot write in \(directory): \(String(cString: strerror(errno)))")
         }
     }
@@ -166,24 +174,25 @@ public struct OutputSequence {
 
     static func frameName(_ pattern: String, _ number: Int) -> String? {
         var name = [CChar](repeating: 0, count: 4096)
-        guard av_get_frame_filename(&name, Int32(name.count), pattern, Int32(number)) == 0 else { return nil }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let made = FileName.withCString(pattern) { av_get_frame_filename(&name, Int32(name.count), $0, Int32(number)) }
+        guard made == 0 else { return nil }
+        return FileName.string(name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) })
     }
 
     public init(_ pattern: String, inputs: [String]) throws(MediaError) {
         self.pattern = pattern
         self.inputs = inputs
         let (directory, name) = OutputFile.split(pattern)
-        guard let first = Self.frameName(name, 1), first.utf8.count <= Int(NAME_MAX) else {
+        guard let first = Self.frameName(name, 1), FileName.bytes(first).count <= Int(NAME_MAX) else {
             throw MediaError(pattern, "file names too long (the limit is \(NAME_MAX) bytes)")
         }
         try OutputFile.checkDirectory(directory, for: pattern)
         self.directory = directory
-        var template = Array((directory + "/.matte-\(getpid())-XXXXXX").utf8CString)
+        var template = (FileName.bytes(directory + "/.matte-\(getpid())-XXXXXX") + [0]).map { CChar(bitPattern: $0) }
         guard mkdtemp(&template) != nil else {
             throw MediaError(pattern, "cannot write: \(String(cString: strerror(errno)))")
         }
-        temporaryDirectory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        temporaryDirectory = FileName.string(template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) })
         temporaryPattern = temporaryDirectory + "/" + name
     }
 
@@ -194,7 +203,7 @@ public struct OutputSequence {
             guard let finished = Self.frameName(temporaryPattern, number), let target = Self.frameName(pattern, number)
             else { continue }
             var info = stat()
-            if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            if FileName.withCString(target, { lstat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFLNK {
                 discard()
                 throw MediaError(
                     target,
@@ -207,25 +216,26 @@ public struct OutputSequence {
             }
             moves.append((finished, target))
         }
-        for (finished, target) in moves where rename(finished, target) != 0 {
+        for (finished, target) in moves
+        where FileName.withCString(finished, { from in FileName.withCString(target) { rename(from, $0) } }) != 0 {
             let reason = String(cString: strerror(errno))
             discard()
             throw MediaError(target, "cannot write: \(reason)")
         }
-        rmdir(temporaryDirectory)
+        _ = FileName.withCString(temporaryDirectory) { rmdir($0) }
     }
 
     /// Removes the hidden directory and every frame written into it.
     public func discard() {
-        if let listing = opendir(temporaryDirectory) {
+        if let listing = FileName.withCString(temporaryDirectory, { opendir($0) }) {
             while let entry = readdir(listing) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                let name = FileName.directoryEntryName(entry)
+                if name != "." && name != ".." {
+                    _ = FileName.withCString(temporaryDirectory + "/" + name) { unlink($0) }
                 }
-                if name != "." && name != ".." { unlink(temporaryDirectory + "/" + name) }
             }
             closedir(listing)
         }
-        rmdir(temporaryDirectory)
+        _ = FileName.withCString(temporaryDirectory) { rmdir($0) }
     }
 }

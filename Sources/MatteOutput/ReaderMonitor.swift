@@ -3,6 +3,7 @@ import MatteV4L2
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// Knows whether any application is reading the virtual camera, so the real camera can be closed when
@@ -33,7 +34,9 @@ public final class ReaderMonitor {
             events = Int16(POLLPRI)
         } else {
             let watcher = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-            guard watcher >= 0, inotify_add_watch(watcher, device.path, UInt32(IN_OPEN | IN_CLOSE)) >= 0 else {
+            guard watcher >= 0,
+                FileName.withCString(device.path, { inotify_add_watch(watcher, $0, UInt32(IN_OPEN | IN_CLOSE)) }) >= 0
+            else {
                 throw DeviceError.system(device.path, "watching for readers")
             }
             method = .inotify

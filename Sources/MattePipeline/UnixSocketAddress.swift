@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// The address of a Unix socket, for `bind`, `connect` and `sendto`: a file path, or an abstract name (its
@@ -20,7 +21,7 @@ public struct UnixSocketAddress: Sendable {
         length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
     }
 
-    public init(path: String) throws(PipelineError) { try self.init(bytes: Array(path.utf8)) }
+    public init(path: String) throws(PipelineError) { try self.init(bytes: FileName.bytes(path)) }
 
     /// Calls `body` with the address as the socket calls take it.
     public func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {

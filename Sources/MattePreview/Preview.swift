@@ -1,6 +1,7 @@
 import CSDL2
 import Foundation
 import MatteCapture
+import MatteFileNames
 import MatteImaging
 import MatteMedia
 import MattePipeline
@@ -345,13 +346,13 @@ public final class Preview {
         guard let image = reply.snapshotImage else {
             return say("snapshot: an unexpected reply from matte: \(reply.text)")
         }
-        let directory = SnapshotFile.directory(environment: ProcessInfo.processInfo.environment)
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+        let directory = SnapshotFile.directory(environment: UserDirectories.currentEnvironment())
+        if FileName.withCString(directory, { mkdir($0, 0o755) }) != 0 && errno != EEXIST {
             return say("snapshot: cannot make \(directory): \(String(cString: strerror(errno)))")
         }
         let path = SnapshotFile.path(in: directory, at: Date())
         do { try ImageFile.savePNG(image, to: path) } catch { return say("snapshot: \(error)") }
-        say("saved \(path)")
+        say("saved \(FileName.printable(path))")
     }
 
     private func say(_ text: String) {

@@ -1,3 +1,5 @@
+import MatteFileNames
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,10 +72,8 @@ public enum ModelLocator {
     ) -> [String] {
         var directories: [String] = []
         if let explicit = environment["MATTE_MODELS_DIR"], !explicit.isEmpty { directories.append(explicit) }
-        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+        if let data = UserDirectories.base("XDG_DATA_HOME", fallback: ".local/share", environment: environment) {
             directories.append(data + "/matte/models")
-        } else if let home = environment["HOME"], !home.isEmpty {
-            directories.append(home + "/.local/share/matte/models")
         }
         return directories + system
     }
@@ -87,22 +87,12 @@ public enum ModelLocator {
         if case let .file(path) = choice { return path }
         let name = fileNames[choice] ?? fileNames[.general]!
         let directories = searchDirectories(environment: environment, system: system)
-        for directory in directories where access(directory + "/" + name, R_OK) == 0 {
+        for directory in directories where FileName.withCString(directory + "/" + name, { access($0, R_OK) }) == 0 {
             return directory + "/" + name
         }
         throw ModelNotInstalled(name: choice.description, searched: directories)
     }
 
-    public static func currentEnvironment() -> [String: String] {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let pair = String(cString: pointer)
-            if let equals = pair.firstIndex(of: "=") {
-                environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return environment
-    }
+    /// The process environment, values decoded byte for byte (`UserDirectories.currentEnvironment`).
+    public static func currentEnvironment() -> [String: String] { UserDirectories.currentEnvironment() }
 }

@@ -2,6 +2,7 @@ import CV4L2
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// A failed device operation; the description is one line naming the device, what failed and, where
@@ -49,13 +50,13 @@ public final class VideoDevice {
     public init(path: String) throws(DeviceError) {
         self.path = path
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFCHR {
+        if FileName.withCString(path, { stat($0, &info) }) == 0, info.st_mode & S_IFMT != S_IFCHR {
             throw DeviceError(
                 path,
                 "is not a video device; cameras and virtual cameras are /dev/videoN (see matte devices)"
             )
         }
-        let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let fd = FileName.withCString(path) { open($0, O_RDWR | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else {
             let code = errno
             switch code {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MatteFileNames
 import MattePipeline
 import MattePreview
 import MatteV4L2
@@ -49,7 +50,7 @@ struct MattePreviewCommand: ParsableCommand {
             device: device,
             showStatus: !noOverlay,
             connect: {
-                let environment = ProcessInfo.processInfo.environment
+                let environment = UserDirectories.currentEnvironment()
                 do {
                     return try ControlClient(
                         runtimeDirectory: try ControlDirectory.runtimeDirectory(environment: environment)
@@ -71,4 +72,4 @@ func say(_ text: String) {
 /// The keys act through the same client as `matte ctl`.
 extension ControlClient: PreviewController {}
 
-MattePreviewCommand.main()
+MattePreviewCommand.main(FileName.commandLineArguments())

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import MatteDoctor
+import MatteFileNames
+import MatteMedia
+import MatteSegmentation
 
 #if canImport(Glibc)
 import Glibc
@@ -25,16 +28,20 @@ struct ConfigCommand: ParsableCommand {
         if edit { try openEditor() }
         let lines = try ConfigFiles.lines()
         for path in ConfigFiles.paths {
-            try writeStdout("# \(path)\(access(path, F_OK) == 0 ? "" : " (not present)")\n")
+            let present = FileName.withCString(path) { access($0, F_OK) } == 0
+            try writeStdout("# \(FileName.printable(path))\(present ? "" : " (not present)")\n")
         }
         let entries = ConfiguredOption.entries(in: lines)
         if entries.isEmpty { try writeStdout("# no options set: every value is the default (`matte live --help`)\n") }
         let width = min(48, entries.map(\.text.count).max() ?? 0)
         for entry in entries {
-            let padding = String(repeating: " ", count: max(0, width - entry.text.count))
-            var line = "\(entry.text)\(padding)  # \(entry.source)"
+            // Escaped: a line of a hostile file must not write control characters to the terminal.
+            let text = FileName.printable(entry.text)
+            let padding = String(repeating: " ", count: max(0, width - text.count))
+            var line = "\(text)\(padding)  # \(FileName.printable(entry.source))"
             if let winner = entry.overriddenBy {
-                line = "# \(entry.text)\(padding)  # \(entry.source), overridden by \(winner)"
+                line =
+                    "# \(text)\(padding)  # \(FileName.printable(entry.source)), overridden by \(FileName.printable(winner))"
             }
             try writeStdout(line + "\n")
         }
@@ -43,10 +50,15 @@ struct ConfigCommand: ParsableCommand {
     }
 
     func openEditor() throws {
-        let path = ConfigFiles.userPath()
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if access(path, F_OK) != 0 {
+        let environment = ModelLocator.currentEnvironment()
+        guard let path = ConfigFiles.userPath(environment: environment) else {
+            throw CommandError(
+                "no home directory for the configuration file: HOME is unset or not an absolute path and the "
+                    + "passwd entry names none; set HOME or XDG_CONFIG_HOME to an absolute path"
+            )
+        }
+        try Self.makeFolders(for: path, home: UserDirectories.home(environment: environment))
+        if FileName.withCString(path, { access($0, F_OK) }) != 0 {
             let template = """
                 # matte live options, one or more per line (see `matte live --help`); the command line overrides them.
                 # A running matte applies changes within a second. For example:
@@ -54,11 +66,8 @@ struct ConfigCommand: ParsableCommand {
                 # --effect sepia
 
                 """
-            guard FileManager.default.createFile(atPath: path, contents: Data(template.utf8)) else {
-                throw CommandError("cannot create \(path)")
-            }
+            try OutputFile(path, inputs: []).write(Array(template.utf8))
         }
-        let environment = ProcessInfo.processInfo.environment
         let editor =
             [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty }
             ?? "sensible-editor"
@@ -68,6 +77,45 @@ struct ConfigCommand: ParsableCommand {
             throw CommandError("cannot start the editor \(editor)")
         }
         guard result.status == 0 else { throw CommandError("the editor \(editor) exited with status \(result.status)") }
+    }
+
+    /// Makes the folders that hold the configuration file (`~/.config/matte`), the outermost first, but never
+    /// a home directory: a HOME that does not exist is a mistake to report, not a directory to invent.
+    static func makeFolders(for file: String, home: String?) throws(CommandError) {
+        func parent(_ path: String) -> String {
+            guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+            return String(path[..<slash])
+        }
+        let folder = parent(file)
+        // Up to the nearest thing that exists; what is below it is missing.
+        var missing: [String] = []
+        var existing = folder
+        var info = stat()
+        while FileName.withCString(existing, { stat($0, &info) }) != 0 {
+            guard errno == ENOENT || errno == ENOTDIR else {
+                throw CommandError(
+                    "cannot use \(existing) for the configuration file: \(String(cString: strerror(errno)))"
+                )
+            }
+            guard existing != home else {
+                throw CommandError(
+                    "the home directory \(existing) does not exist and Matte does not create one; set HOME to your home"
+                )
+            }
+            missing.append(existing)
+            existing = parent(existing)
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw CommandError(
+                "cannot make the folder \(folder) for the configuration file: \(existing) is not a directory "
+                    + "(check XDG_CONFIG_HOME and HOME)"
+            )
+        }
+        for directory in missing.reversed() where FileName.withCString(directory, { mkdir($0, 0o700) }) != 0 {
+            throw CommandError(
+                "cannot make the folder \(directory) for the configuration file: \(String(cString: strerror(errno)))"
+            )
+        }
     }
 }
 

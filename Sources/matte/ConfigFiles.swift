@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MatteFileNames
 import MattePipeline
 import MatteSegmentation
 
@@ -14,12 +15,13 @@ import Glibc
 enum ConfigFiles {
     static let systemPath = "/etc/matte/config"
 
-    static func userPath(environment: [String: String] = ModelLocator.currentEnvironment()) -> String {
-        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") { return base + "/matte/config" }
-        return (environment["HOME"] ?? "") + "/.config/matte/config"
+    /// The user's file; nil when there is no home to hold it (HOME unset or relative, and no passwd entry).
+    static func userPath(environment: [String: String] = ModelLocator.currentEnvironment()) -> String? {
+        UserDirectories.base("XDG_CONFIG_HOME", fallback: ".config", environment: environment)
+            .map { $0 + "/matte/config" }
     }
 
-    static var paths: [String] { [systemPath, userPath()] }
+    static var paths: [String] { [systemPath] + (userPath().map { [$0] } ?? []) }
 
     /// One line of a file that holds options.
     struct Line {
@@ -37,19 +39,35 @@ enum ConfigFiles {
 
     /// The lines of a file of options, or nil when there is no such file.
     static func lines(of path: String, what: String) throws(CommandError) -> [Line]? {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard let text = try text(of: path, what: what) else { return nil }
+        return SettingsFile.lines(text).map { Line(path: path, number: $0.number, words: $0.words) }
+    }
+
+    /// A small text file (at most 1 MB), decoded as file names are so that a path in it that is not UTF-8
+    /// still names its file; nil when there is no such file.
+    static func text(of path: String, what: String = "file") throws(CommandError) -> String? {
+        // O_NONBLOCK: a FIFO would block the open forever (regular files ignore the flag).
+        let fd = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw CommandError("\(what) \(path): \(String(cString: strerror(errno)))")
         }
-        // A FIFO or device would block the read forever; a huge file is not a settings file.
-        guard info.st_mode & S_IFMT == S_IFREG, info.st_size <= 1 << 20 else {
+        defer { close(fd) }
+        // A FIFO or device is not a settings file; a huge file is not one either.
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= 1 << 20 else {
             throw CommandError("\(what) \(path): not a regular file of at most 1 MB")
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CommandError("\(what) \(path): cannot read it (not UTF-8, or no permission)")
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw CommandError("\(what) \(path): \(String(cString: strerror(errno)))") }
+            if got == 0 { break }
+            count += got
         }
-        return SettingsFile.lines(text).map { Line(path: path, number: $0.number, words: $0.words) }
+        return FileName.string(bytes.prefix(count))
     }
 
     /// The live options in force: the configuration files', the command line's, then the settings file's.
@@ -86,8 +104,22 @@ enum ConfigFiles {
         for line in lines {
             words += line.words
             do { _ = try LiveOptions.parse(words) } catch {
-                throw CommandError("\(what) \(line.path):\(line.number): \(LiveOptions.message(for: error))")
+                let message = quotingBriefly(line.words, in: LiveOptions.message(for: error))
+                throw CommandError("\(what) \(line.path):\(line.number): \(message)")
             }
         }
+    }
+
+    /// The longest quote of a configuration line's word an error shows: a file of 100 KB of NULs is one word,
+    /// which the parser's message would otherwise repeat whole.
+    static let quoteLimit = 80
+
+    /// `message` with each long word of the line in it cut to its first `quoteLimit` characters (escaped).
+    static func quotingBriefly(_ words: [String], in message: String) -> String {
+        var message = message
+        for word in Set(words) where word.count > quoteLimit {
+            message = message.replacingOccurrences(of: word, with: FileName.printable(word, limit: quoteLimit))
+        }
+        return message
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MatteFileNames
 import MatteMedia
 import MattePipeline
 import MatteSegmentation
@@ -43,7 +44,7 @@ struct ControlCommand: ParsableCommand {
 
     /// Sends a request and prints the reply's text.
     static func run(_ request: ControlRequest) throws {
-        try writeStdout(try send(request).text + "\n")
+        try writeStdout(FileName.printable(try send(request).text) + "\n")
     }
 
     /// The server's own check of an option's value, made before connecting: a wrong value is refused (status 64)
@@ -58,9 +59,12 @@ struct ControlCommand: ParsableCommand {
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         if path == "~" || path.hasPrefix("~/") {
-            return (ModelLocator.currentEnvironment()["HOME"] ?? "") + path.dropFirst()
+            return (UserDirectories.home(environment: ModelLocator.currentEnvironment()) ?? "") + path.dropFirst()
         }
-        return FileManager.default.currentDirectoryPath + "/" + path
+        // getcwd, not FileManager: a working directory whose name is not UTF-8 must keep its bytes.
+        guard let directory = getcwd(nil, 0) else { return path }
+        defer { free(directory) }
+        return FileName.string(cString: directory) + "/" + path
     }
 
     struct Background: ParsableCommand {
@@ -182,7 +186,7 @@ struct ControlCommand: ParsableCommand {
                 throw CommandError("matte sent a snapshot this client cannot read (\(header))")
             }
             try ImageFile.savePNG(image, to: file)
-            try writeStdout("\(file): \(image.width)x\(image.height)\n")
+            try writeStdout("\(FileName.printable(file)): \(image.width)x\(image.height)\n")
         }
     }
 }

@@ -4,6 +4,7 @@ import MatteSegmentation
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 struct DoctorCommand: ParsableCommand {
@@ -40,7 +41,7 @@ struct DoctorCommand: ParsableCommand {
     func configFinding() -> Finding {
         do {
             _ = try ConfigFiles.effectiveOptions(commandLine: [], settingsFile: nil)
-            let present = ConfigFiles.paths.filter { access($0, F_OK) == 0 }
+            let present = ConfigFiles.paths.filter { FileName.withCString($0) { access($0, F_OK) } == 0 }
             return Finding(
                 "config",
                 .ok,

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MatteBenchmarks
 import MatteCapture
+import MatteFileNames
 import MatteImaging
 import MatteOutput
 import MattePipeWire
@@ -328,8 +329,8 @@ struct LiveOptions: ParsableArguments {
 
     func backgroundFolder(environment: [String: String]) -> BackgroundFolder {
         if let backgrounds { return BackgroundFolder(path: ControlCommand.absolute(backgrounds)) }
-        let configHome = environment["XDG_CONFIG_HOME"] ?? (environment["HOME"] ?? "") + "/.config"
-        let userDirs = try? String(contentsOfFile: configHome + "/user-dirs.dirs", encoding: .utf8)
+        let configHome = UserDirectories.base("XDG_CONFIG_HOME", fallback: ".config", environment: environment) ?? ""
+        let userDirs = try? ConfigFiles.text(of: configHome + "/user-dirs.dirs")
         return BackgroundFolder(path: BackgroundFolder.defaultPath(environment: environment, userDirs: userDirs))
     }
 
@@ -342,7 +343,7 @@ struct LiveOptions: ParsableArguments {
 
     /// The arguments the live command was given (without the program and subcommand names).
     static var commandLineArguments: [String] {
-        let arguments = CommandLine.arguments.dropFirst()
+        let arguments = Matte.arguments[...]
         return Array(arguments.first == LiveCommand.configuration.commandName ? arguments.dropFirst() : arguments)
     }
 }
@@ -389,7 +390,7 @@ struct LineLogHandler: LogHandler {
     func log(event: LogEvent) {
         let prefix = event.level >= .warning ? "\(event.level): " : ""
         let start = Self.toTerminal ? "\r\u{1B}[K" : Self.toJournal ? "<\(Self.syslogPriority(event.level))>" : ""
-        writeStderr("\(start)matte: \(prefix)\(event.message)\n")
+        writeStderr("\(start)matte: \(prefix)\(FileName.printable(event.message.description))\n")
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLinux
 import Foundation
 import MatteDoctor
+import MatteFileNames
 import MattePipeline
 
 #if canImport(Glibc)
@@ -43,13 +44,16 @@ struct Matte: ParsableCommand {
         // a thread that left them unblocked would die of a reload (SIGHUP) or skip the clean stop (SIGTERM).
         SignalInbox.holdInThisThread()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if !(command is LiveCommand) { SignalInbox.release() }
             try command.run()
         } catch {
             exit(reporting: error)
         }
     }
+
+    /// The arguments after the program name, every byte kept (`FileName.commandLineArguments`).
+    static let arguments = FileName.commandLineArguments()
 
     /// The one place a failure is printed: one line, `matte: …`, and the exit status ArgumentParser assigns
     /// (64 for a wrong argument, 1 otherwise; 128 + N after signal N); help and version print as usual.
@@ -59,7 +63,7 @@ struct Matte: ParsableCommand {
         let message = message(for: error).split(whereSeparator: \.isNewline)
             .map { $0.hasPrefix("Error: ") ? $0.dropFirst(7) : $0 }
             .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        if let message { writeStderr("matte: \(message)\n") }
+        if let message { writeStderr("matte: \(FileName.printable(message))\n") }
         Glibc.exit(code.rawValue)
     }
 }

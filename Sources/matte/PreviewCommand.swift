@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -28,9 +29,10 @@ struct PreviewCommand: ParsableCommand {
         if let device { arguments += ["--device", device] }
         if noOverlay { arguments.append("--no-overlay") }
         let beside = Self.directoryOfThisProgram().map { "\($0)/matte-preview" }
-        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        let searchPath = getenv("PATH").map { FileName.string(cString: $0) } ?? "/usr/bin:/bin"
         let path = searchPath.split(separator: ":").map { "\($0)/matte-preview" }
-        for candidate in (beside.map { [$0] } ?? []) + path where access(candidate, X_OK) == 0 {
+        for candidate in (beside.map { [$0] } ?? []) + path
+        where FileName.withCString(candidate, { access($0, X_OK) }) == 0 {
             Self.exec(candidate, arguments)
         }
         throw CommandError(
@@ -42,14 +44,14 @@ struct PreviewCommand: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return nil }
-        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = FileName.string(buffer[0..<length].map { UInt8(bitPattern: $0) })
         return path.lastIndex(of: "/").map { String(path[..<$0]) }
     }
 
     /// Replaces this process; returns only when `execv` failed, and then the search goes on.
     private static func exec(_ path: String, _ arguments: [String]) {
-        var argv = arguments.map { strdup($0) } + [nil]
-        execv(path, &argv)
+        var argv = arguments.map(FileName.duplicateCString) + [nil]
+        _ = FileName.withCString(path) { execv($0, &argv) }
         for pointer in argv { free(pointer) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteFileNames
 import MatteImaging
 import MatteMedia
 import MattePipeline
@@ -103,7 +104,7 @@ final class Progress {
         clear()
         let seconds = (monotonicMilliseconds() - start) / 1000
         writeStderr(
-            "render: \(done) frames in \(Int(seconds.rounded())) s (\(Int((Double(done) / max(seconds, 1e-3)).rounded())) fps) → \(output)\n"
+            "render: \(done) frames in \(Int(seconds.rounded())) s (\(Int((Double(done) / max(seconds, 1e-3)).rounded())) fps) → \(FileName.printable(output))\n"
         )
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteFileNames
 import MatteInference
 import MatteMedia
 import MatteSegmentation
@@ -30,7 +31,7 @@ func writeStdout(_ text: String) throws {
 
 /// A problem that does not stop the command: one line, `matte: warning: …`.
 func warn(_ message: String) {
-    writeStderr("matte: warning: " + message + "\n")
+    writeStderr("matte: warning: " + FileName.printable(message) + "\n")
 }
 
 /// Loads the segmenter for a `--model` value, resolving `auto` against the frame size.
@@ -50,7 +51,7 @@ extension ModelChoice {
     /// A model name, or the path of an existing file.
     static func parse(_ text: String) throws -> ModelChoice {
         let choice = ModelChoice(argument: text)
-        if case .file = choice, access(text, F_OK) != 0 {
+        if case .file = choice, FileName.withCString(text, { access($0, F_OK) }) != 0 {
             throw ValidationError("use general, landscape, auto, or the path of a .tflite model file (no such file)")
         }
         return choice
@@ -72,7 +73,7 @@ final class InterruptionGuard {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in
                 if receivedSignal != 0 {
-                    if let path = temporaryFileToRemove { unlink(path) }
+                    if let path = temporaryFileToRemove { unlink(path) }  // (already the name's bytes)
                     _exit(128 + signal)
                 }
                 receivedSignal = signal
@@ -84,7 +85,7 @@ final class InterruptionGuard {
 
     /// The temporary file a second signal removes before exiting.
     func removeOnSecondSignal(_ path: String?) {
-        temporaryFileToRemove = path.map { strdup($0) }
+        temporaryFileToRemove = path.flatMap(FileName.duplicateCString)
     }
 
     /// Ends the command, saying `what` was not done, if a signal has arrived.

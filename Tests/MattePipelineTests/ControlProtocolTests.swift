@@ -1,6 +1,11 @@
+import MatteFileNames
 import MattePipeline
 import MatteTestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The request parser and line buffer, on every verb and on generated hostile bytes.
 @Suite struct ControlProtocolTests {
@@ -129,5 +134,56 @@ import Testing
             BackgroundFolder.defaultPath(environment: ["HOME": "/h", "XDG_PICTURES_DIR": "/p"], userDirs: dirs)
                 == "/p/Backgrounds"
         )
+    }
+
+    /// Issue 16: names that are not UTF-8 are listed under their own bytes (in byte order), so the path handed
+    /// to the decoder opens the file, and the cycle goes on from it.
+    @Test func aFolderOfNamesThatAreNotUTF8() throws {
+        let directory = try TemporaryDirectory()
+        let names: [[UInt8]] = [
+            Array("a".utf8) + [0xFF] + Array(".png".utf8), Array("a".utf8) + [0xC3, 0xA9] + Array(".jpg".utf8),
+            [0xC0, 0xAF] + Array(".png".utf8), [0xF4, 0x8F, 0xBF, 0xBF] + Array(".png".utf8),
+        ]
+        for name in names {
+            let fd = FileName.withCString(directory.path + "/" + FileName.string(name)) {
+                open($0, O_CREAT | O_WRONLY, 0o644)
+            }
+            #expect(fd >= 0)
+            close(fd)
+        }
+        let folder = BackgroundFolder(path: directory.path)
+        let files = folder.files()
+        let prefix = FileName.bytes(directory.path + "/")
+        #expect(
+            files.map { Array(FileName.bytes($0).dropFirst(prefix.count)) }
+                == names.sorted { $0.lexicographicallyPrecedes($1) }
+        )
+        var info = stat()
+        for file in files {
+            #expect(FileName.withCString(file) { stat($0, &info) } == 0, "\(FileName.printable(file))")
+        }
+        #expect(folder.neighbour(of: files[0], forward: true) == files[1])
+        #expect(folder.neighbour(of: files[3], forward: true) == files[0])
+    }
+
+    /// Issue 16: a folder of 5,005 pictures kept the first 1,000 names the directory listed, so `next` never
+    /// reached bg0001.png or most of the others. Every file is in the cycle, in byte order.
+    @Test func aFolderOfThousandsCyclesThroughEveryFile() throws {
+        let directory = try TemporaryDirectory()
+        let names = (1...5005).map { "bg" + String(repeating: "0", count: 4 - String($0).count) + String($0) + ".png" }
+        // Created last to first, so that no file system's listing order happens to be the sorted one.
+        for name in names.reversed() { try directory.write(name, []) }
+        let folder = BackgroundFolder(path: directory.path)
+        let paths = names.map { directory.path + "/" + $0 }
+        let files = folder.files()
+        #expect(files.count == 5005)
+        // Compared whole only when the count is right, so that a failure prints one short line, not 5,000 names.
+        if files.count == 5005 { #expect(files == paths, "in byte order") }
+        #expect(folder.neighbour(of: nil, forward: true) == paths[0])
+        #expect(folder.neighbour(of: nil, forward: false) == paths[5004])
+        #expect(folder.neighbour(of: paths[999], forward: true) == paths[1000])
+        #expect(folder.neighbour(of: paths[4005], forward: false) == paths[4004])
+        #expect(folder.neighbour(of: paths[5004], forward: true) == paths[0], "wraps round")
+        #expect(folder.neighbour(of: paths[0], forward: false) == paths[5004], "wraps round")
     }
 }

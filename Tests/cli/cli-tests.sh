@@ -179,9 +179,47 @@ check "a device behind a symlink as config is refused" hostile_config
 rm -f "$config"; head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$config"
 check "a 2 MB config is refused" hostile_config
 head -c 4096 /dev/urandom >"$config"; printf '\xff\xfe--mirror\n' >>"$config"
-check "a config that is not UTF-8 is refused" hostile_config
+check "a config of random bytes is refused" hostile_config
+# Issue 16: a 100 KB file of NULs is one word; the error quotes at most its first 80 characters, escaped.
+head -c 100000 /dev/zero >"$config"
+check "a config of NULs is refused" hostile_config
+check "in a short line" test "$(wc -c <"$scratch/err")" -le 600
+check "naming file and line, the NULs escaped" one_line_naming "config $config:1: .*\\\\x00\\\\x00.*…"
+{ printf -- '--fit cover\n\x01\x1b[2J'; head -c 300 /dev/zero | tr '\0' x; printf '\n'; } >"$config"
+"$matte" config >"$scratch/out" 2>"$scratch/err"
+check "a long bad word is quoted briefly, control characters escaped" one_line_naming "config $config:2: .*\\\\x01\\\\x1b\\[2Jxxx*…"
+check "(short)" test "$(wc -c <"$scratch/err")" -le 600
+# A config naming a picture whose name is not UTF-8: read as file names are, shown escaped.
+cp "$photo" "$(printf '%s/bg\xff.png' "$scratch")"
+printf -- '--background %s\n' "$(printf '%s/bg\xff.png' "$scratch")" >"$config"
+check "a config naming a non-UTF-8 file is accepted" run 0 config
+check "and lists it escaped" grep -q -- "^--background $scratch/bg\\\\xff.png " "$scratch/out"
 rm -f "$config"
+# Issue 14: XDG_CONFIG_HOME naming a file: one line naming the path and the problem, not Foundation's error.
+: >"$scratch/a-file"
+XDG_CONFIG_HOME=$scratch/a-file EDITOR=true "$matte" config --edit >"$scratch/out" 2>"$scratch/err"; status=$?
+check "config --edit under a file fails" test "$status" -eq 1
+check "naming it and the problem" one_line_naming "$scratch/a-file is not a directory"
+check "in plain words" test -z "$(grep -E 'NSCocoa|UserInfo|Code=' "$scratch/err")"
 unset XDG_CONFIG_HOME
+# Issue 15: an empty or relative HOME (or XDG_CONFIG_HOME) is ignored for the passwd entry's home, and a home
+# that does not exist is never created.
+passwd_home=$(getent passwd "$(id -u)" | cut -d: -f6)
+mkdir "$scratch/cwd"
+for home in "" relative/home; do
+    (cd "$scratch/cwd" && HOME=$home XDG_CONFIG_HOME=$home "$matte" config >"$scratch/out" 2>"$scratch/err")
+    check "HOME='$home' means the passwd home" grep -qx -- "# $passwd_home/.config/matte/config\( (not present)\)\?" "$scratch/out"
+done
+check "and nothing is made where the command runs" test -z "$(ls -A "$scratch/cwd")"
+HOME=$scratch/no-such-home EDITOR=true "$matte" config --edit >"$scratch/out" 2>"$scratch/err"; status=$?
+check "config --edit with a missing home fails" test "$status" -eq 1
+check "naming the home" one_line_naming "home directory $scratch/no-such-home does not exist"
+check "and does not create it" test ! -e "$scratch/no-such-home"
+mkdir "$scratch/home"
+edit_in_home() { HOME="$scratch/home" EDITOR=true "$matte" config --edit >"$scratch/out" 2>"$scratch/err"; }
+check "config --edit makes .config/matte under an existing home" edit_in_home
+check "(the file is there)" test -f "$scratch/home/.config/matte/config"
+check "(the folders are private)" test "$(stat -c %a "$scratch/home/.config/matte")" = 700
 
 # matte ctl, as far as it goes without a running matte (Tests/e2e/control.sh drives a real one): values are
 # checked before connecting, with the command line's own messages, and a missing or broken server never hangs it.
@@ -200,6 +238,12 @@ check "ctl background of a missing file names it" run 64 ctl background "$scratc
 check "by its absolute path" one_line_naming "$scratch/none.jpg"
 mkfifo "$scratch/fifo.png"
 check "ctl background of a FIFO is refused" run 64 ctl background "$scratch/fifo.png"
+# Issue 16: names that are not UTF-8 are checked under their own bytes and named escaped.
+check "ctl background of a missing non-UTF-8 name is refused" run 64 ctl background "$(printf '%s/none\xff.jpg' "$scratch")"
+check "naming it escaped" one_line_naming "$scratch/none\\\\xff.jpg"
+cp "$photo" "$(printf '%s/pic\xfe.png' "$scratch")"
+check "ctl background of an existing non-UTF-8 name passes the check" run 1 ctl background "$(printf '%s/pic\xfe.png' "$scratch")"
+check "(and only finds no matte)" one_line_naming "no matte is running"
 check "ctl snapshot wants a .png name" run 64 ctl snapshot "$scratch/snap.jpg"
 check "ctl effect of an unknown effect is refused" run 64 ctl effect sparkles
 check "ctl of an unknown verb is a usage error" run 64 ctl dance
@@ -238,6 +282,16 @@ if mode == "garbage":
 elif mode == "snapshot":
     client.sendall(b"ok matte-ctl 1 matte 0\n"); client.recv(100)
     client.sendall(b"ok snapshot 64 36 yuyv 4608\n" + b"\x80" * 100); time.sleep(1); client.close()
+elif mode == "whole-snapshot":
+    client.sendall(b"ok matte-ctl 1 matte 0\n"); client.recv(100)
+    client.sendall(b"ok snapshot 64 36 yuyv 4608\n" + b"\x80" * 4608); time.sleep(1); client.close()
+elif mode == "record":  # keeps the request line, then accepts it as the real server would
+    client.sendall(b"ok matte-ctl 1 matte 0\n")
+    line = b""
+    while not line.endswith(b"\n"):
+        line += client.recv(4096)
+    open(sys.argv[1] + ".request", "wb").write(line)
+    client.sendall(b"ok " + line.rstrip(b"\n")); client.sendall(b"\n"); time.sleep(1); client.close()
 time.sleep(8)
 PY
     fake_pid=$!
@@ -254,6 +308,20 @@ kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
 fake_server snapshot
 check "a cut-short snapshot: ctl fails" run 1 ctl snapshot "$scratch/snap.png"
 check "and writes no file" test ! -e "$scratch/snap.png"
+kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
+# Issue 16: the snapshot lands under its exact name; a background path crosses the socket and comes back intact
+# (the protocol is UTF-8: a byte that is not is carried as U+10FF00 + byte, docs/control-protocol.md).
+snap=$(printf '%s/snap\xff.png' "$scratch")
+fake_server whole-snapshot
+check "a snapshot to a non-UTF-8 name" run 0 ctl snapshot "$snap"
+check "is written under that name" is_png "$snap"
+check "and printed escaped" grep -q "snap\\\\xff.png: 64x36" "$scratch/out"
+kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
+fake_server record
+check "ctl background of a non-UTF-8 name reaches the server" run 0 ctl background "$(printf '%s/pic\xfe.png' "$scratch")"
+check "as U+10FFFE in UTF-8" test "$(od -An -tx1 "$XDG_RUNTIME_DIR/matte/control.request" | tr -d ' \n')" \
+    = "$(printf 'background %s/pic\xf4\x8f\xbf\xbe.png\n' "$scratch" | od -An -tx1 | tr -d ' \n')"
+check "and its reply is printed escaped" grep -q "pic\\\\xfe.png" "$scratch/out"
 kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
 unset XDG_RUNTIME_DIR
 

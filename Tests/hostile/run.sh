@@ -26,7 +26,7 @@
 # (tmpfs mount) cases; they are skipped, with a note, where mknod or mount is not permitted.
 # Environment: HOSTILE_JOBS (default 2) cases at a time; HOSTILE_ONLY=REGEX runs the matching cases only;
 # HOSTILE_KEEP=1 keeps the work directory; HOSTILE_TIMEOUT (default 120) seconds per case.
-# --quick runs the cases marked + in the table below (about 100, for CI); the full set is about 600.
+# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 1,100.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -701,6 +701,56 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
     row "live-threshold" usage timeout=10 - "--threshold 2 $live"
     row "live-missing-camera" fail timeout=10 - "$live --always-on"
     row "+devices-to-dev-full" fail stdout=/dev/full - "devices"
+
+    # ----- File names that are not UTF-8 (issue 16) ---------------------------------------------------------
+    # Names are bytes. Each name below is made by printf in the case itself (so this table stays ASCII) and used
+    # as the input, the output, the background, the foreground, the mask output, a clip's output, a picture
+    # sequence and a settings file. A case passes only if matte reads and writes the file under its exact bytes:
+    # a name read back as U+FFFD ("cannot open"), or written under another name (left behind), fails. Messages
+    # must show the byte escaped (bad\xff.png). Every byte that can never be UTF-8 on its own (0x80-0xFF), then
+    # overlong forms, surrogates, code points past U+10FFFF, lone continuation bytes, cut-short sequences, mixes
+    # with valid UTF-8, and valid UTF-8 for the very characters Matte uses to carry such bytes (U+10FF80-U+10FFFF).
+    nu() { printf '"$(printf '"'"'%s'"'"')"' "$1"; }   # nu 'in\xff.png' -> "$(printf 'in\xff.png')"
+    for b in $(seq 128 255); do
+        h=$(printf '%02x' "$b")
+        q=; case $h in 80|c0|ff) q=+;; esac
+        row "${q}nonutf8-$h-input" ok - "cp @I@/img.png $(nu "in\\x$h.png")" "render $(nu "in\\x$h.png") -o out.png"
+        row "${q}nonutf8-$h-output" ok - - "render @I@/img.png -o $(nu "out\\x$h.png") --background none"
+        row "${q}nonutf8-$h-background" ok - "cp @I@/bg.png $(nu "bg\\x$h.png")" \
+            "render @I@/img.png -o out.png --background $(nu "bg\\x$h.png")"
+    done
+    for seq in 'c0\xaf' 'e0\x80\xaf' 'f0\x80\x80\xaf' 'ed\xa0\x80' 'f4\x90\x80\x80' 'f8\x88\x80\x80\x80' 'bf' \
+        '80\x80\x80' 'e2\x82' 'f0\x9f\x98' 'mixed\xc3\xa9\xe9\xe2\x9c\x93' 'f4\x8f\xbf\xbf' 'f4\x8f\xbe\x80\xff'; do
+        n=${seq//\\x/-}; bytes="\\x$seq"; case $seq in mixed*) bytes=$seq;; esac
+        row "nonutf8-seq-$n-input" ok - "cp @I@/img.png $(nu "in$bytes.png")" "render $(nu "in$bytes.png") -o out.png"
+        row "nonutf8-seq-$n-output" ok - - "render @I@/img.png -o $(nu "out$bytes.png")"
+        row "nonutf8-seq-$n-background" ok - "cp @I@/bg.png $(nu "bg$bytes.png")" \
+            "render @I@/img.png -o out.png --background $(nu "bg$bytes.png")"
+        row "nonutf8-seq-$n-mask" ok - "cp @I@/img.png $(nu "in$bytes.png")" "mask $(nu "in$bytes.png") -o $(nu "m$bytes.png")"
+    done
+    for h in 80 a9 c3 e9 fe ff; do
+        row "nonutf8-$h-foreground" ok - "cp @I@/fg.png $(nu "fg\\x$h.png")" \
+            "render @I@/img.png -o out.png --foreground $(nu "fg\\x$h.png")"
+        row "nonutf8-$h-mask-output" ok - - "mask @I@/img.png -o $(nu "mask\\x$h.png")"
+        row "nonutf8-$h-video" ok - "cp @I@/v10.mkv $(nu "v\\x$h.mkv")" "render $(nu "v\\x$h.mkv") -o $(nu "o\\x$h.mkv") --background none"
+        row "nonutf8-$h-video-background" ok - "cp @I@/bgvid.mkv $(nu "bv\\x$h.mkv")" \
+            "render @I@/v10.mp4 -o out.mp4 --background $(nu "bv\\x$h.mkv")"
+        row "nonutf8-$h-in-directory" ok - "mkdir $(nu "d\\x$h") && cp @I@/img.png $(nu "d\\x$h/in.png")" \
+            "render $(nu "d\\x$h/in.png") -o $(nu "d\\x$h/out.png")"
+    done
+    row "+nonutf8-png-sequence" ok seq=10 "mkdir $(nu 'f\xff')" "render @I@/v10.mkv -o $(nu 'f\xff/%%03d.png') --background none"
+    row "nonutf8-png-sequence-name" ok seq=10 - "render @I@/v10.mkv -o $(nu 'f\xfe%%03d.png') --background none"
+    row "nonutf8-out-is-input" fail - "cp @I@/img.png $(nu 'in\xff.png')" "render $(nu 'in\xff.png') -o $(nu './in\xff.png')"
+    # Refusals name the file with the byte escaped, never the replacement character.
+    row "+nonutf8-missing-input-named" fail 'msg=miss[\]xff[.]png' - "render $(nu 'miss\xff.png') -o out.png"
+    row "nonutf8-missing-background-named" fail 'msg=miss[\]xfe[.]png' - "render @I@/img.png -o out.png --background $(nu 'miss\xfe.png')"
+    row "nonutf8-missing-foreground-named" fail 'msg=miss[\]x80[.]png' - "render @I@/img.png -o out.png --foreground $(nu 'miss\x80.png')"
+    row "nonutf8-missing-dir-named" fail 'msg=no[\]xc3dir' - "mask @I@/img.png -o $(nu 'no\xc3dir/m.png')"
+    row "nonutf8-control-chars-escaped" fail 'msg=miss[\]x1b[\]x07[\]xff' - "render $(nu 'miss\x1b\x07\xff.png') -o out.png"
+    # The live command's settings file: read by its exact name, and named escaped in the refusal (exit 64).
+    row "+nonutf8-settings-file" usage "msg=s[\\]xff[.]conf:1,timeout=10" "printf -- '--threshold 2\\n' >$(nu 's\xff.conf')" \
+        "live --settings $(nu 's\xff.conf') $live"
+    row "nonutf8-settings-file-missing" usage "msg=s[\\]xfe[.]conf,timeout=10" - "live --settings $(nu 's\xfe.conf') $live"
 } >"$W/cases.all"
 
 if [ "$quick" = 1 ]; then grep '^+' "$W/cases.all" >"$W/cases"; else cp "$W/cases.all" "$W/cases"; fi

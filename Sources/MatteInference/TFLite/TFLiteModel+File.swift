@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 extension TFLiteModel {
@@ -15,7 +16,7 @@ extension TFLiteModel {
 /// Reads a whole regular file; errors name the file and the reason.
 func readFile(_ path: String, limit: Int = TFLiteModel.maxFileSize) throws(TFLiteError) -> [UInt8] {
     // O_NONBLOCK: opening a FIFO would otherwise wait for a writer (regular files ignore the flag).
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    let fd = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
     defer { close(fd) }
     var info = stat()

@@ -1,3 +1,5 @@
+import MatteFileNames
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,44 +13,78 @@ public struct BackgroundFolder: Sendable {
     public static let extensions: Set<String> = [
         "jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "mp4", "mkv", "webm", "mov", "avi", "m4v",
     ]
-    /// More files than anyone cycles through by key; bounds the work a huge folder can cause.
-    public static let maximumFiles = 1000
 
     public init(path: String) { self.path = path }
 
-    /// The folder's usable files, as absolute paths.
+    /// The folder's usable files, as absolute paths, in byte order of their names.
     public func files() -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while names.count < Self.maximumFiles, let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard !name.hasPrefix("."), let dot = name.lastIndex(of: "."),
-                Self.extensions.contains(name[name.index(after: dot)...].lowercased())
-            else { continue }
-            var info = stat()
-            guard stat(path + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            names.append(name)
-        }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { path + "/" + $0 }
+        var names: [[UInt8]] = []
+        forEachUsableName { names.append($0) }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }.map(absolutePath)
     }
 
-    /// The file after (or before) `current`; from a background not in the folder, the first (or last).
+    /// The file after (or before) `current` in byte order; from a background not in the folder, the first
+    /// (or last). One pass over the folder keeping only the best candidates, so every file of a folder of any
+    /// size is reachable and the work and memory do not grow with a sort of all its names.
     public func neighbour(of current: String?, forward: Bool) -> String? {
-        let files = files()
-        guard !files.isEmpty else { return nil }
-        guard let current, let index = files.firstIndex(of: current) else {
-            return forward ? files.first : files.last
+        let currentName = current.flatMap(nameInFolder).map(FileName.bytes)
+        // Forward: the smallest name after the current one, else (wrapping round) the smallest of all.
+        // Backward: the same with the order reversed.
+        let precedes: ([UInt8], [UInt8]) -> Bool =
+            forward ? { $0.lexicographicallyPrecedes($1) } : { $1.lexicographicallyPrecedes($0) }
+        var first: [UInt8]? = nil
+        var next: [UInt8]? = nil
+        var found = false
+        forEachUsableName { name in
+            if first.map({ precedes(name, $0) }) ?? true { first = name }
+            guard let currentName else { return }
+            if name == currentName { found = true }
+            if precedes(currentName, name), next.map({ precedes(name, $0) }) ?? true { next = name }
         }
-        return files[(index + (forward ? 1 : files.count - 1)) % files.count]
+        // A background that is not (or no longer) in the folder starts the cycle again.
+        let chosen = found ? (next ?? first) : first
+        return chosen.map(absolutePath)
+    }
+
+    /// The name of `file` when it lies directly in this folder.
+    private func nameInFolder(_ file: String) -> String? {
+        let prefix = path + "/"
+        guard file.hasPrefix(prefix) else { return nil }
+        let name = file.dropFirst(prefix.count)
+        return name.contains("/") ? nil : String(name)
+    }
+
+    private func absolutePath(_ name: [UInt8]) -> String {
+        path + "/" + FileName.string(name)
+    }
+
+    /// Calls `body` with the name of each regular, visible file with a picture or video extension, in the
+    /// order the directory lists them (no limit: a huge folder costs one pass, not memory).
+    private func forEachUsableName(_ body: ([UInt8]) -> Void) {
+        guard let directory = FileName.withCString(path, { opendir($0) }) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard name.first != UInt8(ascii: "."), let dot = name.lastIndex(of: UInt8(ascii: ".")),
+                Self.extensions.contains(String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased())
+            else { continue }
+            // The directory's own file type saves a stat per file; links and unknown types need one.
+            let type = entry.pointee.d_type
+            if type != UInt8(DT_REG) {
+                guard type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN) else { continue }
+                var info = stat()
+                guard FileName.withCString(absolutePath(name), { stat($0, &info) }) == 0,
+                    info.st_mode & S_IFMT == S_IFREG
+                else { continue }
+            }
+            body(name)
+        }
     }
 
     /// `$XDG_PICTURES_DIR/Backgrounds`, the folder `matte ctl next` uses unless `--backgrounds` names one:
     /// the variable from the environment, else from `user-dirs.dirs`, else `~/Pictures`.
     public static func defaultPath(environment: [String: String], userDirs: String?) -> String {
-        let home = environment["HOME"] ?? ""
+        let home = UserDirectories.home(environment: environment) ?? ""
         var pictures = environment["XDG_PICTURES_DIR"]
         if pictures == nil, let userDirs {
             for line in userDirs.split(separator: "\n") where line.hasPrefix("XDG_PICTURES_DIR=") {

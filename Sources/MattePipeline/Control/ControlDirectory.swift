@@ -1,4 +1,5 @@
 import CLinux
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ public final class ControlDirectory {
     public init(runtimeDirectory: String) throws {
         path = Self.path(runtimeDirectory: runtimeDirectory)
         var info = stat()
-        guard stat(runtimeDirectory, &info) == 0 else {
+        guard FileName.withCString(runtimeDirectory, { stat($0, &info) }) == 0 else {
             throw PipelineError("runtime directory \(runtimeDirectory): \(Self.errorText())")
         }
         guard info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else {
@@ -45,11 +46,11 @@ public final class ControlDirectory {
                 "runtime directory \(runtimeDirectory) is not private to you (owner uid \(info.st_uid), mode \(String(info.st_mode & 0o777, radix: 8))); fix it with: chmod 700 \(runtimeDirectory)"
             )
         }
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        if FileName.withCString(path, { mkdir($0, 0o700) }) != 0 && errno != EEXIST {
             throw PipelineError("cannot make \(path): \(Self.errorText())")
         }
         // O_NOFOLLOW: a symlink planted in place of the directory is refused, not followed.
-        let directory = open(path, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        let directory = FileName.withCString(path) { open($0, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard directory >= 0 else {
             throw PipelineError("\(path) is not a directory (\(Self.errorText())); remove it and start again")
         }

@@ -1,5 +1,6 @@
 import CLinux
 import Logging
+import MatteFileNames
 
 #if canImport(Glibc)
 import Glibc
@@ -72,11 +73,11 @@ public final class ControlServer {
         let address = try UnixSocketAddress(path: path)
         // We hold the directory's lock, so a socket left there is a dead Matte's; anything else is refused.
         var info = stat()
-        if lstat(path, &info) == 0 {
+        if FileName.withCString(path, { lstat($0, &info) }) == 0 {
             guard info.st_mode & S_IFMT == S_IFSOCK else {
                 throw PipelineError("\(path) exists and is not a socket; remove it and start again")
             }
-            unlink(path)
+            _ = FileName.withCString(path) { unlink($0) }
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw PipelineError("cannot make the control socket: \(ControlDirectory.errorText())") }
@@ -84,7 +85,7 @@ public final class ControlServer {
         let previousMask = umask(0o177)
         let bound = address.withSockaddr { bind(fd, $0, $1) }
         umask(previousMask)
-        guard bound == 0, listen(fd, 16) == 0, stat(path, &info) == 0 else {
+        guard bound == 0, listen(fd, 16) == 0, FileName.withCString(path, { stat($0, &info) }) == 0 else {
             let reason = ControlDirectory.errorText()
             close(fd)
             throw PipelineError("cannot listen on \(path): \(reason)")
@@ -97,10 +98,10 @@ public final class ControlServer {
         for client in clients { close(client.fd) }
         close(listener)
         var info = stat()
-        if lstat(directory.socketPath, &info) == 0, UInt(info.st_dev) == socketIdentity.device,
-            UInt(info.st_ino) == socketIdentity.inode
+        if FileName.withCString(directory.socketPath, { lstat($0, &info) }) == 0,
+            UInt(info.st_dev) == socketIdentity.device, UInt(info.st_ino) == socketIdentity.inode
         {
-            unlink(directory.socketPath)
+            _ = FileName.withCString(directory.socketPath) { unlink($0) }
         }
     }
 

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// Turns the control requests that change settings (`background`, `effect`, `set`, `next`, `previous`) into
@@ -32,7 +33,7 @@ public enum ControlFile {
     public static func problem(_ path: String) -> String? {
         guard path.hasPrefix("/") else { return "give an absolute path" }
         var info = stat()
-        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)) }
+        guard FileName.withCString(path, { stat($0, &info) }) == 0 else { return String(cString: strerror(errno)) }
         return info.st_mode & S_IFMT == S_IFREG ? nil : "not a regular file"
     }
 }

@@ -2,6 +2,7 @@ import CLinux
 
 #if canImport(Glibc)
 import Glibc
+import MatteFileNames
 #endif
 
 /// Notices when any of some files is written, created, replaced or removed — including files that do not
@@ -35,10 +36,12 @@ public final class FileWatcher {
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF)
         for (directory, _) in files {
             var candidate = directory
-            while access(candidate, F_OK) != 0, candidate != "/", let slash = candidate.lastIndex(of: "/") {
+            while FileName.withCString(candidate, { access($0, F_OK) }) != 0, candidate != "/",
+                let slash = candidate.lastIndex(of: "/")
+            {
                 candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
             }
-            let watch = inotify_add_watch(fd, candidate, mask)
+            let watch = FileName.withCString(candidate) { inotify_add_watch(fd, $0, mask) }
             if watch >= 0 { watches[watch] = candidate }
         }
     }
@@ -57,7 +60,7 @@ public final class FileWatcher {
                     let watch = raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)
                     let nameLength = Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
                     let nameBytes = raw[(offset + headerSize)..<min(offset + headerSize + nameLength, count)]
-                    let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+                    let name = FileName.string(nameBytes.prefix { $0 != 0 })
                     if let directory = watches[watch], concerns(directory: directory, name: name) { changed = true }
                     offset += headerSize + nameLength
                 }
