@@ -3,7 +3,8 @@
 # non-zero exit. Usage: Tests/cli/cli-tests.sh [MATTE_BINARY] (default .build/debug/matte).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-matte=${1:-$repo/.build/debug/matte}
+# Absolute: some checks run it from another directory.
+matte=$(realpath "${1:-$repo/.build/debug/matte}")
 fixtures="$repo/Tests/Fixtures"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -22,8 +23,8 @@ run() {
     [ "$expected" = nonzero ] && { [ $status -ne 0 ]; return; }
     [ $status -eq "$expected" ]
 }
-# one_line_naming [--] TEXT: stderr is one line holding TEXT (-- before a TEXT that starts with a dash).
-one_line_naming() { [ "$1" = -- ] && shift; [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -qF -- "$1" "$scratch/err"; }
+# one_line_naming [--] PATTERN: stderr is one line matching PATTERN (a grep regex; -- before one that starts with a dash).
+one_line_naming() { [ "$1" = -- ] && shift; [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -q -- "$1" "$scratch/err"; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
 # A mask of a real photo, as a gray PNG at the photo's size (ffprobe is the independent reader).
