@@ -159,8 +159,25 @@ sed -i 's/\r$//' "$log"
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 show_tail() { [ "$quiet" = 0 ] || { echo "---- last lines of $log ----" >&2; tail -n 40 "$log" >&2; }; }
+# where_guest_was: which check (or step) the guest script was in, from the lines guest-lib.sh appends to
+# .vm/progress ("check NAME" when a check begins, "done NAME" when it ends, "step NAME"), and for how long.
+where_guest_was() {
+    local progress=$results/.vm/progress last kind name since
+    [ -s "$progress" ] || { echo "before its first check (no progress lines: see the console log)"; return; }
+    last=$(tail -n 1 "$progress")
+    kind=${last%% *} name=${last#* }
+    since=$(($(date +%s) - $(stat -c %Y "$progress")))
+    case $kind in
+        check) echo "during check: $name (begun ${since} s before)" ;;
+        step) echo "in step: $name (begun ${since} s before)" ;;
+        *) echo "after check: $name (ended ${since} s before; nothing was marked since)" ;;
+    esac
+}
 if [ "$qemu_status" -eq 137 ] || [ "$qemu_status" -eq 124 ]; then
-    show_tail
+    # The console's end again (it was streamed above, unless --quiet), so the report stands together at the end.
+    echo "---- last lines of $log ----" >&2
+    tail -n "$([ "$quiet" = 1 ] && echo 40 || echo 15)" "$log" >&2
+    echo "run-in-vm: timed out after ${timeout_s} s in $(basename "$script"), $(where_guest_was)" >&2
     die "the guest did not finish within ${timeout_s}s; QEMU was killed (console log: $log)" 124
 fi
 if [ ! -s "$results/.vm/exit-status" ]; then
