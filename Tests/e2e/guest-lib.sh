@@ -13,11 +13,12 @@ pass() { e2e_passed=$((e2e_passed + 1)); echo "PASS: $*"; }
 fail() { e2e_failed=$((e2e_failed + 1)); echo "FAIL: $*"; }
 
 # Progress for run-in-vm.sh: when the VM's time runs out it names the check (or step) the guest was in, from the
-# last lines of $MATTE_RESULTS/.vm/progress ("check NAME" when one begins, "done NAME" when it ends, "step NAME").
-# Written with builtins only (no process start); outside the VM (pipewire.sh on the host) there is no such file.
+# last lines of $MATTE_RESULTS/.vm/progress ("check TIME SCRIPT: NAME" when one begins, "done ..." when it ends,
+# "step ..."; TIME is the guest's clock, so the file also says where a slow run spent its time). Written with
+# builtins only (no process start); outside the VM (pipewire.sh on the host) there is no such file.
 e2e_progress=""
 [ "${MATTE_E2E_GUEST:-}" != 1 ] || [ ! -d "${MATTE_RESULTS:-}/.vm" ] || e2e_progress=$MATTE_RESULTS/.vm/progress
-progress() { [ -z "$e2e_progress" ] || printf '%s %s: %s\n' "$1" "$e2e_name" "$2" >>"$e2e_progress"; }
+progress() { [ -z "$e2e_progress" ] || printf '%s %s %s: %s\n' "$1" "$EPOCHREALTIME" "$e2e_name" "$2" >>"$e2e_progress"; }
 # step NAME: marks a stretch of a script that is not one check (e.g. fifty reader cycles), for the progress above.
 step() { progress step "$*"; }
 
