@@ -35,17 +35,19 @@ check() {
 # (SIGTERM, SIGKILL 5 s later) with "timed out after SECONDS s" on stdout and status 143 or 137. Only in a subshell
 # (as check calls it): job control (set -m) puts COMMAND in a process group of its own, so the programs it started
 # are stopped with it and none keeps a command substitution's pipe open. The watchdog's sleep costs ~20 ms here.
+# Its locals have names of their own: COMMAND sees the caller's variables (doctor.sh's functions read a global
+# $status), and a local of the same name would hide them.
 bounded() {
-    local limit=$1 pid watchdog status; shift
+    local e2e_limit=$1 e2e_pid e2e_watchdog e2e_status; shift
     [ "$BASH_SUBSHELL" -gt 0 ] || { echo "bounded: run me in a subshell"; return 2; }
     set -m
     "$@" &
-    pid=$!
-    { sleep "$limit"; echo "timed out after $limit s"; kill -TERM -- -"$pid"; sleep 5; kill -KILL -- -"$pid"; } 2>/dev/null &
-    watchdog=$!
-    wait "$pid"; status=$?
-    kill -TERM -- -"$watchdog" 2>/dev/null
-    return "$status"
+    e2e_pid=$!
+    { sleep "$e2e_limit"; echo "timed out after $e2e_limit s"; kill -TERM -- -"$e2e_pid"; sleep 5; kill -KILL -- -"$e2e_pid"; } 2>/dev/null &
+    e2e_watchdog=$!
+    wait "$e2e_pid"; e2e_status=$?
+    kill -TERM -- -"$e2e_watchdog" 2>/dev/null
+    return "$e2e_status"
 }
 # wait_exit PID SECONDS: waits until PID (a child) has exited, then returns its exit status; when it is still there
 # after SECONDS, says so and returns 124 without waiting longer (a bare `wait` blocks for good on a process stuck in
