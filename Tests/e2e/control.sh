@@ -75,7 +75,7 @@ check "and the ctl background stays (yellow)" near "$(corner)" "192 192 0" 10
 
 # snapshot: the frame the virtual camera shows, as a PNG; compared with a frame ffmpeg reads from the device.
 check "ctl snapshot" ctl snapshot "$work/snap.png"
-ffmpeg -hide_banner -nostdin -loglevel error -f v4l2 -i "$virtual" -frames:v 1 -f rawvideo -pix_fmt rgb24 "$work/device.rgb"
+timeout -k 5 60 ffmpeg -hide_banner -nostdin -loglevel error -f v4l2 -i "$virtual" -frames:v 1 -f rawvideo -pix_fmt rgb24 "$work/device.rgb"
 ffmpeg -hide_banner -nostdin -loglevel error -i "$work/snap.png" -f rawvideo -pix_fmt rgb24 "$work/snap.rgb"
 cp "$work/snap.png" "$logs/"
 compare() {
@@ -92,12 +92,13 @@ PY
 check "the snapshot is the device's picture" compare
 check "snapshot refuses a name that is not .png" bash -c "! '$matte' ctl snapshot '$work/snap.jpg' 2>/dev/null && [ ! -e '$work/snap.jpg' ]"
 
-# One matte per user: a second one is told at once, and touches no device.
-"$matte" --input "$photo" --output "$virtual" >"$work/second.out" 2>&1; status=$?
+# One matte per user: a second one is told at once, and touches no device. (Bounded: a second matte that does not
+# see the first would run for good; it is stopped after 60 s, and its status 124 fails the check.)
+timeout -k 5 60 "$matte" --input "$photo" --output "$virtual" >"$work/second.out" 2>&1; status=$?
 check "a second matte exits 1 (got $status)" test "$status" -eq 1
 check "naming the running one" grep -q "another matte is running (pid $matte_pid)" "$work/second.out"
 
-kill -TERM "$matte_pid"; wait "$matte_pid"; status=$?
+stop_pid "$matte_pid" 20; status=$?   # 124 when it had to be killed (guest-lib.sh)
 check "matte stops with status 0 (got $status)" test "$status" -eq 0
 check "its socket is gone" test ! -e "$XDG_RUNTIME_DIR/matte/control"
 ctl status; status=$?
@@ -122,5 +123,5 @@ sleep 2
 check "status: live again" test "$(status_field "s['state']")" = live
 check "toggle-pause pauses" bash -c "'$matte' ctl toggle-pause | grep -q paused"
 check "toggle-pause resumes" bash -c "'$matte' ctl toggle-pause | grep -q resumed"
-kill -TERM "$matte_pid"; wait "$matte_pid"
+stop_pid "$matte_pid" 20
 summary

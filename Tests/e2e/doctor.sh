@@ -35,7 +35,7 @@ mkdir -p "$logs"
 abi=$(uname -r)
 path_env=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 echo "doctor: v4l2loopback $MATTE_LOOPBACK_VERSION ($MATTE_LOOPBACK_OPTS), $(nproc) CPUs, $matte"
-if "$matte" doctor --help 2>&1 | grep -q 'USAGE: matte doctor'; then has_doctor=1; else
+if timeout -k 5 60 "$matte" doctor --help 2>&1 | grep -q 'USAGE: matte doctor'; then has_doctor=1; else
     has_doctor=0; echo "doctor: warning: this matte has no doctor command (matte doctor --help shows no 'USAGE: matte doctor')"; fi
 
 # ---- the healthy baseline's pieces ------------------------------------------------------------------------------------
@@ -70,7 +70,8 @@ mkdir -p "$root_home"
 # command and exits 0). SYSTEMD_IGNORE_CHROOT=1 makes it answer as on a machine with no user manager. The guest's
 # loopback network interface stays down: doctor runs systemctl with posix_spawn, which needs none (Foundation's
 # Process needed 127.0.0.1 and hung without it).
-if SYSTEMD_IGNORE_CHROOT=1 systemctl --user is-active --quiet matte.service 2>/dev/null; then
+# (Bounded: systemctl waits up to D-Bus's 25 s default for a bus that may never answer.)
+if SYSTEMD_IGNORE_CHROOT=1 timeout -k 5 60 systemctl --user is-active --quiet matte.service 2>/dev/null; then
     echo "doctor: warning: systemctl --user is-active matte.service succeeds here: 'running' cannot be tested"
 fi
 
@@ -116,18 +117,12 @@ live_ready() {
         sleep 0.2
     done
 }
-# live_stop: SIGTERM; its exit status (124 if it had to be killed).
+# live_stop: SIGTERM; its exit status (124 if it had to be killed after 20 s; stop_pid, guest-lib.sh).
 live_stop() {
     [ -n "$live_pid" ] || return 0
-    kill -TERM "$live_pid" 2>/dev/null
-    local deadline=$((SECONDS + 20)) status
-    while kill -0 "$live_pid" 2>/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ]; then kill -KILL "$live_pid"; wait "$live_pid" 2>/dev/null; live_pid=""; return 124; fi
-        sleep 0.2
-    done
-    wait "$live_pid"; status=$?
+    local pid=$live_pid
     live_pid=""
-    return "$status"
+    stop_pid "$pid" 20
 }
 
 # ---- doctor and its output -------------------------------------------------------------------------------------------
@@ -144,7 +139,7 @@ doctor() {
     while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
     [ $# -eq 0 ] || { shift; args=("$@"); }
     doc_out=$logs/$name.out
-    timeout 120 "${runner[@]}" ${vars[@]+"${vars[@]}"} "$matte" doctor "${args[@]}" >"$doc_out" 2>"$logs/$name.err"
+    timeout -k 10 120 "${runner[@]}" ${vars[@]+"${vars[@]}"} "$matte" doctor "${args[@]}" >"$doc_out" 2>"$logs/$name.err"
     status=$?
     echo "$status" >"$logs/$name.status"
     echo "doctor: [$name] exit $status after $(printf %.1f "$(echo "$EPOCHREALTIME - $t0" | bc)") s:"
@@ -238,7 +233,6 @@ wait_holds() {
         sleep 0.2
     done
 }
-stop_pid() { kill -TERM "$1" 2>/dev/null; local d=$((SECONDS + 10)); while kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $d ]; do sleep 0.1; done; kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
 loopback_load() {  # loopback_load [OPTION=VALUE...]: v4l2loopback with the run's options, some replaced
     local opts o r out=()
     eval "opts=($MATTE_LOOPBACK_OPTS)"
@@ -354,23 +348,24 @@ doctor not-running
 broken "matte not running" running 'systemctl --user enable --now matte(\.service)?'
 
 # ==== 6. the camera held by another program ==========================================================================
-v4l2-ctl -d "$camera" --stream-mmap --stream-to=/dev/null >"$logs/holder.log" 2>&1 &
+# (--stream-count and -t below bound the two background programs in case stop_pid is never reached: ~10 minutes.)
+v4l2-ctl -d "$camera" --stream-mmap --stream-count=15000 --stream-to=/dev/null >"$logs/holder.log" 2>&1 &
 holder=$!
 check "v4l2-ctl holds the camera (pid $holder)" wait_holds "$holder" "$camera"
 sleep 1
 doctor camera-busy
 broken "camera held by v4l2-ctl" camera-busy "kill $holder" "v4l2-ctl \\(pid $holder\\)" running
-stop_pid "$holder"
+stop_pid "$holder" 10
 
 # ==== 7. another producer on the virtual camera =======================================================================
-ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi -i "testsrc=size=${width}x${height}:rate=$fps" \
+ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi -i "testsrc=size=${width}x${height}:rate=$fps" -t 600 \
     -pix_fmt yuyv422 -f v4l2 "$virtual" >"$logs/producer.log" 2>&1 &
 producer=$!
 check "ffmpeg writes to the virtual camera (pid $producer)" wait_holds "$producer" "$virtual"
 sleep 2
 doctor producer
 broken "ffmpeg already writes to the virtual camera" loopback-producer "kill $producer" "ffmpeg \\(pid $producer\\)" running
-stop_pid "$producer"
+stop_pid "$producer" 10
 check "v4l2loopback reloaded after the producer" loopback_reload   # 0.12.7 is stuck after a write()-only producer
 
 # ==== 8. exclusive_caps=0 =============================================================================================

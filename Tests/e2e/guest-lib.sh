@@ -12,10 +12,68 @@ e2e_failed=0
 pass() { e2e_passed=$((e2e_passed + 1)); echo "PASS: $*"; }
 fail() { e2e_failed=$((e2e_failed + 1)); echo "FAIL: $*"; }
 
-# check MESSAGE COMMAND...: pass if COMMAND succeeds (its output is shown only on failure).
+# Progress for run-in-vm.sh: when the VM's time runs out it names the check (or step) the guest was in, from the
+# last lines of $MATTE_RESULTS/.vm/progress ("check TIME SCRIPT: NAME" when one begins, "done ..." when it ends,
+# "step ..."; TIME is the guest's clock, so the file also says where a slow run spent its time). Written with
+# builtins only (no process start); outside the VM (pipewire.sh on the host) there is no such file.
+e2e_progress=""
+[ "${MATTE_E2E_GUEST:-}" != 1 ] || [ ! -d "${MATTE_RESULTS:-}/.vm" ] || e2e_progress=$MATTE_RESULTS/.vm/progress
+progress() { [ -z "$e2e_progress" ] || printf '%s %s %s: %s\n' "$1" "$EPOCHREALTIME" "$e2e_name" "$2" >>"$e2e_progress"; }
+# step NAME: marks a stretch of a script that is not one check (e.g. fifty reader cycles), for the progress above.
+step() { progress step "$*"; }
+
+# check MESSAGE COMMAND...: pass if COMMAND succeeds (its output is shown only on failure). COMMAND may be a function.
+# A hang fails the check instead of eating the VM's whole time: COMMAND is stopped after $check_limit seconds (default
+# 300, beyond every bound the scripts give their own waits; set check_limit=N for one check that needs longer).
 check() {
     local message=$1 out; shift
-    if out=$("$@" 2>&1); then pass "$message"; else fail "$message"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'; fi
+    progress check "$message"
+    if out=$(bounded "${check_limit:-300}" "$@" 2>&1); then pass "$message"; else fail "$message"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'; fi
+    progress done "$message"
+}
+# bounded SECONDS COMMAND...: runs COMMAND (a function too) and returns its status; after SECONDS it is stopped
+# (SIGTERM, SIGKILL 5 s later) with "timed out after SECONDS s" on stdout and status 143 or 137. Only in a subshell
+# (as check calls it): job control (set -m) puts COMMAND in a process group of its own, so the programs it started
+# are stopped with it and none keeps a command substitution's pipe open. The watchdog's sleep costs ~20 ms here.
+# Its locals have names of their own: COMMAND sees the caller's variables (doctor.sh's functions read a global
+# $status), and a local of the same name would hide them.
+bounded() {
+    local e2e_limit=$1 e2e_pid e2e_watchdog e2e_status; shift
+    [ "$BASH_SUBSHELL" -gt 0 ] || { echo "bounded: run me in a subshell"; return 2; }
+    set -m
+    "$@" &
+    e2e_pid=$!
+    { sleep "$e2e_limit"; echo "timed out after $e2e_limit s"; kill -TERM -- -"$e2e_pid"; sleep 5; kill -KILL -- -"$e2e_pid"; } 2>/dev/null &
+    e2e_watchdog=$!
+    wait "$e2e_pid"; e2e_status=$?
+    kill -TERM -- -"$e2e_watchdog" 2>/dev/null
+    return "$e2e_status"
+}
+# wait_exit PID SECONDS: waits until PID (a child) has exited, then returns its exit status; when it is still there
+# after SECONDS, says so and returns 124 without waiting longer (a bare `wait` blocks for good on a process stuck in
+# the kernel, which no signal ends).
+wait_exit() {
+    local deadline=$((SECONDS + $2))
+    while kill -0 "$1" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "pid $1 ($(cat "/proc/$1/comm" 2>/dev/null), state $(awk '/^State/ { print $2 }' "/proc/$1/status" 2>/dev/null)) still runs after $2 s"
+            return 124
+        fi
+        sleep 0.2
+    done
+    wait "$1" 2>/dev/null
+}
+# stop_pid PID [SECONDS]: SIGTERM; SIGKILL when PID (a child) has not exited after SECONDS (default 20). Returns PID's
+# exit status; 124 when it had to be killed, 125 when it outlived SIGKILL by 10 s (stuck in the kernel: left behind).
+stop_pid() {
+    local status
+    kill -TERM "$1" 2>/dev/null
+    wait_exit "$1" "${2:-20}" >/dev/null; status=$?
+    kill -0 "$1" 2>/dev/null || return "$status"
+    kill -KILL "$1" 2>/dev/null
+    wait_exit "$1" 10 >/dev/null
+    kill -0 "$1" 2>/dev/null && return 125
+    return 124
 }
 
 # summary: print the closing line and return non-zero when a check failed (or none ran).
@@ -82,11 +140,16 @@ loopback_reload() {
 reader_start() {
     local times=$1 count=${2:-100000000} to=${3:-/dev/null} device=${4:-/dev/video20}
     : >"$times"; rm -f "$times.pid"
-    { timeout "${reader_timeout:-7200}" v4l2-ctl -d "$device" --verbose --stream-mmap --stream-count="$count" \
-          --stream-to="$to" 2>&1 & echo $! >"$times.pid"; wait $!; } | reader_stamp >"$times" &
+    # --kill-after: timeout passes reader_stop's SIGTERM on, and kills v4l2-ctl if that did not end it in 5 s.
+    { timeout --kill-after=5 "${reader_timeout:-7200}" v4l2-ctl -d "$device" --verbose --stream-mmap \
+          --stream-count="$count" --stream-to="$to" 2>&1 & echo $! >"$times.pid"; wait $!; } | reader_stamp >"$times" &
     reader_stamp_pid=$!
-    until [ -s "$times.pid" ]; do sleep 0.05; done
-    reader_pid=$(cat "$times.pid")
+    local deadline=$((SECONDS + 30))
+    until [ -s "$times.pid" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "reader_start: the reader did not start within 30 s"; reader_pid=""; return 1; }
+        sleep 0.05
+    done
+    reader_pid=$(<"$times.pid")
 }
 # reader_stamp: v4l2-ctl --verbose's output on stdin, "ARRIVAL SEQUENCE" per dequeued buffer on stdout (a bash
 # builtin loop, so no process start delays a line).
@@ -101,12 +164,15 @@ reader_stamp() {
 }
 # reader_running: the reader started by reader_start is still reading.
 reader_running() { [ -n "${reader_pid:-}" ] && kill -0 "$reader_pid" 2>/dev/null; }
-# reader_stop: stops the reader (if still running) and waits until TIMES is complete.
+# reader_stop: stops the reader (if still running) and waits until TIMES is complete; non-zero (and says so) when the
+# reader was still there after 20 s (v4l2-ctl stuck in the driver: then it is left behind and TIMES may be short).
 reader_stop() {
     [ -n "${reader_pid:-}" ] || return 0
+    local stamp_pid=$reader_stamp_pid
     kill -TERM "$reader_pid" 2>/dev/null
-    wait "$reader_stamp_pid" 2>/dev/null
     reader_pid="" reader_stamp_pid=""
+    wait_exit "$stamp_pid" 20 >/dev/null
+    ! kill -0 "$stamp_pid" 2>/dev/null || { echo "reader_stop: the reader still runs 20 s after SIGTERM"; return 1; }
 }
 # frame_stats TIMES [FROM [TO]]: "FRAMES MAXGAP GAPAT" for the frames that arrived between FROM and TO (wall-clock
 # seconds; default: first to last frame). MAXGAP is the longest time in seconds without a frame, counting the
@@ -137,7 +203,7 @@ wait_log() {
     done
 }
 # read_frames COUNT FILE: reads COUNT frames from the virtual camera as a call app would (mmap streaming).
-read_frames() { timeout 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count="$1" --stream-to="$2" >/dev/null 2>&1; }
+read_frames() { timeout -k 5 60 v4l2-ctl -d "$virtual" --stream-mmap --stream-count="$1" --stream-to="$2" >/dev/null 2>&1; }
 # pixel FILE N X Y: "R G B" of pixel (X, Y) in frame N of a raw YUYV file, converted by ffmpeg.
 pixel() {
     ffmpeg -hide_banner -nostdin -loglevel error -y -f rawvideo -pix_fmt yuyv422 -s "$5" -i "$1" -vf "select=eq(n\\,$2),crop=1:1:$3:$4" -frames:v 1 \

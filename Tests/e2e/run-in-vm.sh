@@ -11,6 +11,9 @@
 #   --memory MB            guest memory (default 2048; the overlay's tmpfs lives in it)
 #   --cpus N               guest CPUs (default 1, single-threaded TCG; 2 uses multi-threaded TCG so two
 #                          guest threads really run at once, as Matte's pipeline needs)
+#   --nice N               QEMU's niceness, -20 to 19 (default $MATTE_VM_NICE, else -10 as root and 0 otherwise): the
+#                          guest's timing checks (frame gaps, rates) and its whole run need the CPU when the host is
+#                          busy with other work, such as builds, which can wait
 #   --vivid-opts "..."     default "n_devs=1 node_types=0x1"
 #   --loopback-opts "..."  default 'devices=1 video_nr=20 exclusive_caps=1 card_label="Matte" max_buffers=4'
 #   --no-modules           load neither driver (the guest script does it)
@@ -32,13 +35,14 @@ timeout_s=300
 results=$cache/results
 memory=2048
 cpus=1
+nice_n=${MATTE_VM_NICE:-$([ "$(id -u)" = 0 ] && echo -10 || echo 0)}
 vivid_opts="n_devs=1 node_types=0x1"
 loopback_opts='devices=1 video_nr=20 exclusive_caps=1 card_label="Matte" max_buffers=4'
 load_modules=1
 prepare=1
 quiet=0
 
-usage() { echo "usage: run-in-vm.sh [--loopback 0.12|0.15] [--timeout SECONDS] [--results DIR] [--memory MB] [--cpus N] [--vivid-opts OPTS] [--loopback-opts OPTS] [--no-modules] [--no-prepare] [--quiet] GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
+usage() { echo "usage: run-in-vm.sh [--loopback 0.12|0.15] [--timeout SECONDS] [--results DIR] [--memory MB] [--cpus N] [--nice N] [--vivid-opts OPTS] [--loopback-opts OPTS] [--no-modules] [--no-prepare] [--quiet] GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
 die() { echo "run-in-vm: error: $1" >&2; exit "${2:-1}"; }
 need_value() { [ "$2" -ge 2 ] || { echo "run-in-vm: error: $1 needs a value" >&2; usage; }; }
 
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
         --results) need_value "$1" $#; results=$2; shift 2 ;;
         --memory) need_value "$1" $#; memory=$2; shift 2 ;;
         --cpus) need_value "$1" $#; cpus=$2; shift 2 ;;
+        --nice) need_value "$1" $#; nice_n=$2; shift 2 ;;
         --vivid-opts) need_value "$1" $#; vivid_opts=$2; shift 2 ;;
         --loopback-opts) need_value "$1" $#; loopback_opts=$2; shift 2 ;;
         --no-modules) load_modules=0; shift ;;
@@ -65,6 +70,8 @@ case "$loopback" in 0.12|0.15) ;; 0.12.*) loopback=0.12 ;; 0.15.*) loopback=0.15
     *) die "--loopback must be 0.12 or 0.15, not '$loopback'" 2 ;; esac
 [[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a whole number of seconds, not '$timeout_s'" 2
 [[ "$memory" =~ ^[1-9][0-9]*$ ]] || die "--memory must be a whole number of MB, not '$memory'" 2
+[[ "$nice_n" =~ ^-?[0-9]+$ ]] && [ "$nice_n" -ge -20 ] && [ "$nice_n" -le 19 ] || die "--nice must be a whole number from -20 to 19, not '$nice_n'" 2
+[ "$nice_n" -ge 0 ] || [ "$(id -u)" = 0 ] || die "--nice $nice_n needs root (a negative niceness)" 2
 [ -f "$1" ] || die "guest script '$1' does not exist" 2
 script=$(realpath "$1"); shift
 case "$script" in /run/*|/dev/*|/proc/*|/sys/*)
@@ -133,8 +140,8 @@ qemu=(qemu-system-x86_64
 
 : >"$log"
 start=$(date +%s.%N)
-echo "run-in-vm: booting (v4l2loopback $(cat "$tree/v4l2loopback.version"), kernel $MATTE_VM_ABI, timeout ${timeout_s}s): $(basename "$script") $*" >&2
-timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$results/.vm/qemu.log" 2>&1 &
+echo "run-in-vm: booting (v4l2loopback $(cat "$tree/v4l2loopback.version"), kernel $MATTE_VM_ABI, timeout ${timeout_s}s, nice $nice_n): $(basename "$script") $*" >&2
+timeout --kill-after=10 "$timeout_s" nice -n "$nice_n" "${qemu[@]}" </dev/null >"$results/.vm/qemu.log" 2>&1 &
 qemu_pid=$!
 tail_pid=""
 # shellcheck disable=SC2317  # called by the trap
@@ -159,8 +166,26 @@ sed -i 's/\r$//' "$log"
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 show_tail() { [ "$quiet" = 0 ] || { echo "---- last lines of $log ----" >&2; tail -n 40 "$log" >&2; }; }
+# where_guest_was: which check (or step) the guest script was in, from the lines guest-lib.sh appends to
+# .vm/progress ("check TIME NAME" when a check begins, "done TIME NAME" when it ends, "step TIME NAME"), and for how
+# long (by the host's clock: the file's last change).
+where_guest_was() {
+    local progress=$results/.vm/progress last kind name since
+    [ -s "$progress" ] || { echo "before its first check (no progress lines: see the console log)"; return; }
+    last=$(tail -n 1 "$progress")
+    kind=${last%% *} name=${last#* } name=${name#* }
+    since=$(($(date +%s) - $(stat -c %Y "$progress")))
+    case $kind in
+        check) echo "during check: $name (begun ${since} s before)" ;;
+        step) echo "in step: $name (begun ${since} s before)" ;;
+        *) echo "after check: $name (ended ${since} s before; nothing was marked since)" ;;
+    esac
+}
 if [ "$qemu_status" -eq 137 ] || [ "$qemu_status" -eq 124 ]; then
-    show_tail
+    # The console's end again (it was streamed above, unless --quiet), so the report stands together at the end.
+    echo "---- last lines of $log ----" >&2
+    tail -n "$([ "$quiet" = 1 ] && echo 40 || echo 15)" "$log" >&2
+    echo "run-in-vm: timed out after ${timeout_s} s in $(basename "$script"), $(where_guest_was)" >&2
     die "the guest did not finish within ${timeout_s}s; QEMU was killed (console log: $log)" 124
 fi
 if [ ! -s "$results/.vm/exit-status" ]; then

@@ -53,7 +53,7 @@ listener_start() {
     listener_pid=$!
     wait_for "$log" 20 || { echo "service: error: the notify listener did not start"; cat "$log.err"; exit 1; }
 }
-listener_stop() { [ -z "$listener_pid" ] || { kill -TERM "$listener_pid" 2>/dev/null; wait "$listener_pid" 2>/dev/null; listener_pid=""; }; }
+listener_stop() { [ -z "$listener_pid" ] || { stop_pid "$listener_pid" 10; listener_pid=""; }; }
 # stamps LOG MESSAGE [FROM [TO]]: the arrival times (wall clock) of MESSAGE between FROM and TO.
 stamps() {
     awk -v m="$2" -v from="${3:-}" -v to="${4:-}" \
@@ -85,14 +85,8 @@ regular() {
     echo "service: $1: $n WATCHDOG=1 in $(printf %.1f "$(echo "$3 - $2" | bc)") s, longest gap $gap s (from $(printf %.1f "$(echo "$at - $2" | bc)") s)"
     check "$1: WATCHDOG=1 at least every $max_gap s ($n pings, longest gap $gap s)" le "$gap" "$max_gap"
 }
-matte_stop() {  # SIGTERM; sets matte_status (124 if it had to be killed after 30 s)
-    kill -TERM "$matte_pid" 2>/dev/null
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$matte_pid" 2>/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ]; then kill -KILL "$matte_pid"; wait "$matte_pid" 2>/dev/null; matte_status=124; return; fi
-        sleep 0.1
-    done
-    wait "$matte_pid"; matte_status=$?
+matte_stop() {  # SIGTERM; sets matte_status (124 if it had to be killed after 30 s; stop_pid, guest-lib.sh)
+    stop_pid "$matte_pid" 30; matte_status=$?
 }
 live_args=(live --camera "$camera" --output "$virtual" --size "${width}x${height}" --fps "$fps")
 

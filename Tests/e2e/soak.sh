@@ -171,6 +171,7 @@ check "the reader starts getting frames" wait_log "first person mask ready" 1 12
 start_t=$(now)
 # Warm-up: two cycles (every event twice, so every path has made what it keeps: matte's RSS rose by ~4 MB in the
 # first cycle and ~2 MB in the second, then stayed within +-1.5 MB for 20 more), then plain streaming.
+step "warm-up: two cycles of unplugs and reloads"
 for _ in $(seq 1 12); do stream_for "$pause"; next_event; done
 stream_for "$pause"
 warm_t=$(now)
@@ -180,6 +181,7 @@ echo "soak: warm-up took $(printf %.0f "$(echo "$warm_t - $start_t" | bc)") s; R
 
 # ---- the soak: events until the time is up, then back to the start-up settings ------------------------------------
 end_at=$((SECONDS + duration))
+step "the measured ${duration} s of unplugs and reloads"
 while [ $((SECONDS + pause)) -lt "$end_at" ]; do
     stream_for "$pause"
     next_event
@@ -191,6 +193,7 @@ sample_rss end
 rss_end=$(rss_kb)
 reader_alive=0; reader_running && reader_alive=1
 matte_alive=0; kill -0 "$matte_pid" 2>/dev/null && matte_alive=1
+step "stopping the reader"
 reader_stop
 
 # ---- figures and checks --------------------------------------------------------------------------------------------------
@@ -237,11 +240,7 @@ check "frames kept the camera's rate apart from file reloads ($(printf %.2f "$ra
 check "RSS is flat after the warm-up ($( [ $growth -ge 0 ] && echo +)${growth} kB: < 2048 kB or < 5 %)" \
     bash -c "[ $growth -lt 2048 ] || [ $((growth * 100)) -lt $((rss_start * 5)) ]"
 check "matte ran throughout" test "$matte_alive" -eq 1
-kill -TERM "$matte_pid" 2>/dev/null
-deadline=$((SECONDS + 20))
-while kill -0 "$matte_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-kill -0 "$matte_pid" 2>/dev/null && kill -KILL "$matte_pid"
-wait "$matte_pid"; status=$?
+stop_pid "$matte_pid" 20; status=$?   # SIGKILL after 20 s (124), guest-lib.sh
 check "matte stops on SIGTERM with status 0 (got $status)" test "$status" -eq 0
 grep "stopped:" "$log" | sed 's/^.*matte:/soak: matte:/'
 rm -rf "$work"
