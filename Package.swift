@@ -39,7 +39,9 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg",
             path: "Sources/CFFmpeg",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev"])]
+            providers: [
+                .apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev", "libswresample-dev"])
+            ]
         ),
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux", providers: [.apt(["libc6-dev"])]),
@@ -69,7 +71,11 @@ let package = Package(
             dependencies: ["MatteImaging", "MatteMemory"],
             swiftSettings: pixelKernelSettings + strict
         ),
-        .target(name: "MatteMedia", dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging"], swiftSettings: strict),
+        .target(
+            name: "MatteMedia",
+            dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging", "MatteMemory"],
+            swiftSettings: strict
+        ),
         .target(
             name: "MattePipeline",
             dependencies: [

@@ -37,7 +37,7 @@ public struct OutputFile {
     public func commit() throws(MediaError) {
         if let keptMode { chmod(temporary, keptMode) }
         guard rename(temporary, destination) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = MediaError.reason(forErrno: errno)
             discard()
             throw MediaError(path, "cannot write: \(reason)")
         }
@@ -53,7 +53,7 @@ public struct OutputFile {
         if close(fd) != 0 && failure == nil { failure = errno }
         if let failure {
             discard()
-            throw MediaError(path, "cannot write: \(String(cString: strerror(failure)))")
+            throw MediaError(path, "cannot write: \(MediaError.reason(forErrno: failure))")
         }
         try commit()
     }
@@ -208,7 +208,7 @@ public struct OutputSequence {
             moves.append((finished, target))
         }
         for (finished, target) in moves where rename(finished, target) != 0 {
-            let reason = String(cString: strerror(errno))
+            let reason = MediaError.reason(forErrno: errno)
             discard()
             throw MediaError(target, "cannot write: \(reason)")
         }

@@ -47,7 +47,7 @@ struct RenderCommand: ParsableCommand {
             inputs: [input] + processing.inputFiles
         )
         interruption.removeOnSecondSignal(encoder.temporaryPath)
-        let frame = decoder.makeFrame()
+        let frame = try decoder.makeFrame()
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
@@ -69,6 +69,14 @@ struct RenderCommand: ParsableCommand {
         }
         progress.finish(done: encoder.framesWritten, output: output)
         if let damage = decoder.damage { warn("\(input) \(damage)") }
+        if let change = decoder.sizeChange {
+            warn("\(input) changes its frame size mid-stream (\(change)); those frames were scaled to the first size")
+        }
+        if decoder.isHDR {
+            warn(
+                "\(input) is HDR (PQ or HLG): it is not tone-mapped; the output keeps the HDR signal, tagged, in 8 bits"
+            )
+        }
         for note in encoder.notes { warn(note) }
     }
 }
