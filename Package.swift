@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteMemory", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
                 "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,7 +3,7 @@ import MatteMemory
 
 extension PixelBuffer {
     /// A frame for the file at `path`; when memory runs out, a `MediaError` that names the file and the frame.
-    static func allocate(
+    public static func allocate(
         width: Int,
         height: Int,
         format: PixelFormat,

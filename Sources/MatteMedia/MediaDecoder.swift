@@ -6,8 +6,9 @@ import MatteMemory
 import Glibc
 #endif
 
-/// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead.
-let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
+/// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead, and
+/// keeps FFmpeg's newest error line to word it (`LibraryOutput`).
+let quietFFmpegLogs: Void = LibraryOutput.keepFFmpegLogs()
 
 /// Decodes the pictures of any file FFmpeg reads (JPEG photos through libjpeg-turbo) into frames of one
 /// pixel format, shown upright: EXIF orientation and a video's rotation are applied.
@@ -46,6 +47,8 @@ public final class MediaDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let converter = PixelConverter()
     private var drained = false
+    /// Set when the decoder could not allocate a frame (see `matte_watch_frame_allocations`).
+    private let frameAllocationFailed = Plane<Int32>(count: 1, repeating: 0)
     /// Interlaced pictures go through a deinterlacer (made at the first one) and come out progressive.
     private var deinterlacer: Deinterlacer?
     private var deinterlaced: UnsafeMutablePointer<AVFrame>?
@@ -132,6 +135,7 @@ public final class MediaDecoder {
         }
         var codecOptions: OpaquePointer? = nil
         av_dict_set(&codecOptions, "max_pixels", Self.maximumPixels, 0)
+        matte_watch_frame_allocations(codecContext, frameAllocationFailed.pointer)
         let opening =
             avcodec_parameters_to_context(codecContext, parameters) >= 0
             ? avcodec_open2(codecContext, codec, &codecOptions) : -1
@@ -259,7 +263,7 @@ public final class MediaDecoder {
                     try deliver(deinterlaced, into: destination)
                     return true
                 }
-                if pulled == matte_averror_eof() { return false }
+                if pulled == matte_averror_eof() { return try endOfStream() }
                 if pulled != matte_averror_eagain() { throw MediaError(path, "cannot deinterlace", code: pulled) }
             }
             let received = avcodec_receive_frame(codecContext, frame)
@@ -288,12 +292,13 @@ public final class MediaDecoder {
                     guard pushed >= 0 else { throw MediaError(path, "cannot deinterlace", code: pushed) }
                     continue
                 }
-                return false
+                return try endOfStream()
             }
             if received != matte_averror_eagain() {
+                if ranOutOfMemory { throw memoryError() }
                 // A damaged frame is skipped; the decoder resynchronises on the next packet.
                 damagedPackets += 1
-                if drained { return false }
+                if drained { return try endOfStream() }
             }
             if drained {
                 // Pictures still held by the deinterlacer come out before the end.
@@ -302,10 +307,23 @@ public final class MediaDecoder {
                     guard pushed >= 0 else { throw MediaError(path, "cannot deinterlace", code: pushed) }
                     continue
                 }
-                return false
+                return try endOfStream()
             }
             try sendNextPacket()
         }
+    }
+
+    /// The end of the pictures, unless they ended because memory ran out: frame threads drop a picture they
+    /// failed to allocate without an error, so the stream would just look short; and h264 reports tables it
+    /// could not allocate as damaged slices ("decode_slice_header error"), so a stream none of whose packets
+    /// decode is memory when there is no room for the frames its threads hold.
+    private func endOfStream() throws(MediaError) -> Bool {
+        if matte_frame_allocation_failed(frameAllocationFailed.pointer) != 0 { throw memoryError() }
+        if framesDecoded == 0, damagedPackets > 0, let codecContext {
+            let frames = Int(max(codecContext.pointee.thread_count, 1)) + 3
+            if !OutOfMemory.couldReserve(bytes: frames * width * height * 2) { throw memoryError() }
+        }
+        return false
     }
 
     /// Converts a decoded picture into `destination` and notes its timing.
@@ -316,6 +334,12 @@ public final class MediaDecoder {
         timestamp = pts == matte_av_nopts_value() ? nil : pts
         duration = frame.pointee.pkt_duration
         framesDecoded += 1
+    }
+
+    /// Whether a decoding error was memory running out: a frame FFmpeg could not allocate, or its own words.
+    private var ranOutOfMemory: Bool {
+        matte_frame_allocation_failed(frameAllocationFailed.pointer) != 0
+            || LibraryOutput.mentionsMemory(LibraryOutput.takeLastLog())
     }
 
     /// FFmpeg ran out of memory decoding: one line naming the frame size, as a failed frame allocation says.
@@ -351,7 +375,7 @@ public final class MediaDecoder {
             // The receive loop has emptied the decoder, so this cannot say EAGAIN; a damaged packet is
             // refused and skipped, and the decoder resynchronises on the next one.
             let sent = avcodec_send_packet(codecContext, packet)
-            if sent == -ENOMEM { throw memoryError() }
+            if sent == -ENOMEM || ranOutOfMemory { throw memoryError() }
             if sent < 0 { damagedPackets += 1 }
             return
         }

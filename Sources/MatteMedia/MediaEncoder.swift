@@ -149,7 +149,7 @@ public final class MediaEncoder {
             codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
         Self.tune(codecContext, encoder: encoder)
-        var status = avcodec_open2(codecContext, encoder, nil)
+        var (status, printed) = LibraryOutput.capture { avcodec_open2(codecContext, encoder, nil) }
         if status >= 0 { status = avcodec_parameters_from_context(stream.pointee.codecpar, codecContext) }
         stream.pointee.time_base = codecContext.pointee.time_base
         stream.pointee.sample_aspect_ratio = codecContext.pointee.sample_aspect_ratio
@@ -161,7 +161,7 @@ public final class MediaEncoder {
         }
         if status >= 0 { status = avformat_write_header(context, nil) }
         guard status >= 0, let frame else {
-            let error = failure("cannot start writing", code: status)
+            let error = failure("cannot start writing", code: status, printed: printed)
             abandon()
             throw error
         }
@@ -380,12 +380,12 @@ public final class MediaEncoder {
 
     private func send(_ frame: UnsafeMutablePointer<AVFrame>?) throws(MediaError) {
         guard let packet else { throw MediaError(path, MediaError.notEnoughMemory) }
-        let sent = avcodec_send_frame(codec, frame)
-        guard sent >= 0 else { throw failure("encoding failed", code: sent) }
+        let (sent, printedSending) = LibraryOutput.capture { avcodec_send_frame(codec, frame) }
+        guard sent >= 0 else { throw failure("encoding failed", code: sent, printed: printedSending) }
         while true {
-            let received = avcodec_receive_packet(codec, packet)
+            let (received, printed) = LibraryOutput.capture { avcodec_receive_packet(codec, packet) }
             if received == matte_averror_eagain() || received == matte_averror_eof() { return }
-            guard received >= 0 else { throw failure("encoding failed", code: received) }
+            guard received >= 0 else { throw failure("encoding failed", code: received, printed: printed) }
             if packet.pointee.duration <= 0 { packet.pointee.duration = frameDuration }
             av_packet_rescale_ts(packet, codec!.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
@@ -394,10 +394,22 @@ public final class MediaEncoder {
         }
     }
 
-    /// `what` failed with FFmpeg's `code`; running out of memory names the frame size, as the decoder does.
-    private func failure(_ what: String, code: Int32) -> MediaError {
-        guard code == -ENOMEM else { return MediaError(path, what, code: code) }
-        return MediaError(path, "not enough memory to encode \(width)×\(height) frames; \(OutOfMemory.advice)")
+    /// `what` failed with FFmpeg's `code`, the encoder library having `printed` that. Running out of memory
+    /// names the frame size, as the decoder does; libx264 says "malloc of size … failed" and FFmpeg passes
+    /// it on as a "generic error in an external library", so its own words decide.
+    private func failure(_ what: String, code: Int32, printed: String = "") -> MediaError {
+        // Without a word from the library, an external failure is memory when memory is short: room for two
+        // encoder threads' stacks and four frames.
+        let silentlyShort =
+            code == matte_averror_external() && printed.isEmpty
+            && !OutOfMemory.couldReserve(bytes: 16 << 20 + 4 * width * height * 2)
+        if code == -ENOMEM || LibraryOutput.mentionsMemory(printed) || silentlyShort {
+            return MediaError(path, "not enough memory to encode \(width)×\(height) frames; \(OutOfMemory.advice)")
+        }
+        if let line = printed.split(whereSeparator: \.isNewline).first {
+            return MediaError(path, "\(what): \(line)")
+        }
+        return MediaError(path, what, code: code)
     }
 
     /// Removes everything written so far: the temporary file, or a sequence's hidden directory.

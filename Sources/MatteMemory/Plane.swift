@@ -10,10 +10,13 @@ public final class Plane<Element: BitwiseCopyable> {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Element>
 
-    /// A plane too small to fail where anything else would not: tables, rows, model-sized maps.
+    /// A plane small enough not to be worth a throwing path: tables, rows, model-sized maps. If even that is
+    /// refused, `OutOfMemory.lastResort` ends the program.
     public init(count: Int, repeating value: Element) {
         guard let pointer = Self.allocate(count: count, repeating: value) else {
-            fatalError("cannot allocate \(Self.byteCount(count)) bytes")
+            let failure = OutOfMemory(bytes: Self.byteCount(count), what: "its working tables")
+            guard let lastResort = OutOfMemory.lastResort else { fatalError(failure.description) }
+            lastResort(failure)
         }
         self.pointer = pointer
         self.count = count
@@ -60,6 +63,10 @@ public struct OutOfMemory: Error, CustomStringConvertible {
     /// What the user can do about it.
     public static let advice = "close other programs or raise the memory limit (ulimit -v)"
 
+    /// What a program does when a small plane cannot be had, where there is no way to throw: set once at
+    /// start (the CLI removes its unfinished output, prints one line and exits). Unset, it traps.
+    nonisolated(unsafe) public static var lastResort: ((OutOfMemory) -> Never)?
+
     public let bytes: Int
     /// What needed the memory: "a 3840×2160 frame".
     public let what: String
@@ -67,6 +74,17 @@ public struct OutOfMemory: Error, CustomStringConvertible {
     public init(bytes: Int, what: String) {
         self.bytes = bytes
         self.what = what
+    }
+
+    /// Whether `bytes` more of address space could be had now (mapped and at once given back). For libraries
+    /// that fail without saying why: libx264 cannot start its threads (8 MB of stack each) under a tight
+    /// `ulimit -v` and FFmpeg reports only "generic error in an external library".
+    public static func couldReserve(bytes: Int) -> Bool {
+        guard let mapped = mmap(nil, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            mapped != MAP_FAILED
+        else { return false }
+        munmap(mapped, bytes)
+        return true
     }
 
     public var description: String {

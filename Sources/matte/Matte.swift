@@ -41,6 +41,7 @@ struct Matte: ParsableCommand {
         // A write past the file size limit (ulimit -f) would kill Matte with SIGXFSZ, silently and with its
         // temporary file left behind; ignored, the write fails with EFBIG and is reported like a full disk.
         signal(SIGXFSZ, SIG_IGN)
+        installOutOfMemoryHandler()
         do {
             var command = try parseAsRoot()
             try command.run()

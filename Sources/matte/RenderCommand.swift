@@ -38,6 +38,7 @@ struct RenderCommand: ParsableCommand {
             settings: processing.settings,
             outputRate: rate
         )
+        let frame = try decoder.makeFrame()
         let encoder = try MediaEncoder(
             path: output,
             width: decoder.width,
@@ -47,7 +48,7 @@ struct RenderCommand: ParsableCommand {
             inputs: [input] + processing.inputFiles
         )
         interruption.removeOnSecondSignal(encoder.temporaryPath)
-        let frame = try decoder.makeFrame()
+        abandonOutput = { [weak encoder] in encoder?.abandon() }
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {

@@ -439,6 +439,10 @@ src() { printf 'testsrc=size=%s:rate=%s' "$1" "${2:-10}"; }   # odd sizes allowe
     echo "$FF -f lavfi -i $(src 64x48) -frames:v 30 -c:v libx264 -g 10 editsrc.mp4"
     echo "python3 $probe_py tiff lab.tiff 320 240 lab"
     echo "python3 $probe_py tiff float.tiff 320 240 float"
+    # Big frames for the memory sweep: 4K at 60 fps (16 MB a YUYV frame), a 4K picture, 1080p.
+    echo "$FF -f lavfi -i $(src 3840x2160 60) -frames:v 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p 4k60.mp4"
+    echo "$FF -f lavfi -i $(src 3840x2160) -frames:v 1 4k.png"
+    echo "$FF -f lavfi -i $(src 1920x1080 30) -frames:v 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p hd.mkv"
 } >"$W/gen1"
 {
     for f in img.png img.jpg img.webp img.gif img.tiff img.bmp v10.mkv v10.mp4 v10.webm; do
@@ -493,6 +497,20 @@ limits() {  # limits WxH -> "expect checks" for an input of that size
     else echo "ok -"; fi
 }
 row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
+# The address space (KB) matte needs just to start (its libraries mapped), by bisection on `matte --version`:
+# the memory sweep's limits are offsets from it, so they mean the same for a debug or release build. 0 when
+# no limit works (AddressSanitizer reserves terabytes of address space): the sweep is skipped.
+vmem_floor=0
+if (ulimit -v 8000000; "$MATTE" --version) >/dev/null 2>&1; then
+    lo=10000; hi=8000000
+    while [ $((hi - lo)) -gt 2000 ]; do
+        mid=$(((lo + hi) / 2))
+        if (ulimit -v $mid; "$MATTE" --version) >/dev/null 2>&1; then hi=$mid; else lo=$mid; fi
+    done
+    vmem_floor=$hi
+else
+    echo "hostile: note: $MATTE does not start under ulimit -v (AddressSanitizer?): the memory sweep is skipped" >&2
+fi
 {
     # Sizes.
     for s in 1x1 2x2 3x3 7x5 15x15 16x16 17x16 16x17 33x17 641x481 1x720 720x1 8193x10 8192x16 16x8192; do
@@ -797,6 +815,21 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
     row "anim-webp-named-background" fail 'msg=animated WebP.*not supported' - "render @I@/img.png -o out.png --background @I@/anim.webp"
     row "+tiff-lab-named" fail 'msg=TIFF in Lab.*not supported' - "render @I@/lab.tiff -o out.png"
     row "tiff-float-named" fail 'msg=TIFF in floating-point.*not supported' - "mask @I@/float.tiff -o out.png"
+    # Out of memory (ulimit -v): each command under limits from the address space matte needs to start up to
+    # enough for the work. It succeeds, or says in one line that memory ran out; never a trap ("failed to
+    # allocate"), a library's own log line, a message blaming the input, or a partial file.
+    if [ "$vmem_floor" -gt 0 ]; then
+        for extra in 0 5 10 15 20 30 40 50 60 70 80 100 120 140 160 180 200 250 300 350 400 450 500 600 700; do
+            v="vmem=$((vmem_floor + extra * 1024)),msg=memory,timeout=300"
+            row "vmem-$extra-4k-blur-mp4" any "$v" - "render @I@/4k60.mp4 -o out.mp4 --background blur"
+            row "vmem-$extra-4k-webm" any "$v" - "render @I@/4k60.mp4 -o out.webm --background '#00ff00' --mirror"
+            row "vmem-$extra-4k-framing-fg" any "$v" - "render @I@/4k60.mp4 -o out.mkv --framing auto --foreground @I@/fg.png"
+            row "vmem-$extra-4k-png" any "$v" - "render @I@/4k.png -o out.png --background blur"
+            row "vmem-$extra-4k-mask" any "$v" - "mask @I@/4k.png -o out.png"
+            row "vmem-$extra-4k-background" any "$v" - "render @I@/hd.mkv -o out.mkv --background @I@/4k60.mp4"
+            row "vmem-$extra-hd-y4m" any "$v" - "render @I@/hd.mkv -o out.y4m --background blur"
+        done
+    fi
 } >"$W/cases.all"
 
 if [ "$quick" = 1 ]; then grep '^+' "$W/cases.all" >"$W/cases"; else cp "$W/cases.all" "$W/cases"; fi
