@@ -5,7 +5,8 @@
 # inputs and outputs built here: every size at and around the frame limits (16x16 to 8192x8192), PNG bombs,
 # every pixel format ffmpeg writes into PNG, JPEG, WebP, GIF, TIFF, BMP, MKV, MP4 and WebM, truncated,
 # empty and fake files, EXIF orientations and rotated videos, variable frame rates, audio tracks, and hostile
-# outputs (the input itself, symlinks, FIFOs, device nodes, read-only files, odd names, a full disk, signals).
+# outputs (the input itself, symlinks, FIFOs, device nodes, read-only files, odd names, a full disk, signals),
+# interlaced, HDR and anamorphic video, and resource limits (ulimit -f, a sweep of ulimit -v on 4K inputs).
 # Every case checks the same contract:
 #   - no crash: exit status < 128 (except the signal cases) and no crash report on stderr;
 #   - exit 0 on success; on failure exit 1 (runtime) or 64 (bad arguments) and stderr exactly one line
@@ -26,7 +27,8 @@
 # (tmpfs mount) cases; they are skipped, with a note, where mknod or mount is not permitted.
 # Environment: HOSTILE_JOBS (default 2) cases at a time; HOSTILE_ONLY=REGEX runs the matching cases only;
 # HOSTILE_KEEP=1 keeps the work directory; HOSTILE_TIMEOUT (default 120) seconds per case.
-# --quick runs the cases marked + in the table below (about 100, for CI); the full set is about 600.
+# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 830 (175 of
+# them the memory sweep, skipped under AddressSanitizer).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
