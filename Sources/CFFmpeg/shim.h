@@ -33,6 +33,14 @@ static int matte_watched_get_buffer2(AVCodecContext *context, AVFrame *frame, in
 static inline void matte_watch_frame_allocations(AVCodecContext *context, int *failed) {
     context->opaque = failed;
     context->get_buffer2 = matte_watched_get_buffer2;
+#if FF_API_THREAD_SAFE_CALLBACKS
+    // The callback is thread-safe (an atomic store): say so, or libavcodec 59 hands every frame thread's
+    // allocation to the calling thread. (Deprecated because from libavcodec 60 it is always assumed.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    context->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#endif
 }
 static inline int matte_frame_allocation_failed(const int *failed) { return __atomic_load_n(failed, __ATOMIC_RELAXED); }
 
