@@ -40,7 +40,9 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg",
             path: "Sources/CFFmpeg",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev"])]
+            providers: [
+                .apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev", "libswresample-dev"])
+            ]
         ),
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux", providers: [.apt(["libc6-dev"])]),
@@ -77,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "MatteMedia",
-            dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging", "MatteFileNames"],
+            dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging", "MatteMemory", "MatteFileNames"],
             swiftSettings: strict
         ),
         .target(
@@ -126,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteMemory", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
                 "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux",
                 "MatteFileNames",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

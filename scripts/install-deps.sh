@@ -2,7 +2,7 @@
 # Installs the Debian packages Matte builds and tests with (idempotent; apt runs only when one is missing).
 set -euo pipefail
 packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libsdl2-dev libpipewire-0.3-dev
-          libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
+          libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
           ffmpeg python3-venv python3-pip python3-numpy libjpeg-turbo-progs valgrind
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
           pipewire pipewire-bin wireplumber gstreamer1.0-pipewire dbus)

@@ -49,7 +49,7 @@ public struct CompositeBenchmark {
     }
 
     /// Every background mode with and without edge refinement, each compositing a new frame per call.
-    public func compositeWorkloads() -> [Workload] {
+    public func compositeWorkloads() throws -> [Workload] {
         let (frame, picture, modelInput) = inputs()
         let out = PixelBuffer(width: width, height: height, format: .yuyv)
         let masks = Self.personMasks()
@@ -57,7 +57,7 @@ public struct CompositeBenchmark {
             ("colour", .color(y: 81, u: 90, v: 240)), ("image", .picture(picture)),
             ("blur", .blur(strength: 16)), ("none", .none),
         ]
-        let framing = framingParts()
+        let framing = try framingParts()
         var framedCount = 0
         let framed = Workload(name: Self.framedWorkloadName) {
             framedCount += 1
@@ -74,11 +74,11 @@ public struct CompositeBenchmark {
             framing.controller.update(probabilities: masks[framedCount % 2], threshold: 0.5, dt: 1.0 / 30)
             framing.scaler.scale(out, crop: Self.movingCrop(framedCount, zoom: 1.25, of: out), into: framing.framed)
         }
-        return modes.flatMap { name, layer in
-            [true, false].map { guided in
+        return try modes.flatMap { name, layer in
+            try [true, false].map { guided in
                 var settings = MaskSettings()
                 settings.guided = guided
-                let compositor = Compositor(
+                let compositor = try Compositor(
                     width: width,
                     height: height,
                     modelWidth: Self.modelWidth,
@@ -104,11 +104,11 @@ public struct CompositeBenchmark {
 
     /// The parts framing adds to compositing, as FrameProcessor holds them (default mask settings, as the
     /// "image (bilinear mask)" workload it is compared with).
-    func framingParts() -> (
+    func framingParts() throws -> (
         compositor: Compositor, controller: FramingController, scaler: YUYVScaler, framed: PixelBuffer
     ) {
         (
-            Compositor(width: width, height: height, modelWidth: Self.modelWidth, modelHeight: Self.modelHeight),
+            try Compositor(width: width, height: height, modelWidth: Self.modelWidth, modelHeight: Self.modelHeight),
             FramingController(width: width, height: height, maskWidth: Self.modelWidth, maskHeight: Self.modelHeight),
             YUYVScaler(sourceWidth: width, sourceHeight: height, width: width, height: height),
             PixelBuffer(width: width, height: height, format: .yuyv)
@@ -124,7 +124,7 @@ public struct CompositeBenchmark {
     }
 
     /// Each stage of the compositing path alone, to see where a mode's time goes.
-    public func stageWorkloads() -> [Workload] {
+    public func stageWorkloads() throws -> [Workload] {
         let (frame, picture, modelInput) = inputs()
         let probabilities = Self.personMasks()[0]
         let refiner = MaskRefiner(width: Self.modelWidth, height: Self.modelHeight)
@@ -138,9 +138,9 @@ public struct CompositeBenchmark {
             width: width,
             height: height
         )
-        let blur = BackgroundBlur(width: width, height: height, strength: 16)
+        let blur = try BackgroundBlur(width: width, height: height, strength: 16)
         let (modelWidth, modelHeight, height) = (Self.modelWidth, Self.modelHeight, height)
-        let framing = framingParts()
+        let framing = try framingParts()
         let masks = Self.personMasks()
         var measured = 0
         var scaled = 0
@@ -183,7 +183,7 @@ public struct CompositeBenchmark {
         ] + scaling
     }
 
-    public func run(report: (String) -> Void) {
+    public func run(report: (String) -> Void) throws {
         let frame = YUYVKernels.testPattern(width: width, height: height)
         let copyTarget = PixelBuffer(width: width, height: height, format: .yuyv)
         let copy = measure(runs: runs) { copyTarget.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes)) }
@@ -191,7 +191,7 @@ public struct CompositeBenchmark {
             "\(width)×\(height) YUYV, median of \(runs) runs, one thread; memcpy of a frame: \(format(copy.median)) ms"
         )
         var medians: [String: Double] = [:]
-        for workload in compositeWorkloads() {
+        for workload in try compositeWorkloads() {
             let time = measure(runs: runs, workload.run)
             medians[workload.name] = time.median
             report(
@@ -202,7 +202,7 @@ public struct CompositeBenchmark {
         if let framed = medians[Self.framedWorkloadName], let image = medians["image (bilinear mask)"] {
             report("framing +\(format(framed - image)) ms over image (goal ≤ 0.30)")
         }
-        for stage in stageWorkloads() {
+        for stage in try stageWorkloads() {
             let time = measure(runs: runs, stage.run)
             report(
                 "  stage \(stage.name.padded(to: 26)) \(format(time.median)) ms  "

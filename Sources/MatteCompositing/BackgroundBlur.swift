@@ -27,7 +27,7 @@ package final class BackgroundBlur {
     static let personWeight: Float = 0.02
 
     /// - Parameter strength: blur radius in 720p pixels (larger is blurrier).
-    public init(width: Int, height: Int, strength: Int) {
+    public init(width: Int, height: Int, strength: Int) throws(OutOfMemory) {
         precondition(width >= 8 && height >= 4 && width % 2 == 0, "frame too small to blur")
         self.width = width
         self.height = height
@@ -37,8 +37,12 @@ package final class BackgroundBlur {
         self.lowHeight = lowHeight
         radius = Self.radius(strength: strength, height: height)
         let count = lowWidth * lowHeight
-        planes = (0..<4).map { _ in Plane(count: count, repeating: 0) }
-        scratch = Plane(count: count, repeating: 0)
+        // Five quarter-resolution planes: 10 MB at 4K, worth failing cleanly over.
+        func plane() throws(OutOfMemory) -> Plane<Float> {
+            try Plane(count: count, repeating: 0, for: "the blur of a \(width)×\(height) frame")
+        }
+        planes = [try plane(), try plane(), try plane(), try plane()]
+        scratch = try plane()
         rows = (0..<3).map { _ in Plane(count: lowWidth + 2, repeating: 0) }
         backgroundRows = (0..<2).map { _ in Plane(count: width * 2, repeating: 0) }
     }

@@ -47,7 +47,8 @@ public final class Compositor {
     private var refinedCurrentMask = false
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
-    private var blur: BackgroundBlur?
+    /// Made up front, like the frames: the default background, and memory best found missing before the first frame.
+    private let blur: BackgroundBlur
     /// Rows for the blurred background and the light-wrapped person, and the expander that widens the wrap map.
     private lazy var blurRow = Self.row(width)
     private lazy var wrappedRow = Self.row(width)
@@ -64,8 +65,13 @@ public final class Compositor {
     private var hologramTables = ColorMap.winter.lookupTables()
     private var frameCounter: UInt64 = 0
 
-    public init(width: Int, height: Int, modelWidth: Int, modelHeight: Int, maskSettings: MaskSettings = MaskSettings())
-    {
+    public init(
+        width: Int,
+        height: Int,
+        modelWidth: Int,
+        modelHeight: Int,
+        maskSettings: MaskSettings = MaskSettings()
+    ) throws(OutOfMemory) {
         self.width = width
         self.height = height
         self.modelWidth = modelWidth
@@ -74,8 +80,10 @@ public final class Compositor {
         expander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
         guide = Plane(count: modelWidth * modelHeight, repeating: 0)
         refinedMask = Plane(count: modelWidth * modelHeight, repeating: 0)
-        foreground = PixelBuffer(width: width, height: height, format: .yuyv)
-        scratch = PixelBuffer(width: width, height: height, format: .yuyv)
+        foreground = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
+        scratch = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
+        // The radius follows the layer's strength at each frame.
+        blur = try BackgroundBlur(width: width, height: height, strength: 1)
         colorRow = Self.row(width)
     }
 
@@ -133,10 +141,9 @@ public final class Compositor {
         for case let .opacity(factor) in effects { opacity = UInt32((factor * 256).rounded()) }
 
         if case let .blur(strength) = background {
-            if blur == nil { blur = BackgroundBlur(width: width, height: height, strength: strength) }
-            blur!.radius = BackgroundBlur.radius(strength: strength, height: height)
+            blur.radius = BackgroundBlur.radius(strength: strength, height: height)
             // The blur is of the original frame; the (possibly recoloured) person goes over it.
-            blur!.prepare(frame: frame, a: a, b: b, modelWidth: modelWidth, modelHeight: modelHeight)
+            blur.prepare(frame: frame, a: a, b: b, modelWidth: modelWidth, modelHeight: modelHeight)
         }
         if case let .color(luma, u, v) = background, colorRowValue.map({ $0 != (luma, u, v) }) ?? true {
             for index in stride(from: 0, to: colorRow.count, by: 4) {
@@ -161,7 +168,7 @@ public final class Compositor {
             let backgroundRow: UnsafePointer<UInt8>
             switch background {
             case .blur:
-                blur!.backgroundRow(y, into: blurRow.pointer)
+                blur.backgroundRow(y, into: blurRow.pointer)
                 backgroundRow = UnsafePointer(blurRow.pointer)
             case .color:
                 backgroundRow = UnsafePointer(colorRow.pointer)

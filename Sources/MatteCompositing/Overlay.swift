@@ -1,4 +1,5 @@
 import MatteImaging
+import MatteMemory
 
 /// A foreground image (logo, podium) drawn over everything, prepared once as premultiplied YUYV with
 /// per-byte alpha so drawing it is one pass.
@@ -9,10 +10,10 @@ public final class Overlay {
     /// - Parameters:
     ///   - rgba: straight-alpha RGBA at the output size.
     ///   - opacity: 0…1, multiplies the image's own alpha.
-    public init(rgba: PixelBuffer, opacity: Float) {
+    public init(rgba: PixelBuffer, opacity: Float) throws(OutOfMemory) {
         precondition(rgba.format == .rgba32 && rgba.width % 2 == 0, "an overlay is RGBA with an even width")
-        premultiplied = PixelBuffer(width: rgba.width, height: rgba.height, format: .yuyv)
-        alpha = PixelBuffer(width: rgba.width, height: rgba.height, format: .yuyv)
+        premultiplied = try PixelBuffer.allocate(width: rgba.width, height: rgba.height, format: .yuyv)
+        alpha = try PixelBuffer.allocate(width: rgba.width, height: rgba.height, format: .yuyv)
         let scale = min(max(opacity, 0), 1)
         for y in 0..<rgba.height {
             let source = rgba.base + y * rgba.rowBytes

@@ -36,14 +36,41 @@ public final class PixelBuffer {
     private let storage: Plane<UInt8>
     static let tailPadding = 64
 
-    public init(width: Int, height: Int, format: PixelFormat) {
+    /// A picture small enough not to fail where anything else would not (tests, thumbnails, control replies).
+    /// Frames of a user's size go through `allocate`, which throws instead of trapping when memory runs out.
+    public convenience init(width: Int, height: Int, format: PixelFormat) {
+        let rowBytes = Self.rowBytes(width: width, height: height, format: format)
+        self.init(
+            width: width,
+            height: height,
+            format: format,
+            storage: Plane(count: rowBytes * height + Self.tailPadding, repeating: 0)
+        )
+    }
+
+    /// A frame-sized picture, or `OutOfMemory` naming it ("a 3840×2160 frame") when the system refuses the memory.
+    public static func allocate(width: Int, height: Int, format: PixelFormat) throws(OutOfMemory) -> PixelBuffer {
+        let rowBytes = rowBytes(width: width, height: height, format: format)
+        let storage = try Plane<UInt8>(
+            count: rowBytes * height + tailPadding,
+            repeating: 0,
+            for: "a \(width)×\(height) frame"
+        )
+        return PixelBuffer(width: width, height: height, format: format, storage: storage)
+    }
+
+    private static func rowBytes(width: Int, height: Int, format: PixelFormat) -> Int {
         precondition(width > 0 && height > 0, "image size must be positive")
         precondition(format != .yuyv || width % 2 == 0, "YUYV images have an even width")
+        return format.packedRowBytes(width: width)
+    }
+
+    private init(width: Int, height: Int, format: PixelFormat, storage: Plane<UInt8>) {
         self.width = width
         self.height = height
         self.format = format
         rowBytes = format.packedRowBytes(width: width)
-        storage = Plane(count: rowBytes * height + Self.tailPadding, repeating: 0)
+        self.storage = storage
         bytes = UnsafeMutableRawBufferPointer(start: storage.pointer, count: rowBytes * height)
     }
 

@@ -29,7 +29,7 @@ public final class BackgroundFitter {
             scaled = resampler.scale(picture, crop: crop, into: destination, at: target)
         case .tile:
             if tile == nil || tile!.width != target.width || tile!.height != target.height {
-                tile = PixelBuffer(width: target.width, height: target.height, format: .yuyv)
+                tile = try PixelBuffer.allocate(width: target.width, height: target.height, format: .yuyv, for: path)
             }
             scaled = resampler.scale(
                 picture,

@@ -16,9 +16,9 @@ public final class BackgroundSource {
     public init(path: String, width: Int, height: Int, fit: Fit, outputRate: Double) throws(MediaError) {
         self.path = path
         fitter = BackgroundFitter(width: width, height: height, fit: fit)
-        frame = PixelBuffer(width: width, height: height, format: .yuyv)
+        frame = try PixelBuffer.allocate(width: width, height: height, format: .yuyv, for: path)
         let decoder = try MediaDecoder(path: path, format: .rgb24)
-        let first = decoder.makeFrame()
+        let first = try decoder.makeFrame()
         guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
         try fitter.fill(frame, from: first, path: path)
         clipFrame = 0

@@ -10,7 +10,7 @@ public enum ImageFile {
     /// The first picture of an image (or video) file, upright, converted to `format`.
     public static func load(_ path: String, format: PixelFormat = .rgb24) throws(MediaError) -> PixelBuffer {
         let decoder = try MediaDecoder(path: path, format: format)
-        let image = decoder.makeFrame()
+        let image = try decoder.makeFrame()
         guard try decoder.decodeNext(into: image) else { throw MediaError(path, "contains no decodable frame") }
         return image
     }
@@ -41,7 +41,7 @@ public enum ImageFile {
             av_frame_free(&frame)
             av_packet_free(&packet)
         }
-        guard let frame, let packet else { throw MediaError(path, "out of memory") }
+        guard let frame, let packet else { throw MediaError(path, MediaError.notEnoughMemory) }
         frame.pointee.width = Int32(image.width)
         frame.pointee.height = Int32(image.height)
         frame.pointee.format = image.format.ffmpegFormat.rawValue

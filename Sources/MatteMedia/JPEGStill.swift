@@ -22,7 +22,7 @@ enum JPEGStill {
 
     /// Nil when libjpeg-turbo cannot decode it to RGB (CMYK and other rare kinds): FFmpeg gets a try.
     static func decode(_ data: [UInt8], path: String) throws(MediaError) -> Decoded? {
-        guard let handle = tjInitDecompress() else { throw MediaError(path, "out of memory") }
+        guard let handle = tjInitDecompress() else { throw MediaError(path, MediaError.notEnoughMemory) }
         defer { tjDestroy(handle) }
         var width: Int32 = 0
         var height: Int32 = 0
@@ -35,7 +35,7 @@ enum JPEGStill {
         if let problem = FrameLimits.pictureProblem(width: Int(width), height: Int(height)) {
             throw MediaError(path, problem)
         }
-        let picture = PixelBuffer(width: Int(width), height: Int(height), format: .rgb24)
+        let picture = try PixelBuffer.allocate(width: Int(width), height: Int(height), format: .rgb24, for: path)
         var damage: String? = nil
         if tjDecompress2(
             handle,

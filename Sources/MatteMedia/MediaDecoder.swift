@@ -1,34 +1,15 @@
 import CFFmpeg
 import MatteImaging
+import MatteMemory
 
 #if canImport(Glibc)
 import Glibc
 import MatteFileNames
 #endif
 
-/// Why a media file could not be read or written; the description names the file.
-public struct MediaError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
-
-    public init(_ path: String, _ reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    init(_ path: String, _ what: String, code: Int32) {
-        var text = [CChar](repeating: 0, count: 256)
-        av_strerror(code, &text, text.count)
-        self.init(
-            path,
-            "\(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
-        )
-    }
-}
-
-/// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead.
-let quietFFmpegLogs: Void = av_log_set_level(AV_LOG_QUIET)
+/// FFmpeg prints its own multi-line diagnostics to stderr; Matte reports one line per failure instead, and
+/// keeps FFmpeg's newest error line to word it (`LibraryOutput`).
+let quietFFmpegLogs: Void = LibraryOutput.keepFFmpegLogs()
 
 /// Decodes the pictures of any file FFmpeg reads (JPEG photos through libjpeg-turbo) into frames of one
 /// pixel format, shown upright: EXIF orientation and a video's rotation are applied.
@@ -48,6 +29,13 @@ public final class MediaDecoder {
     public let frameCountEstimate: Int?
     /// The stream's time base: timestamps count this fraction of a second.
     public let timeBase: (numerator: Int32, denominator: Int32)
+    /// The shape of a pixel as displayed (width:height), when it is not square: anamorphic video.
+    public let sampleAspectRatio: (numerator: Int32, denominator: Int32)?
+    /// The input's colour primaries and transfer (what its RGB means), for the encoder to tag its output with.
+    let colourPrimaries: AVColorPrimaries
+    let colourTransfer: AVColorTransferCharacteristic
+    /// Whether the input is HDR (PQ or HLG transfer): Matte keeps the signal as it is, without tone mapping.
+    public var isHDR: Bool { colourTransfer == AVCOL_TRC_SMPTE2084 || colourTransfer == AVCOL_TRC_ARIB_STD_B67 }
     /// The presentation time and duration of the last frame decoded, in `timeBase` units (nil when unknown).
     public private(set) var timestamp: Int64?
     public private(set) var duration: Int64 = 0
@@ -60,6 +48,13 @@ public final class MediaDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let converter = PixelConverter()
     private var drained = false
+    /// Set when the decoder could not allocate a frame (see `matte_watch_frame_allocations`).
+    private let frameAllocationFailed = Plane<Int32>(count: 1, repeating: 0)
+    /// Interlaced pictures go through a deinterlacer (made at the first one) and come out progressive.
+    private var deinterlacer: Deinterlacer?
+    private var deinterlaced: UnsafeMutablePointer<AVFrame>?
+    /// The first picture of another size than the stream's first, for the user ("64×48 to 96×64").
+    public private(set) var sizeChange: String?
     private var damagedPackets = 0
     private var readFailure: Int32?
     /// A JPEG photo decoded at opening, delivered once.
@@ -100,6 +95,9 @@ public final class MediaDecoder {
             frameRate = nil
             frameCountEstimate = 1
             timeBase = (1, 25)
+            sampleAspectRatio = nil
+            colourPrimaries = AVCOL_PRI_UNSPECIFIED
+            colourTransfer = AVCOL_TRC_UNSPECIFIED
             return
         }
 
@@ -138,13 +136,18 @@ public final class MediaDecoder {
         }
         var codecOptions: OpaquePointer? = nil
         av_dict_set(&codecOptions, "max_pixels", Self.maximumPixels, 0)
+        matte_watch_frame_allocations(codecContext, frameAllocationFailed.pointer)
         let opening =
             avcodec_parameters_to_context(codecContext, parameters) >= 0
             ? avcodec_open2(codecContext, codec, &codecOptions) : -1
         av_dict_free(&codecOptions)
-        guard opening >= 0 else { throw MediaError(path, "cannot decode its video stream") }
+        guard opening >= 0 else { throw MediaError(path, "cannot decode its video stream", code: opening) }
         guard codecContext.pointee.width > 0, codecContext.pointee.height > 0 else {
-            // The probe could not decode a picture: over the pixel limit, or not a picture at all.
+            // The probe could not decode a picture: a kind FFmpeg does not decode, over the pixel limit, or not a
+            // picture at all.
+            if let unsupported = UnsupportedImage.kind(of: Self.readPrefix(path, count: UnsupportedImage.prefixBytes)) {
+                throw MediaError(path, unsupported)
+            }
             throw MediaError(
                 path,
                 "cannot decode its video stream (damaged, or too large: the limit is "
@@ -166,12 +169,13 @@ public final class MediaDecoder {
         let rate = videoStream.pointee.avg_frame_rate
         frameRate = rate.num > 0 && rate.den > 0 ? Double(rate.num) / Double(rate.den) : nil
         timeBase = (videoStream.pointee.time_base.num, videoStream.pointee.time_base.den)
-        let announced = Int(videoStream.pointee.nb_frames)
-        let seconds = Double(context.pointee.duration) / Double(AV_TIME_BASE)
-        frameCountEstimate =
-            announced > 0
-            ? announced
-            : (seconds > 0 && frameRate != nil) ? Int((seconds * frameRate!).rounded()) : nil
+        frameCountEstimate = Self.frameCountEstimate(of: videoStream, in: context, rate: frameRate)
+        let aspect = av_guess_sample_aspect_ratio(context, videoStream, nil)
+        sampleAspectRatio =
+            aspect.num > 0 && aspect.den > 0 && aspect.num != aspect.den
+            ? (orientation.swapsSides ? (aspect.den, aspect.num) : (aspect.num, aspect.den)) : nil
+        colourPrimaries = parameters.pointee.color_primaries
+        colourTransfer = parameters.pointee.color_trc
         if carryAudio {
             for index in 0..<Int(context.pointee.nb_streams)
             where context.pointee.streams[index]!.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
@@ -180,12 +184,16 @@ public final class MediaDecoder {
         }
         packet = av_packet_alloc()
         frame = av_frame_alloc()
-        guard packet != nil, frame != nil else { throw MediaError(path, "out of memory") }
+        deinterlaced = av_frame_alloc()
+        guard packet != nil, frame != nil, deinterlaced != nil else {
+            throw MediaError(path, MediaError.notEnoughMemory)
+        }
     }
 
     deinit {
         av_packet_free(&packet)
         av_frame_free(&frame)
+        av_frame_free(&deinterlaced)
         for var carried in carriedPackets as [UnsafeMutablePointer<AVPacket>?] { av_packet_free(&carried) }
         avcodec_free_context(&codecContext)
         avformat_close_input(&formatContext)
@@ -194,7 +202,30 @@ public final class MediaDecoder {
     static let maximumPixels = "\(FrameLimits.maximumSide * FrameLimits.maximumSide)"
 
     /// A buffer of the right size and format for `decodeNext`.
-    public func makeFrame() -> PixelBuffer { PixelBuffer(width: frameWidth, height: height, format: format) }
+    public func makeFrame() throws(MediaError) -> PixelBuffer {
+        try PixelBuffer.allocate(width: frameWidth, height: height, format: format, for: path)
+    }
+
+    /// The number of frames to expect: the frames the container counts, or its duration × rate when that is
+    /// fewer (an MP4 edit list counts the frames it skips), or the file's duration × rate when it says nothing.
+    static func frameCountEstimate(
+        of stream: UnsafeMutablePointer<AVStream>,
+        in context: UnsafeMutablePointer<AVFormatContext>,
+        rate: Double?
+    ) -> Int? {
+        let announced = Int(stream.pointee.nb_frames)
+        let timeBase = stream.pointee.time_base
+        let streamSeconds =
+            stream.pointee.duration > 0 && timeBase.den > 0
+            ? Double(stream.pointee.duration) * Double(timeBase.num) / Double(timeBase.den) : 0
+        let seconds = streamSeconds > 0 ? streamSeconds : Double(context.pointee.duration) / Double(AV_TIME_BASE)
+        let timed = seconds > 0 && rate != nil ? Int((seconds * rate!).rounded()) : nil
+        switch (announced > 0 ? announced : nil, timed) {
+        case let (announced?, timed?): return min(announced, max(timed, 1))
+        case let (announced?, nil): return announced
+        case let (nil, timed): return timed
+        }
+    }
 
     /// Why the input looks damaged or cut short, once decoding has ended; nil when it looked whole.
     public var damage: String? {
@@ -218,43 +249,113 @@ public final class MediaDecoder {
         if let still {
             guard !stillDelivered else { return false }
             stillDelivered = true
-            try deliver(still.picture, into: destination)
+            try turnUpright(still.picture, into: destination)
             padOddWidth(destination)
             framesDecoded = 1
             timestamp = 0
             return true
         }
-        guard let codecContext, let frame else { return false }
+        guard let codecContext, let frame, let deinterlaced else { return false }
         while true {
+            if let deinterlacer {
+                let pulled = deinterlacer.pull(into: deinterlaced)
+                if pulled >= 0 {
+                    defer { av_frame_unref(deinterlaced) }
+                    try deliver(deinterlaced, into: destination)
+                    return true
+                }
+                if pulled == matte_averror_eof() { return try endOfStream() }
+                if pulled != matte_averror_eagain() { throw MediaError(path, "cannot deinterlace", code: pulled) }
+            }
             let received = avcodec_receive_frame(codecContext, frame)
+            if received == -ENOMEM { throw memoryError() }
             if received >= 0 {
                 defer { av_frame_unref(frame) }
-                try convert(frame, into: destination)
-                padOddWidth(destination)
-                let pts = frame.pointee.best_effort_timestamp
-                timestamp = pts == matte_av_nopts_value() ? nil : pts
-                duration = frame.pointee.pkt_duration
-                framesDecoded += 1
+                if deinterlacer == nil, frame.pointee.interlaced_frame != 0 {
+                    deinterlacer = try Deinterlacer(
+                        first: frame,
+                        timeBase: AVRational(num: timeBase.numerator, den: timeBase.denominator),
+                        path: path
+                    )
+                }
+                if let deinterlacer {
+                    let pushed = deinterlacer.push(frame)
+                    guard pushed >= 0 else { throw MediaError(path, "cannot deinterlace", code: pushed) }
+                    continue
+                }
+                try deliver(frame, into: destination)
                 return true
             }
-            if received == matte_averror_eof() { return false }
+            if received == matte_averror_eof() {
+                // The deinterlacer holds a picture back (it looks at the next one): flush it out.
+                if let deinterlacer, !deinterlacer.flushed {
+                    let pushed = deinterlacer.push(nil)
+                    guard pushed >= 0 else { throw MediaError(path, "cannot deinterlace", code: pushed) }
+                    continue
+                }
+                return try endOfStream()
+            }
             if received != matte_averror_eagain() {
+                if ranOutOfMemory { throw memoryError() }
                 // A damaged frame is skipped; the decoder resynchronises on the next packet.
                 damagedPackets += 1
-                if drained { return false }
+                if drained { return try endOfStream() }
             }
-            if drained { return false }
-            sendNextPacket()
+            if drained {
+                // Pictures still held by the deinterlacer come out before the end.
+                if let deinterlacer, !deinterlacer.flushed {
+                    let pushed = deinterlacer.push(nil)
+                    guard pushed >= 0 else { throw MediaError(path, "cannot deinterlace", code: pushed) }
+                    continue
+                }
+                return try endOfStream()
+            }
+            try sendNextPacket()
         }
     }
 
-    private func sendNextPacket() {
+    /// The end of the pictures, unless they ended because memory ran out: frame threads drop a picture they
+    /// failed to allocate without an error, so the stream would just look short; and h264 reports tables it
+    /// could not allocate as damaged slices ("decode_slice_header error"), so a stream none of whose packets
+    /// decode is memory when there is no room for the frames its threads hold.
+    private func endOfStream() throws(MediaError) -> Bool {
+        if matte_frame_allocation_failed(frameAllocationFailed.pointer) != 0 { throw memoryError() }
+        if framesDecoded == 0, damagedPackets > 0, let codecContext {
+            let frames = Int(max(codecContext.pointee.thread_count, 1)) + 3
+            if !OutOfMemory.couldReserve(bytes: frames * width * height * 2) { throw memoryError() }
+        }
+        return false
+    }
+
+    /// Converts a decoded picture into `destination` and notes its timing.
+    private func deliver(_ frame: UnsafeMutablePointer<AVFrame>, into destination: PixelBuffer) throws(MediaError) {
+        try convert(frame, into: destination)
+        padOddWidth(destination)
+        let pts = frame.pointee.best_effort_timestamp
+        timestamp = pts == matte_av_nopts_value() ? nil : pts
+        duration = frame.pointee.pkt_duration
+        framesDecoded += 1
+    }
+
+    /// Whether a decoding error was memory running out: a frame FFmpeg could not allocate, or its own words.
+    private var ranOutOfMemory: Bool {
+        matte_frame_allocation_failed(frameAllocationFailed.pointer) != 0
+            || LibraryOutput.mentionsMemory(LibraryOutput.takeLastLog())
+    }
+
+    /// FFmpeg ran out of memory decoding: one line naming the frame size, as a failed frame allocation says.
+    private func memoryError() -> MediaError {
+        MediaError(path, "not enough memory to decode its \(width)×\(height) frames; \(OutOfMemory.advice)")
+    }
+
+    private func sendNextPacket() throws(MediaError) {
         guard let formatContext, let packet else {
             drained = true
             return
         }
         while true {
             let read = av_read_frame(formatContext, packet)
+            if read == -ENOMEM { throw memoryError() }
             if read < 0 {
                 if read != matte_averror_eof() { readFailure = read }
                 // End of file (or a truncated one): flush the decoder so buffered frames still come out.
@@ -274,7 +375,9 @@ public final class MediaDecoder {
             defer { av_packet_unref(packet) }
             // The receive loop has emptied the decoder, so this cannot say EAGAIN; a damaged packet is
             // refused and skipped, and the decoder resynchronises on the next one.
-            if avcodec_send_packet(codecContext, packet) < 0 { damagedPackets += 1 }
+            let sent = avcodec_send_packet(codecContext, packet)
+            if sent == -ENOMEM || ranOutOfMemory { throw memoryError() }
+            if sent < 0 { damagedPackets += 1 }
             return
         }
     }
@@ -286,15 +389,15 @@ public final class MediaDecoder {
     }
 
     /// Reads to the end of the file for the carried streams' packets (after the last picture).
-    func readRemainingCarriedPackets() {
+    func readRemainingCarriedPackets() throws(MediaError) {
         guard !carriedStreams.isEmpty else { return }
-        while !drained { sendNextPacket() }
+        while !drained { try sendNextPacket() }
     }
 
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>, into destination: PixelBuffer) throws(MediaError) {
         let storedSize = orientation.swapsSides ? (width: height, height: width) : (width: width, height: height)
-        guard frame.pointee.width == Int32(storedSize.width), frame.pointee.height == Int32(storedSize.height) else {
-            throw MediaError(path, "frame size changed mid-stream to \(frame.pointee.width)×\(frame.pointee.height)")
+        if frame.pointee.width != Int32(storedSize.width) || frame.pointee.height != Int32(storedSize.height) {
+            try fitToStreamSize(frame, storedSize)
         }
         let (sourceFormat, fullRange) = Self.rangeExplicit(
             AVPixelFormat(frame.pointee.format),
@@ -309,7 +412,12 @@ public final class MediaDecoder {
         )
         // Upright pictures convert straight into the destination; others go through RGB to be turned.
         if orientation != .upright && stored == nil {
-            stored = PixelBuffer(width: storedSize.width, height: storedSize.height, format: .rgb24)
+            stored = try PixelBuffer.allocate(
+                width: storedSize.width,
+                height: storedSize.height,
+                format: .rgb24,
+                for: path
+            )
         }
         // An odd-width YUYV destination is one column wider than the picture swscale writes into it.
         let (target, targetWidth) = orientation == .upright ? (destination, width) : (stored!, storedSize.width)
@@ -328,18 +436,41 @@ public final class MediaDecoder {
             }
         }
         guard converted else { throw MediaError(path, "cannot convert its pixel format") }
-        if let stored, orientation != .upright { try deliver(stored, into: destination) }
+        if let stored, orientation != .upright { try turnUpright(stored, into: destination) }
+    }
+
+    /// A stream whose pictures change size mid-way (clips joined, a resolution switch): the picture is cropped
+    /// to the shape of the stream's first size and scaled to it, as `cover` fits a background, so every frame
+    /// comes out at one size, undistorted.
+    private func fitToStreamSize(
+        _ frame: UnsafeMutablePointer<AVFrame>,
+        _ size: (width: Int, height: Int)
+    ) throws(MediaError) {
+        let (frameWidth, frameHeight) = (Int(frame.pointee.width), Int(frame.pointee.height))
+        if sizeChange == nil { sizeChange = "\(size.width)×\(size.height) to \(frameWidth)×\(frameHeight)" }
+        if let problem = FrameLimits.pictureProblem(width: frameWidth, height: frameHeight) {
+            throw MediaError(path, "changes its frame size mid-stream to \(frameWidth)×\(frameHeight): \(problem)")
+        }
+        let (crop, _) = Fit.cover.layout(
+            sourceWidth: frameWidth,
+            sourceHeight: frameHeight,
+            targetWidth: size.width,
+            targetHeight: size.height
+        )
+        frame.pointee.crop_left = Int(crop.x)
+        frame.pointee.crop_top = Int(crop.y)
+        frame.pointee.crop_right = Int(frameWidth - crop.x - crop.width)
+        frame.pointee.crop_bottom = Int(frameHeight - crop.y - crop.height)
+        let cropped = av_frame_apply_cropping(frame, Int32(AV_FRAME_CROP_UNALIGNED))
+        guard cropped >= 0 else { throw MediaError(path, "cannot crop a resized frame", code: cropped) }
     }
 
     /// Turns an RGB24 picture as stored upright and converts it to the destination's format.
-    private func deliver(_ picture: PixelBuffer, into destination: PixelBuffer) throws(MediaError) {
-        let target =
-            destination.format == .rgb24
-            ? destination
-            : {
-                if upright == nil { upright = PixelBuffer(width: width, height: height, format: .rgb24) }
-                return upright!
-            }()
+    private func turnUpright(_ picture: PixelBuffer, into destination: PixelBuffer) throws(MediaError) {
+        if destination.format != .rgb24 && upright == nil {
+            upright = try PixelBuffer.allocate(width: width, height: height, format: .rgb24, for: path)
+        }
+        let target = destination.format == .rgb24 ? destination : upright!
         orientation.apply(
             picture.base,
             width: picture.width,
@@ -439,9 +570,16 @@ extension MediaDecoder {
         }
     }
 
-    /// The swscale matrix for a YUV source: BT.709 when the stream says so (HD video), else BT.601.
+    /// The swscale matrix for a YUV source: the one the stream names, else BT.601.
     static func matrix(_ space: AVColorSpace) -> Int32 {
-        space == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601
+        switch space {
+        case AVCOL_SPC_BT709: return SWS_CS_ITU709
+        // swscale has one BT.2020 matrix; the constant-luminance variant is rare and close to it.
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020
+        case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M
+        case AVCOL_SPC_FCC: return SWS_CS_FCC
+        default: return SWS_CS_ITU601
+        }
     }
 
     /// JPEG decoders report the deprecated full-range "yuvj" formats; swscale wants the plain format

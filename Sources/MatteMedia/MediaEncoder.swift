@@ -1,5 +1,6 @@
 import CFFmpeg
 import MatteImaging
+import MatteMemory
 
 #if canImport(Glibc)
 import Glibc
@@ -135,13 +136,26 @@ public final class MediaEncoder {
             // Matte's YUV is BT.601: say so, or players guess BT.709 for HD sizes and shift the colours.
             codecContext.pointee.colorspace = AVCOL_SPC_SMPTE170M
         }
+        if let source {
+            // The matrix is Matte's, but the RGB it encodes is the input's: its primaries and transfer (BT.2020
+            // and PQ for HDR video) still describe it.
+            codecContext.pointee.color_primaries = source.colourPrimaries
+            codecContext.pointee.color_trc = source.colourTransfer
+        }
+        // Frames are progressive: the decoder deinterlaces interlaced input.
+        codecContext.pointee.field_order = AV_FIELD_PROGRESSIVE
+        if let aspect = source?.sampleAspectRatio {
+            // Anamorphic video keeps its pixel shape, or it would show squeezed.
+            codecContext.pointee.sample_aspect_ratio = AVRational(num: aspect.numerator, den: aspect.denominator)
+        }
         if (context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
         Self.tune(codecContext, encoder: encoder)
-        var status = avcodec_open2(codecContext, encoder, nil)
+        var (status, printed) = LibraryOutput.capture { avcodec_open2(codecContext, encoder, nil) }
         if status >= 0 { status = avcodec_parameters_from_context(stream.pointee.codecpar, codecContext) }
         stream.pointee.time_base = codecContext.pointee.time_base
+        stream.pointee.sample_aspect_ratio = codecContext.pointee.sample_aspect_ratio
         if status >= 0 {
             addCarriedStreams(container: container, extensionName: String(lower.split(separator: ".").last ?? ""))
         }
@@ -150,7 +164,7 @@ public final class MediaEncoder {
         }
         if status >= 0 { status = avformat_write_header(context, nil) }
         guard status >= 0, let frame else {
-            let error = MediaError(path, "cannot start writing", code: status)
+            let error = failure("cannot start writing", code: status, printed: printed)
             abandon()
             throw error
         }
@@ -159,7 +173,7 @@ public final class MediaEncoder {
         frame.pointee.format = choice.pixelFormat.rawValue
         guard av_frame_get_buffer(frame, 0) >= 0 else {
             abandon()
-            throw MediaError(path, "out of memory")
+            throw MediaError(path, MediaError.notEnoughMemory)
         }
     }
 
@@ -282,7 +296,7 @@ public final class MediaEncoder {
                     + "or a picture sequence such as frames/%05d.png"
             )
         }
-        guard let frame, av_frame_make_writable(frame) >= 0 else { throw MediaError(path, "out of memory") }
+        guard let frame, av_frame_make_writable(frame) >= 0 else { throw MediaError(path, MediaError.notEnoughMemory) }
         var sourcePlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(picture.base), nil, nil, nil]
         var sourceStrides: [Int32] = [Int32(picture.rowBytes), 0, 0, 0]
         let converted = withUnsafeMutableBytes(of: &frame.pointee.data) { planes in
@@ -343,7 +357,7 @@ public final class MediaEncoder {
     public func finish() throws(MediaError) {
         do throws(MediaError) {
             try send(nil)
-            source?.readRemainingCarriedPackets()
+            try source?.readRemainingCarriedPackets()
             try copyCarriedPackets()
             for transcoder in transcoders.values {
                 let written = transcoder.transcode(nil) { av_interleaved_write_frame(format, $0) }
@@ -368,19 +382,37 @@ public final class MediaEncoder {
     }
 
     private func send(_ frame: UnsafeMutablePointer<AVFrame>?) throws(MediaError) {
-        guard let packet else { throw MediaError(path, "out of memory") }
-        let sent = avcodec_send_frame(codec, frame)
-        guard sent >= 0 else { throw MediaError(path, "encoding failed", code: sent) }
+        guard let packet else { throw MediaError(path, MediaError.notEnoughMemory) }
+        let (sent, printedSending) = LibraryOutput.capture { avcodec_send_frame(codec, frame) }
+        guard sent >= 0 else { throw failure("encoding failed", code: sent, printed: printedSending) }
         while true {
-            let received = avcodec_receive_packet(codec, packet)
+            let (received, printed) = LibraryOutput.capture { avcodec_receive_packet(codec, packet) }
             if received == matte_averror_eagain() || received == matte_averror_eof() { return }
-            guard received >= 0 else { throw MediaError(path, "encoding failed", code: received) }
+            guard received >= 0 else { throw failure("encoding failed", code: received, printed: printed) }
             if packet.pointee.duration <= 0 { packet.pointee.duration = frameDuration }
             av_packet_rescale_ts(packet, codec!.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
             let written = av_interleaved_write_frame(format, packet)
             guard written >= 0 else { throw MediaError(path, "cannot write", code: written) }
         }
+    }
+
+    /// `what` failed with FFmpeg's `code`, the encoder library having `printed` that. Running out of memory
+    /// names the frame size, as the decoder does; libx264 says "malloc of size … failed" and FFmpeg passes
+    /// it on as a "generic error in an external library", so its own words decide.
+    private func failure(_ what: String, code: Int32, printed: String = "") -> MediaError {
+        // Without a word from the library, an external failure is memory when memory is short: room for two
+        // encoder threads' stacks and four frames.
+        let silentlyShort =
+            code == matte_averror_external() && printed.isEmpty
+            && !OutOfMemory.couldReserve(bytes: 16 << 20 + 4 * width * height * 2)
+        if code == -ENOMEM || LibraryOutput.mentionsMemory(printed) || silentlyShort {
+            return MediaError(path, "not enough memory to encode \(width)×\(height) frames; \(OutOfMemory.advice)")
+        }
+        if let line = printed.split(whereSeparator: \.isNewline).first {
+            return MediaError(path, "\(what): \(line)")
+        }
+        return MediaError(path, what, code: code)
     }
 
     /// Removes everything written so far: the temporary file, or a sequence's hidden directory.

@@ -39,7 +39,7 @@ public struct OutputFile {
         if let keptMode { _ = FileName.withCString(temporary) { chmod($0, keptMode) } }
         let renamed = FileName.withCString(temporary) { from in FileName.withCString(destination) { rename(from, $0) } }
         guard renamed == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = MediaError.reason(forErrno: errno)
             discard()
             throw MediaError(path, "cannot write: \(reason)")
         }
@@ -55,7 +55,7 @@ public struct OutputFile {
         if close(fd) != 0 && failure == nil { failure = errno }
         if let failure {
             discard()
-            throw MediaError(path, "cannot write: \(String(cString: strerror(failure)))")
+            throw MediaError(path, "cannot write: \(MediaError.reason(forErrno: failure))")
         }
         try commit()
     }
@@ -218,7 +218,7 @@ public struct OutputSequence {
         }
         for (finished, target) in moves
         where FileName.withCString(finished, { from in FileName.withCString(target) { rename(from, $0) } }) != 0 {
-            let reason = String(cString: strerror(errno))
+            let reason = MediaError.reason(forErrno: errno)
             discard()
             throw MediaError(target, "cannot write: \(reason)")
         }

@@ -55,14 +55,18 @@ public final class FrameProcessor {
         self.height = height
         self.outputRate = outputRate
         self.settings = settings
-        compositor = Compositor(
-            width: width,
-            height: height,
-            modelWidth: modelWidth,
-            modelHeight: modelHeight,
-            maskSettings: settings.mask
-        )
-        output = PixelBuffer(width: width, height: height, format: .yuyv)
+        do {
+            compositor = try Compositor(
+                width: width,
+                height: height,
+                modelWidth: modelWidth,
+                modelHeight: modelHeight,
+                maskSettings: settings.mask
+            )
+            output = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
+        } catch {
+            throw PipelineError(error.description)
+        }
         framingController = FramingController(
             width: width,
             height: height,
@@ -70,6 +74,16 @@ public final class FrameProcessor {
             maskHeight: modelHeight
         )
         crop = .whole(width: width, height: height)
+        do {
+            // Buffers the settings need from the first frame are made now, where running out of memory can be
+            // reported; a later change (live) makes them when first needed.
+            if settings.mirror { mirrored = try PixelBuffer.allocate(width: width, height: height, format: .yuyv) }
+            if settings.framing != .off {
+                framed = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
+            }
+        } catch {
+            throw PipelineError(error.description)
+        }
         try apply(settings)
     }
 
@@ -100,7 +114,7 @@ public final class FrameProcessor {
         if let path = settings.foreground {
             do throws(MediaError) {
                 let image = try ImageFile.load(path, format: .rgba32)
-                let scaled = PixelBuffer(width: width, height: height, format: .rgba32)
+                let scaled = try PixelBuffer.allocate(width: width, height: height, format: .rgba32, for: path)
                 guard
                     Resampler().scale(
                         image,
@@ -111,7 +125,9 @@ public final class FrameProcessor {
                 else {
                     throw MediaError(path, "cannot be scaled to \(width)×\(height)")
                 }
-                overlay = Overlay(rgba: scaled, opacity: settings.foregroundOpacity)
+                do { overlay = try Overlay(rgba: scaled, opacity: settings.foregroundOpacity) } catch {
+                    throw MediaError(path, error.description)
+                }
             } catch { throw PipelineError("foreground \(error.description)") }
         }
         return Prepared(settings: settings, backgroundSource: source, overlay: overlay)

@@ -52,7 +52,7 @@ struct CompositeBench: ParsableCommand {
 
     func run() throws {
         let (width, height) = try frameSize(size, option: "--size")
-        CompositeBenchmark(width: width, height: height, runs: runs).run { print($0) }
+        try CompositeBenchmark(width: width, height: height, runs: runs).run { print($0) }
     }
 }
 

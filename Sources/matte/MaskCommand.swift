@@ -37,7 +37,7 @@ struct MaskCommand: ParsableCommand {
         interruption.removeOnSecondSignal(target.temporary)
         let segmenter = try loadSegmenter(model, frameWidth: frame.width, frameHeight: frame.height)
         let probabilities = try segmenter.segment(frame)
-        let mask = PixelBuffer(width: frame.width, height: frame.height, format: .gray8)
+        let mask = try PixelBuffer.allocate(width: frame.width, height: frame.height, format: .gray8, for: image)
         MaskUpscaler(
             sourceWidth: segmenter.modelWidth,
             sourceHeight: segmenter.modelHeight,

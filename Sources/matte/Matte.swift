@@ -40,6 +40,10 @@ struct Matte: ParsableCommand {
         // instead of lingering in a malloc arena per thread: 10-14 MB less resident memory live, and no cost
         // per frame, since the frame loop allocates nothing (docs/performance.md, "Memory").
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        // A write past the file size limit (ulimit -f) would kill Matte with SIGXFSZ, silently and with its
+        // temporary file left behind; ignored, the write fails with EFBIG and is reported like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
+        installOutOfMemoryHandler()
         // Before any thread starts (ours or a library's): `matte live` reads these signals from a descriptor, and
         // a thread that left them unblocked would die of a reload (SIGHUP) or skip the clean stop (SIGTERM).
         SignalInbox.holdInThisThread()

@@ -39,6 +39,7 @@ struct RenderCommand: ParsableCommand {
             settings: processing.settings,
             outputRate: rate
         )
+        let frame = try decoder.makeFrame()
         let encoder = try MediaEncoder(
             path: output,
             width: decoder.width,
@@ -48,7 +49,7 @@ struct RenderCommand: ParsableCommand {
             inputs: [input] + processing.inputFiles
         )
         interruption.removeOnSecondSignal(encoder.temporaryPath)
-        let frame = decoder.makeFrame()
+        abandonOutput = { [weak encoder] in encoder?.abandon() }
         let progress = Progress(total: decoder.frameCountEstimate)
         do {
             while try decoder.decodeNext(into: frame) {
@@ -70,6 +71,14 @@ struct RenderCommand: ParsableCommand {
         }
         progress.finish(done: encoder.framesWritten, output: output)
         if let damage = decoder.damage { warn("\(input) \(damage)") }
+        if let change = decoder.sizeChange {
+            warn("\(input) changes its frame size mid-stream (\(change)); those frames were scaled to the first size")
+        }
+        if decoder.isHDR {
+            warn(
+                "\(input) is HDR (PQ or HLG): it is not tone-mapped; the output keeps the HDR signal, tagged, in 8 bits"
+            )
+        }
         for note in encoder.notes { warn(note) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import MatteFileNames
 import MatteInference
 import MatteMedia
+import MatteMemory
 import MatteSegmentation
 
 #if canImport(Glibc)
@@ -26,6 +27,20 @@ func writeStdout(_ text: String) throws {
     var text = text
     if let failure = text.withUTF8({ writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }) {
         throw CommandError("cannot write the output: \(String(cString: strerror(failure)))")
+    }
+}
+
+/// Removes the output a command is writing, if memory runs out where no error can be thrown (see
+/// `installOutOfMemoryHandler`). Set by the command once its output exists.
+nonisolated(unsafe) var abandonOutput: (() -> Void)?
+
+/// Small allocations that fail (`OutOfMemory.lastResort`) end Matte as a thrown error would: the unfinished
+/// output removed, one line, exit 1.
+func installOutOfMemoryHandler() {
+    OutOfMemory.lastResort = { failure in
+        abandonOutput?()
+        writeStderr("matte: \(failure.description)\n")
+        Glibc.exit(1)
     }
 }
 

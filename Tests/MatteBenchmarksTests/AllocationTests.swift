@@ -27,9 +27,9 @@ private let optimised = true
     }
 
     @Test(.enabled(if: optimised, "allocation counts are a property of the optimised build"))
-    func compositingAFrameAllocatesNothing() {
+    func compositingAFrameAllocatesNothing() throws {
         let benchmark = CompositeBenchmark(width: 1280, height: 720, runs: 10)
-        for workload in benchmark.compositeWorkloads() + benchmark.stageWorkloads() {
+        for workload in try benchmark.compositeWorkloads() + benchmark.stageWorkloads() {
             // The first frames set up per-size state (smoothing history, blur planes); later ones must not.
             for _ in 0..<3 { workload.run() }
             let count = Self.allocations { for _ in 0..<10 { workload.run() } }
@@ -38,14 +38,16 @@ private let optimised = true
     }
 
     @Test(.enabled(if: optimised, "allocation counts are a property of the optimised build"))
-    func framingAFrameAllocatesNothing() {
+    func framingAFrameAllocatesNothing() throws {
         // Named, so that the framing workloads cannot drop out of the loop above unnoticed; the crop moves every
         // frame, so the scaler's tables are rebuilt in each.
         let benchmark = CompositeBenchmark(width: 1280, height: 720, runs: 10)
         let names = [
             "image + moving framing", "framing: measure", "framing: scale 1.10×", "framing: scale 1.60×",
         ]
-        let workloads = (benchmark.compositeWorkloads() + benchmark.stageWorkloads()).filter { names.contains($0.name) }
+        let workloads = (try benchmark.compositeWorkloads() + benchmark.stageWorkloads()).filter {
+            names.contains($0.name)
+        }
         #expect(workloads.map(\.name).sorted() == names.sorted())
         for workload in workloads {
             for _ in 0..<3 { workload.run() }

@@ -125,7 +125,7 @@ struct Scene {
 }
 
 @Suite struct CompositorQualityTests {
-    @Test func guidedUpsamplingFollowsTheRealEdge() {
+    @Test func guidedUpsamplingFollowsTheRealEdge() throws {
         let scene = Scene()
         var guided = MaskSettings()
         guided.guided = true
@@ -140,7 +140,7 @@ struct Scene {
         #expect(guidedError < plainError * 0.7, "guided \(guidedError) vs bilinear \(plainError)")
     }
 
-    @Test func smoothingKillsFlickerOnAStillScene() {
+    @Test func smoothingKillsFlickerOnAStillScene() throws {
         func flicker(smoothing: Float) -> Double {
             var settings = MaskSettings()
             settings.smoothing = smoothing
@@ -167,7 +167,7 @@ struct Scene {
         #expect(smoothed < raw * 0.5, "flicker smoothed \(smoothed) vs raw \(raw)")
     }
 
-    @Test func smoothingDoesNotGhostOnMotion() {
+    @Test func smoothingDoesNotGhostOnMotion() throws {
         func errorAfterMotion(smoothing: Float) -> Double {
             var settings = MaskSettings()
             settings.smoothing = smoothing
@@ -191,8 +191,8 @@ struct Scene {
         background: BackgroundLayer,
         effects: [PersonEffect] = [],
         probabilities: [Float]? = nil
-    ) -> PixelBuffer {
-        let compositor = Compositor(
+    ) throws -> PixelBuffer {
+        let compositor = try Compositor(
             width: Scene.width,
             height: Scene.height,
             modelWidth: Scene.modelWidth,
@@ -210,10 +210,10 @@ struct Scene {
         return out
     }
 
-    @Test func colourBackgroundReplacesOnlyTheBackground() {
+    @Test func colourBackgroundReplacesOnlyTheBackground() throws {
         let scene = Scene()
         let green = BT601.yuv(r: 0, g: 255, b: 0)
-        let out = Self.composite(scene, background: .color(y: green.y, u: green.u, v: green.v))
+        let out = try Self.composite(scene, background: .color(y: green.y, u: green.u, v: green.v))
         // Far outside the disc: exactly the colour. Well inside: exactly the frame.
         for (x, y) in [(20, 20), (620, 340), (40, 300)] {
             let at = y * out.rowBytes + (x & ~1) * 2
@@ -225,9 +225,9 @@ struct Scene {
         }
     }
 
-    @Test func blurSmoothsTheBackgroundAndKeepsThePerson() {
+    @Test func blurSmoothsTheBackgroundAndKeepsThePerson() throws {
         let scene = Scene()
-        let out = Self.composite(scene, background: .blur(strength: 16))
+        let out = try Self.composite(scene, background: .blur(strength: 16))
         // The background's stripes (±6 luma) are blurred away; the person's are kept.
         func lumaRange(_ image: PixelBuffer, _ x0: Int, _ y0: Int) -> Int {
             var values: [Int] = []
@@ -241,7 +241,7 @@ struct Scene {
         #expect(lumaRange(out, 314, 184) == lumaRange(scene.frame, 314, 184))
     }
 
-    @Test func effectsShiftColoursAsSpecified() {
+    @Test func effectsShiftColoursAsSpecified() throws {
         let scene = Scene()
         let person = [Float](repeating: 1, count: Scene.modelWidth * Scene.modelHeight)
         func means(_ image: PixelBuffer) -> (y: Double, u: Double, v: Double) {
@@ -257,16 +257,18 @@ struct Scene {
             return (y / Double(2 * pairs), u / Double(pairs), v / Double(pairs))
         }
         let original = means(scene.frame)
-        let grey = Self.composite(scene, background: .none, effects: [.colorMap(.gray)], probabilities: person)
+        let grey = try Self.composite(scene, background: .none, effects: [.colorMap(.gray)], probabilities: person)
         #expect(stride(from: 1, to: grey.bytes.count, by: 2).allSatisfy { abs(Int(grey.bytes[$0]) - 128) <= 1 })
         #expect(abs(means(grey).y - original.y) < 2)
 
         // Sepia is warm: less blue (U below neutral), more red (V above).
-        let sepia = means(Self.composite(scene, background: .none, effects: [.colorMap(.sepia)], probabilities: person))
+        let sepia = means(
+            try Self.composite(scene, background: .none, effects: [.colorMap(.sepia)], probabilities: person)
+        )
         #expect(sepia.u < 124 && sepia.v > 132)
 
         // The hologram is blue-green: U well above neutral, V below, and scan lines darken some rows.
-        let hologram = Self.composite(scene, background: .none, effects: [.hologram], probabilities: person)
+        let hologram = try Self.composite(scene, background: .none, effects: [.hologram], probabilities: person)
         let holo = means(hologram)
         #expect(holo.u > 140 && holo.v < 120, "hologram U \(holo.u) V \(holo.v)")
         let rowMeans = (0..<Scene.height).map { row in
@@ -275,13 +277,15 @@ struct Scene {
         }
         #expect(rowMeans.max()! - rowMeans.min()! > 30)
 
-        let bright = means(Self.composite(scene, background: .none, effects: [.brightness(1.5)], probabilities: person))
+        let bright = means(
+            try Self.composite(scene, background: .none, effects: [.brightness(1.5)], probabilities: person)
+        )
         #expect(abs((bright.y - 16) / (original.y - 16) - 1.5) < 0.05)
 
         // Half opacity over a colour: halfway between the person and the colour.
         let black = BT601.yuv(r: 0, g: 0, b: 0)
         let half = means(
-            Self.composite(
+            try Self.composite(
                 scene,
                 background: .color(y: black.y, u: black.u, v: black.v),
                 effects: [.opacity(0.5)],
@@ -291,12 +295,12 @@ struct Scene {
         #expect(abs(half.y - (original.y + Double(black.y)) / 2) < 1.5)
     }
 
-    @Test func lightWrapTintsOnlyThePersonsEdge() {
+    @Test func lightWrapTintsOnlyThePersonsEdge() throws {
         let scene = Scene()
-        func composite(wrap: Float) -> PixelBuffer {
+        func composite(wrap: Float) throws -> PixelBuffer {
             var settings = MaskSettings()
             settings.lightWrap = wrap
-            let compositor = Compositor(
+            let compositor = try Compositor(
                 width: Scene.width,
                 height: Scene.height,
                 modelWidth: Scene.modelWidth,
@@ -313,8 +317,8 @@ struct Scene {
             )
             return out
         }
-        let plain = composite(wrap: 0)
-        let wrapped = composite(wrap: 1)
+        let plain = try composite(wrap: 0)
+        let wrapped = try composite(wrap: 1)
         func luma(_ image: PixelBuffer, _ x: Int, _ y: Int) -> Int { Int(image.bytes[y * image.rowBytes + x * 2]) }
         // Just inside the disc's left edge (centre 320, radius 110): brightened by the white background.
         #expect(luma(wrapped, 216, 190) > luma(plain, 216, 190) + 20)
@@ -323,7 +327,7 @@ struct Scene {
         #expect(luma(wrapped, 20, 20) == luma(plain, 20, 20))
     }
 
-    @Test func effectNamesParse() {
+    @Test func effectNamesParse() throws {
         #expect(PersonEffect(argument: "hologram") == .hologram)
         #expect(PersonEffect(argument: "grayscale") == .colorMap(.gray))
         #expect(PersonEffect(argument: "colormap:thermal") == .colorMap(.thermal))
@@ -336,12 +340,12 @@ struct Scene {
 }
 
 @Suite struct CompositorSmoothingTests {
-    @Test func theFirstRealMaskIsNotAveragedWithAStandIn() {
+    @Test func theFirstRealMaskIsNotAveragedWithAStandIn() throws {
         let scene = Scene()
         let empty = [Float](repeating: 0, count: Scene.modelWidth * Scene.modelHeight)
         let green = BT601.yuv(r: 0, g: 255, b: 0)
-        func personPixel(reset: Bool) -> [UInt8] {
-            let compositor = Compositor(
+        func personPixel(reset: Bool) throws -> [UInt8] {
+            let compositor = try Compositor(
                 width: Scene.width,
                 height: Scene.height,
                 modelWidth: Scene.modelWidth,
@@ -370,8 +374,8 @@ struct Scene {
         let at = 190 * scene.frame.rowBytes + 320 * 2
         let frame = Array(scene.frame.bytes[at..<(at + 4)])
         // Smoothing blends a new mask with the history...
-        #expect(personPixel(reset: false) != frame)
+        #expect(try personPixel(reset: false) != frame)
         // ...so the first real one after a stand-in is taken as it is.
-        #expect(personPixel(reset: true) == frame)
+        #expect(try personPixel(reset: true) == frame)
     }
 }

@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: [1.0, 0.5, 0.0] as [Float])
-    func overlayPremultipliesEachPixelByItsAlpha(opacity: Float) {
+    func overlayPremultipliesEachPixelByItsAlpha(opacity: Float) throws {
         let (width, height) = (34, 3)
         let rgba = PixelBuffer(
             width: width,
@@ -87,7 +87,7 @@ import Testing
             format: .rgba32,
             copying: Self.bytes(width * height * 4, seed: 29)
         )
-        let overlay = Overlay(rgba: rgba, opacity: opacity)
+        let overlay = try Overlay(rgba: rgba, opacity: opacity)
         for y in 0..<height {
             for pair in 0..<(width / 2) {
                 let left = y * rgba.rowBytes + pair * 8

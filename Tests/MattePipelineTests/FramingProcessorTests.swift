@@ -30,14 +30,14 @@ import Testing
     }
 
     /// An opaque white square at (140…159, 110…129), inside the crop framing chooses, on a transparent overlay.
-    static func overlay() -> Overlay {
+    static func overlay() throws -> Overlay {
         let rgba = PixelBuffer(width: width, height: height, format: .rgba32)
         for y in 110..<130 {
             for x in 140..<160 {
                 for channel in 0..<4 { rgba.bytes[y * rgba.rowBytes + x * 4 + channel] = 255 }
             }
         }
-        return Overlay(rgba: rgba, opacity: 1)
+        return try Overlay(rgba: rgba, opacity: 1)
     }
 
     static func composite(_ processor: FrameProcessor, _ frame: PixelBuffer, mask: [Float]) -> [UInt8] {
@@ -57,14 +57,14 @@ import Testing
     @Test func framingOffIsTheCompositorsPictureByteForByte() throws {
         let frame = YUYVKernels.testPattern(width: Self.width, height: Self.height)
         let processor = try Self.processor(.off)
-        processor.compositor.overlay = Self.overlay()
-        let compositor = Compositor(
+        processor.compositor.overlay = try Self.overlay()
+        let compositor = try Compositor(
             width: Self.width,
             height: Self.height,
             modelWidth: Self.modelWidth,
             modelHeight: Self.modelHeight
         )
-        compositor.overlay = Self.overlay()
+        compositor.overlay = try Self.overlay()
         let expected = PixelBuffer(width: Self.width, height: Self.height, format: .yuyv)
         let modelInput = [Float](repeating: 0.5, count: Self.modelWidth * Self.modelHeight * 3)
         let colour = BT601.yuv(r: 30, g: 90, b: 200)
@@ -86,7 +86,7 @@ import Testing
         let off = try Self.processor(.off)
         let on = try Self.processor(.auto(maxZoom: 2))
         #expect(on.needsMask)
-        for processor in [off, on] { processor.compositor.overlay = Self.overlay() }
+        for processor in [off, on] { processor.compositor.overlay = try Self.overlay() }
         let nobody = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
         for _ in 0..<45 {
             #expect(
@@ -100,7 +100,7 @@ import Testing
         let frame = YUYVKernels.testPattern(width: Self.width, height: Self.height)
         let processor = try Self.processor(.auto(maxZoom: 2))
         let bare = try Self.processor(.auto(maxZoom: 2))
-        let overlay = Self.overlay()
+        let overlay = try Self.overlay()
         processor.compositor.overlay = overlay
         var framed: [UInt8] = []
         var framedBare: [UInt8] = []

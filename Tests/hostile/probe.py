@@ -14,6 +14,8 @@ dependency beyond the standard library.
                                            and EXIF orientation applied), decoded frames, audio streams,
                                            seconds, and the file type by its first bytes ("none ..." if no video)
   probe.py check-marker FILE               red block top-left, green top-right, grey bottom corners (first frame)
+  probe.py colour-difference IN OUT       the largest difference of mean R, G, B between the first frames
+  probe.py tiff OUT W H lab|float          a flat TIFF FFmpeg opens but cannot decode (Lab, or float samples)
   probe.py magic FILE                      png, jpeg, matroska, mp4, y4m, gif, ... or unknown
   probe.py signal SIG DELAY TIMEOUT ERR -- CMD...
                                            runs CMD with default signal dispositions, sends SIG after DELAY s,
@@ -310,6 +312,49 @@ def run_signal(sig, delay, timeout, err, cmd):
     print(128 - rc if rc < 0 else rc)
 
 
+def colour_difference(source, output):
+    """The largest difference between the mean R, G and B of the two files' first frames, as ffmpeg decodes
+    them (honouring each file's colour matrix and range)."""
+    a, b = first_frame_rgb(source), first_frame_rgb(output)
+    return max(abs(a[..., c].mean() - b[..., c].mean()) for c in range(3))
+
+
+def tiff(path, w, h, kind):
+    """A flat w x h TIFF that FFmpeg 5 opens but cannot decode: "lab" (PhotometricInterpretation 8, CIE L*a*b*,
+    8-bit) or "float" (RGB, SampleFormat 3, 32-bit IEEE float). Little-endian, one uncompressed strip."""
+    if kind == "lab":
+        bits, fmt, photometric, pixel = 8, 1, 8, bytes((60, 20, 236))
+    else:
+        bits, fmt, photometric, pixel = 32, 3, 2, struct.pack("<3f", 0.9, 0.2, 0.1)
+    data = pixel * (w * h)
+    tags = []  # (tag, type, count, value or bytes)
+    extra = b""
+    header = 8
+    entries = 11
+    ifd_size = 2 + entries * 12 + 4
+    extra_at = header + ifd_size
+
+    def shorts3(v):  # three SHORTs do not fit in an entry: stored after the directory
+        nonlocal extra
+        at = extra_at + len(extra)
+        extra += struct.pack("<3H", v, v, v)
+        return at
+    bits_at = shorts3(bits)
+    fmt_at = shorts3(fmt)
+    data_at = extra_at + len(extra)
+    tags = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 3, bits_at), (259, 3, 1, 1), (262, 3, 1, photometric),
+            (273, 4, 1, data_at), (277, 3, 1, 3), (278, 3, 1, h), (279, 4, 1, len(data)), (284, 3, 1, 1),
+            (339, 3, 3, fmt_at)]
+    assert len(tags) == entries
+    ifd = struct.pack("<H", entries)
+    for tag, typ, count, value in tags:
+        inline = struct.pack("<HH", value, 0) if typ == 3 and count == 1 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, typ, count) + inline
+    ifd += struct.pack("<I", 0)
+    with open(path, "wb") as f:
+        f.write(b"II*\0" + struct.pack("<I", header) + ifd + extra + data)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "bomb":
@@ -325,6 +370,10 @@ def main(argv):
         print(("none 0 0 0 0" if r is None else "%d %d %d %d %.4f" % r) + " " + magic(argv[2]))
     elif cmd == "check-marker":
         return check_marker(argv[2])
+    elif cmd == "colour-difference":
+        print("%.2f" % colour_difference(argv[2], argv[3]))
+    elif cmd == "tiff":
+        tiff(argv[2], int(argv[3]), int(argv[4]), argv[5])
     elif cmd == "magic":
         print(magic(argv[2]))
     elif cmd == "signal":

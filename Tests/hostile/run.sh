@@ -5,7 +5,8 @@
 # inputs and outputs built here: every size at and around the frame limits (16x16 to 8192x8192), PNG bombs,
 # every pixel format ffmpeg writes into PNG, JPEG, WebP, GIF, TIFF, BMP, MKV, MP4 and WebM, truncated,
 # empty and fake files, EXIF orientations and rotated videos, variable frame rates, audio tracks, and hostile
-# outputs (the input itself, symlinks, FIFOs, device nodes, read-only files, odd names, a full disk, signals).
+# outputs (the input itself, symlinks, FIFOs, device nodes, read-only files, odd names, a full disk, signals),
+# interlaced, HDR and anamorphic video, and resource limits (ulimit -f, a sweep of ulimit -v on 4K inputs).
 # Every case checks the same contract:
 #   - no crash: exit status < 128 (except the signal cases) and no crash report on stderr;
 #   - exit 0 on success; on failure exit 1 (runtime) or 64 (bad arguments) and stderr exactly one line
@@ -26,7 +27,8 @@
 # (tmpfs mount) cases; they are skipped, with a note, where mknod or mount is not permitted.
 # Environment: HOSTILE_JOBS (default 2) cases at a time; HOSTILE_ONLY=REGEX runs the matching cases only;
 # HOSTILE_KEEP=1 keeps the work directory; HOSTILE_TIMEOUT (default 120) seconds per case.
-# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 1,100.
+# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 1,350 (175 of
+# them the memory sweep, skipped under AddressSanitizer).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -110,7 +112,12 @@ if [ "${1:-}" = --case ]; then
         sig=${expect#sig:}
         status=$(python3 "$probe_py" signal "$sig" "${has[delay]:-1}" 20 "$err" -- "$MATTE" "${args[@]}") ;;
     *)
-        { timeout -k 5 "${has[timeout]:-${HOSTILE_TIMEOUT:-120}}" "$MATTE" "${args[@]}" >"$stdout_to" 2>"$err" </dev/null; } 2>/dev/null
+        # Resource limits (fsize, vmem) apply to matte alone, not to timeout or the suite.
+        limits=""
+        [ -n "${has[fsize]:-}" ] && limits+="ulimit -f ${has[fsize]}; "
+        [ -n "${has[vmem]:-}" ] && limits+="ulimit -v ${has[vmem]}; "
+        { timeout -k 5 "${has[timeout]:-${HOSTILE_TIMEOUT:-120}}" bash -c "${limits}exec \"\$0\" \"\$@\"" "$MATTE" "${args[@]}" \
+            >"$stdout_to" 2>"$err" </dev/null; } 2>/dev/null
         status=$? ;;   # (the braces keep bash's "Illegal instruction" notices off the suite's stderr)
     esac
     # Readers the setup started (FIFO outputs) get two seconds to drain, then go.
@@ -166,6 +173,12 @@ if [ "${1:-}" = --case ]; then
     fi
     if [ -n "${has[msg]:-}" ] && [ "$status" -ne 0 ] && ! grep -qiE -- "${has[msg]}" "$err"; then
         bad+=("message does not match /${has[msg]}/")
+    fi
+    if [ -n "${has[warn]:-}" ] && [ "$status" -eq 0 ] && ! grep -qiE -- "^matte: warning: .*(${has[warn]})" "$err"; then
+        bad+=("no warning matching /${has[warn]}/")
+    fi
+    if [ -n "${has[nowarn]+x}" ] && [ "$status" -eq 0 ] && grep -q '^matte: warning:' "$err"; then
+        bad+=("a warning for a clean input: $(grep -m1 '^matte: warning:' "$err" | cut -c1-120)")
     fi
 
     # Nothing lost.
@@ -253,6 +266,27 @@ if [ "${1:-}" = --case ]; then
                 fi
                 if [ -n "${has[marker]+x}" ]; then
                     m=$(python3 "$probe_py" check-marker "$check_out" 2>&1) || bad+=("orientation wrong: ${m:-unreadable}")
+                fi
+                if [ -n "${has[stream]:-}" ]; then
+                    IFS=/ read -ra wanted <<<"${has[stream]}"
+                    for kv in "${wanted[@]}"; do
+                        got=$(ffprobe -v error -select_streams v:0 -show_entries "stream=${kv%%=*}" -of csv=p=0 "$check_out" 2>/dev/null | head -1)
+                        [ "$got" = "${kv#*=}" ] || bad+=("output ${kv%%=*} is '${got}', expected '${kv#*=}'")
+                    done
+                fi
+                if [ -n "${has[colour]:-}" ]; then
+                    d=$(python3 "$probe_py" colour-difference "$in" "$check_out" 2>&1)
+                    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$d" "${has[colour]}" 2>/dev/null \
+                        || bad+=("mean colour differs from the input's (by ffmpeg) by ${d:0:60}, more than ${has[colour]}")
+                fi
+                if [ -n "${has[progressive]+x}" ]; then
+                    # ffmpeg's interlace detector on the output: combing left in means frames still look interlaced.
+                    # Its multi-frame verdict lags a few frames (5 of 40 on ffmpeg's own bwdif output; 40 of 40
+                    # without deinterlacing), so at most a quarter may be called interlaced.
+                    det=$(ffmpeg -nostdin -v info -i "$check_out" -vf idet -an -f null - 2>&1 | sed -n 's/.*Multi frame detection: *//p' | tail -1)
+                    read -r tff bff prog < <(sed -E 's/TFF: *([0-9]+) *BFF: *([0-9]+) *Progressive: *([0-9]+).*/\1 \2 \3/' <<<"$det")
+                    [ -n "$prog" ] && [ $((4 * (tff + bff))) -le $((tff + bff + prog)) ] \
+                        || bad+=("ffmpeg's idet still sees interlaced frames: ${det:-nothing}")
                 fi
             fi
         fi
@@ -390,6 +424,27 @@ src() { printf 'testsrc=size=%s:rate=%s' "$1" "${2:-10}"; }   # odd sizes allowe
     echo ": >empty.png; : >empty.mkv; : >empty.jpg; mkdir dir.png"
     echo "printf 'hello, I am not a picture\n' >text.png"
     echo "python3 -c 'import random, sys; r = random.Random(7); [open(n, \"wb\").write(r.randbytes(4096)) for n in sys.argv[1:]]' random.png random.jpg random.mkv random.bin"
+
+    # Issue 16 (fix-media): anamorphic, HDR and BT.709 colour, interlaced, an MP4 edit list, TIFFs FFmpeg cannot
+    # decode (animated WebP: anim.webp above).
+    echo "$FF -f lavfi -i $(src 64x48) -frames:v 10 -vf setsar=16/11 -c:v libx264 anamorphic.mkv"
+    # Flat colours in BT.2020 (10-bit, PQ or HLG) and BT.709: ffmpeg reads them back with the stream's matrix.
+    for c in red:0xFB0000 green:0x20C060 blue:0x3040E0; do
+        echo "$FF -f lavfi -i color=c=${c#*:}:size=64x48:rate=10 -frames:v 5 -vf scale=out_color_matrix=bt2020:out_range=tv,format=yuv420p10le -colorspace bt2020nc -color_primaries bt2020 -color_trc smpte2084 -c:v libx264 hdr-pq-${c%%:*}.mkv"
+    done
+    echo "$FF -f lavfi -i color=c=0x20C060:size=64x48:rate=10 -frames:v 5 -vf scale=out_color_matrix=bt2020:out_range=tv,format=yuv420p10le -colorspace bt2020nc -color_primaries bt2020 -color_trc arib-std-b67 -c:v libx264 hdr-hlg.mp4"
+    echo "$FF -f lavfi -i color=c=0x20C060:size=64x48:rate=10 -frames:v 5 -vf scale=out_color_matrix=bt709:out_range=tv,format=yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 -c:v libx264 bt709.mkv"
+    # Interlaced: 50 fps motion woven into 25 fps frames of two fields, coded as interlaced.
+    for p in tff:interleave_top bff:interleave_bottom; do
+        echo "$FF -f lavfi -i testsrc2=size=160x120:rate=50 -frames:v 40 -vf tinterlace=mode=${p#*:},setfield=${p%%:*} -c:v libx264 -flags +ildct+ilme -x264-params ${p%%:*}=1 interlaced-${p%%:*}.mkv"
+    done
+    echo "$FF -f lavfi -i $(src 64x48) -frames:v 30 -c:v libx264 -g 10 editsrc.mp4"
+    echo "python3 $probe_py tiff lab.tiff 320 240 lab"
+    echo "python3 $probe_py tiff float.tiff 320 240 float"
+    # Big frames for the memory sweep: 4K at 60 fps (16 MB a YUYV frame), a 4K picture, 1080p.
+    echo "$FF -f lavfi -i $(src 3840x2160 60) -frames:v 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p 4k60.mp4"
+    echo "$FF -f lavfi -i $(src 3840x2160) -frames:v 1 4k.png"
+    echo "$FF -f lavfi -i $(src 1920x1080 30) -frames:v 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p hd.mkv"
 } >"$W/gen1"
 {
     for f in img.png img.jpg img.webp img.gif img.tiff img.bmp v10.mkv v10.mp4 v10.webm; do
@@ -402,6 +457,8 @@ src() { printf 'testsrc=size=%s:rate=%s' "$1" "${2:-10}"; }   # odd sizes allowe
     for r in 90 180 270; do echo "$FF -i coded$r.mp4 -c copy -metadata:s:v:0 rotate=$r rot$r.mp4"; done
     echo "$FF -i coded90.mp4 -c copy -metadata:s:v:0 rotate=90 rot90.mov"
     echo "cat part1.ts part2.ts >sizechange.ts"
+    # Cut at a frame between keyframes without re-encoding: an edit list hides the frames before it.
+    echo "$FF -ss 0.45 -i editsrc.mp4 -c copy edit.mp4"
     echo "cp img.png pngdata.jpg; cp v10.mkv mkvdata.png; cp img.jpg jpgdata.mkv"
     echo "cp img.png 'name with space.png'; cp img.png 'ünïcødé ✓.png'; cp img.png 'in%d.png'; cp img.png '100%.png'; cp img.png \"\$(printf 'new\\nline.png')\""
 } >"$W/gen2"
@@ -426,7 +483,11 @@ gen_time=$(( $(date +%s) - started ))
 #           frames=N, seq=N (a PNG sequence of N files), dur (duration within 5% of the input's), marker
 #           (red block top-left, green top-right), keepmode=NNN, protect (the output must not change),
 #           out=PATH (check this file instead of -o), nooutcheck, anyframes, stdout=PATH, timeout=SECONDS,
-#           dec=PATH (the file okdec asks ffmpeg about, default the input); no commas inside a value
+#           dec=PATH (the file okdec asks ffmpeg about, default the input), fsize=KB and vmem=KB (run matte
+#           under ulimit -f / ulimit -v), warn=ERE (on success a "matte: warning:" line matches), nowarn (on
+#           success no warning), stream=KEY=VALUE[/KEY=VALUE] (ffprobe's entries for the output's video
+#           stream), colour=LEVELS (the output's mean R, G, B within LEVELS of the input's, both read by
+#           ffmpeg), progressive (ffmpeg's idet finds no interlaced frame in the output); no commas in a value
 #   setup:  - or shell run in the case's directory before the run; @I@ inputs, @D@ case (output)
 #           directory, @X@ scratch directory outside it.
 small='too.small'; large='too.large'; limit='too.(small|large)'
@@ -438,6 +499,20 @@ limits() {  # limits WxH -> "expect checks" for an input of that size
     else echo "ok -"; fi
 }
 row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
+# The address space (KB) matte needs just to start (its libraries mapped), by bisection on `matte --version`:
+# the memory sweep's limits are offsets from it, so they mean the same for a debug or release build. 0 when
+# no limit works (AddressSanitizer reserves terabytes of address space): the sweep is skipped.
+vmem_floor=0
+if (ulimit -v 8000000; "$MATTE" --version) >/dev/null 2>&1; then
+    lo=10000; hi=8000000
+    while [ $((hi - lo)) -gt 2000 ]; do
+        mid=$(((lo + hi) / 2))
+        if (ulimit -v $mid; "$MATTE" --version) >/dev/null 2>&1; then hi=$mid; else lo=$mid; fi
+    done
+    vmem_floor=$hi
+else
+    echo "hostile: note: $MATTE does not start under ulimit -v (AddressSanitizer?): the memory sweep is skipped" >&2
+fi
 {
     # Sizes.
     for s in 1x1 2x2 3x3 7x5 15x15 16x16 17x16 16x17 33x17 641x481 1x720 720x1 8193x10 8192x16 16x8192; do
@@ -751,6 +826,62 @@ row() { printf '%s :: %s :: %s :: %s :: %s\n' "$@"; }
     row "+nonutf8-settings-file" usage "msg=s[\\]xff[.]conf:1,timeout=10" "printf -- '--threshold 2\\n' >$(nu 's\xff.conf')" \
         "live --settings $(nu 's\xff.conf') $live"
     row "nonutf8-settings-file-missing" usage "msg=s[\\]xfe[.]conf,timeout=10" - "live --settings $(nu 's\xfe.conf') $live"
+
+    # Issue 16 (fix-media). A file size limit: one line naming it, no temporary left (it was SIGXFSZ, exit 153).
+    fsize='msg=file size limit.*ulimit -f'
+    row "+fsize-limit-mkv" fail "fsize=20,$fsize" - "render @I@/long.mkv -o out.mkv --background none"
+    row "fsize-limit-mp4" fail "fsize=20,$fsize" - "render @I@/long.mkv -o out.mp4 --background none"
+    row "fsize-limit-y4m" fail "fsize=50,$fsize" - "render @I@/long.mkv -o out.y4m --background none"
+    row "fsize-limit-png-seq" fail "fsize=50,$fsize" "mkdir frames" "render @I@/long.mkv -o frames/%04d.png --background none"
+    row "fsize-limit-png" fail "fsize=100,$fsize" - "render @I@/noise.png -o out.png --background none"
+    # Anamorphic video keeps its pixel shape (a WebM stores a display size in whole pixels: 93:64, not 16:11).
+    for o in mkv mp4; do
+        q=; [ $o = mkv ] && q=+
+        row "${q}anamorphic-to-$o" ok stream=sample_aspect_ratio=16:11 - "render @I@/anamorphic.mkv -o out.$o --background none"
+    done
+    row "anamorphic-blur" ok stream=sample_aspect_ratio=16:11 - "render @I@/anamorphic.mkv -o out.mkv --background blur"
+    # HDR and BT.709: the stream's matrix is honoured (a flat colour survives as ffmpeg reads it: BT.601 was off by
+    # 4-16 levels), the primaries and transfer are tagged, and HDR says it is not tone-mapped.
+    for c in red green blue; do
+        q=; [ $c = green ] && q=+
+        row "${q}hdr-pq-$c" ok "colour=4,stream=color_primaries=bt2020/color_transfer=smpte2084,warn=tone" - "render @I@/hdr-pq-$c.mkv -o out.mkv --background none"
+    done
+    row "hdr-hlg-to-mp4" ok "colour=4,stream=color_primaries=bt2020/color_transfer=arib-std-b67,warn=tone" - "render @I@/hdr-hlg.mp4 -o out.mp4 --background none"
+    row "hdr-pq-to-webm" ok "colour=4,warn=tone" - "render @I@/hdr-pq-green.mkv -o out.webm --background none"
+    row "bt709-colour" ok "colour=4,stream=color_primaries=bt709/color_transfer=bt709,nowarn" - "render @I@/bt709.mkv -o out.mkv --background none"
+    # Interlaced input comes out deinterlaced: every frame, tagged progressive, no combing by ffmpeg's idet.
+    for p in tff bff; do
+        q=; [ $p = tff ] && q=+
+        row "${q}interlaced-$p" ok "progressive,stream=field_order=progressive" - "render @I@/interlaced-$p.mkv -o out.mkv --background none"
+    done
+    row "interlaced-to-mp4-blur" ok "progressive" - "render @I@/interlaced-tff.mkv -o out.mp4 --background blur"
+    row "interlaced-as-background" ok - - "render @I@/v10.mkv -o out.mkv --background @I@/interlaced-tff.mkv"
+    # A size change mid-stream: every frame at the first size; as a background, followed.
+    row "+sizechange-ts-follows" ok "frames=8,size=64x48,warn=frame size" - "render @I@/sizechange.ts -o out.mkv --background '#00ff00'"
+    row "+sizechange-as-background" ok - - "render @I@/v10.mkv -o out.mkv --background @I@/sizechange.ts"
+    row "sizechange-as-background-contain" ok - - "render @I@/long.mkv -o out.mkv --background @I@/sizechange.ts --fit contain"
+    # Messages that say what is wrong: an edit list is not damage; animated WebP and Lab/float TIFF are named.
+    row "+edit-list-mp4" ok nowarn - "render @I@/edit.mp4 -o out.mkv --background none"
+    row "edit-list-mp4-to-mp4" ok nowarn - "render @I@/edit.mp4 -o out.mp4 --background '#00ff00'"
+    row "+anim-webp-named" fail 'msg=animated WebP.*not supported' - "render @I@/anim.webp -o out.mkv"
+    row "anim-webp-named-background" fail 'msg=animated WebP.*not supported' - "render @I@/img.png -o out.png --background @I@/anim.webp"
+    row "+tiff-lab-named" fail 'msg=TIFF in Lab.*not supported' - "render @I@/lab.tiff -o out.png"
+    row "tiff-float-named" fail 'msg=TIFF in floating-point.*not supported' - "mask @I@/float.tiff -o out.png"
+    # Out of memory (ulimit -v): each command under limits from the address space matte needs to start up to
+    # enough for the work. It succeeds, or says in one line that memory ran out; never a trap ("failed to
+    # allocate"), a library's own log line, a message blaming the input, or a partial file.
+    if [ "$vmem_floor" -gt 0 ]; then
+        for extra in 0 5 10 15 20 30 40 50 60 70 80 100 120 140 160 180 200 250 300 350 400 450 500 600 700; do
+            v="vmem=$((vmem_floor + extra * 1024)),msg=memory,timeout=300"
+            row "vmem-$extra-4k-blur-mp4" any "$v" - "render @I@/4k60.mp4 -o out.mp4 --background blur"
+            row "vmem-$extra-4k-webm" any "$v" - "render @I@/4k60.mp4 -o out.webm --background '#00ff00' --mirror"
+            row "vmem-$extra-4k-framing-fg" any "$v" - "render @I@/4k60.mp4 -o out.mkv --framing auto --foreground @I@/fg.png"
+            row "vmem-$extra-4k-png" any "$v" - "render @I@/4k.png -o out.png --background blur"
+            row "vmem-$extra-4k-mask" any "$v" - "mask @I@/4k.png -o out.png"
+            row "vmem-$extra-4k-background" any "$v" - "render @I@/hd.mkv -o out.mkv --background @I@/4k60.mp4"
+            row "vmem-$extra-hd-y4m" any "$v" - "render @I@/hd.mkv -o out.y4m --background blur"
+        done
+    fi
 } >"$W/cases.all"
 
 if [ "$quick" = 1 ]; then grep '^+' "$W/cases.all" >"$W/cases"; else cp "$W/cases.all" "$W/cases"; fi

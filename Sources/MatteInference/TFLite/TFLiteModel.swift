@@ -1,3 +1,5 @@
+import MatteMemory
+
 /// Why a model file could not be read or run.
 public enum TFLiteError: Error, Equatable, CustomStringConvertible {
     case outOfBounds(String, offset: Int, fileSize: Int)
@@ -6,6 +8,8 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
     case unreadable(String, String)
     /// XNNPACK failed while setting up or running a graph it had accepted.
     case runtime(String)
+    /// The system refused XNNPACK the memory for `what`.
+    case outOfMemory(String)
 
     public var description: String {
         switch self {
@@ -19,6 +23,8 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
             return "cannot read model \(path): \(reason)"
         case let .runtime(what):
             return "inference failed: \(what)"
+        case let .outOfMemory(what):
+            return "not enough memory to \(what); \(OutOfMemory.advice)"
         }
     }
 }

@@ -52,6 +52,11 @@ public final class InferenceEngine {
         let status = xnn_create_runtime_v2(builder.subgraph, threadPool, 0, &runtime)
         guard status == xnn_status_success, let runtime else {
             if let threadPool { pthreadpool_destroy(threadPool) }
+            // XNNPACK (2022) can say success yet give no runtime when an allocation inside fails (seen under
+            // ulimit -v); both mean memory.
+            if status == xnn_status_out_of_memory || status == xnn_status_success {
+                throw .outOfMemory("run the model")
+            }
             throw .runtime("XNNPACK could not build a runtime for this graph (status \(status.rawValue))")
         }
 
@@ -69,6 +74,7 @@ public final class InferenceEngine {
         ]
         let setup = xnn_setup_runtime(runtime, externals.count, externals)
         guard setup == xnn_status_success else {
+            if setup == xnn_status_out_of_memory { throw .outOfMemory("run the model") }
             throw .runtime("XNNPACK could not set up the runtime (status \(setup.rawValue))")
         }
     }
@@ -82,6 +88,7 @@ public final class InferenceEngine {
     public func run() throws(TFLiteError) {
         let status = xnn_invoke_runtime(runtime)
         guard status == xnn_status_success else {
+            if status == xnn_status_out_of_memory { throw .outOfMemory("run the model") }
             throw .runtime("XNNPACK inference failed (status \(status.rawValue))")
         }
     }

@@ -51,6 +51,7 @@ struct SubgraphBuilder: ~Copyable {
         let name = "operator \(op.index) (\(op.displayName))"
         func check(_ status: xnn_status) throws(TFLiteError) {
             guard status == xnn_status_success else {
+                if status == xnn_status_out_of_memory { throw .outOfMemory("load the model") }
                 throw .unsupported("XNNPACK rejected \(name) (status \(status.rawValue))")
             }
         }

@@ -24,9 +24,9 @@ public final class FileSource: FrameSource {
         height = decoder.height
         frameRate = decoder.frameRate.map { $0 > 0 && $0 <= 240 ? $0 : fallbackRate } ?? fallbackRate
         // A single picture is kept and repeated instead of reopening the file every frame.
-        let first = decoder.makeFrame()
+        let first = try decoder.makeFrame()
         guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
-        let probe = decoder.makeFrame()
+        let probe = try decoder.makeFrame()
         still = try decoder.decodeNext(into: probe) ? nil : first
         decoder = try MediaDecoder(path: path, format: .yuyv)
     }
@@ -84,7 +84,7 @@ public final class SyntheticSource: FrameSource {
     public convenience init(file: String, width: Int, height: Int, frameRate: Double) throws(MediaError) {
         self.init(width: width, height: height, frameRate: frameRate)
         let decoder = try MediaDecoder(path: file, format: .rgb24)
-        let decoded = decoder.makeFrame()
+        let decoded = try decoder.makeFrame()
         let resampler = Resampler()
         var loaded: [PixelBuffer] = []
         while loaded.count < 4, try decoder.decodeNext(into: decoded) {
