@@ -63,17 +63,28 @@ wait_exit() {
     done
     wait "$1" 2>/dev/null
 }
-# stop_pid PID [SECONDS]: SIGTERM; SIGKILL when PID (a child) has not exited after SECONDS (default 20). Returns PID's
-# exit status; 124 when it had to be killed, 125 when it outlived SIGKILL by 10 s (stuck in the kernel: left behind).
+# stop_pid PID [SECONDS [SIGNAL]]: SIGNAL (default TERM); SIGKILL when PID (a child) has not exited after SECONDS
+# (default 20). Returns PID's exit status; 124 when it had to be killed, 125 when it outlived SIGKILL by 10 s (stuck
+# in the kernel: left behind).
 stop_pid() {
     local status
-    kill -TERM "$1" 2>/dev/null
+    kill -"${3:-TERM}" "$1" 2>/dev/null
     wait_exit "$1" "${2:-20}" >/dev/null; status=$?
     kill -0 "$1" 2>/dev/null || return "$status"
     kill -KILL "$1" 2>/dev/null
     wait_exit "$1" 10 >/dev/null
     kill -0 "$1" 2>/dev/null && return 125
     return 124
+}
+
+# unblocked_threads PID: the threads of PID that let SIGHUP, SIGINT or SIGTERM through (bits 0, 1 and 14 of SigBlk).
+# matte live reads them from a signalfd; a thread that does not block them dies of them, and the process with it.
+unblocked_threads() {
+    local task mask
+    for task in /proc/"$1"/task/*; do
+        mask=$(awk '/^SigBlk/ { print $2 }' "$task/status" 2>/dev/null) || continue
+        [ -n "$mask" ] && (((16#$mask & 0x4003) != 0x4003)) && echo "$(cat "$task/comm") (SigBlk $mask)"
+    done
 }
 
 # summary: print the closing line and return non-zero when a check failed (or none ran).

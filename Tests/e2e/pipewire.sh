@@ -189,27 +189,13 @@ notify_log=$logs/notify.log
 listener_pid=""
 python3 "$repo/Tests/e2e/notify-listener.py" "$work/notify" "$notify_log" >/dev/null 2>>"$logs/notify.err" &
 listener_pid=$!
-# stop_with SIGNAL SECONDS: signals matte and sets $status to its exit status once it ends, or to 124 (killing it)
-# after SECONDS. (Not in a $(...) subshell, which cannot wait for matte.)
+# stop_with SIGNAL SECONDS: stop_pid with SIGNAL; sets $status (not in a $(...) subshell, which cannot wait for matte).
 stop_with() {
-    local deadline=$((SECONDS + $2))
-    kill -"$1" "$matte_pid"
-    while kill -0 "$matte_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    kill -0 "$matte_pid" 2>/dev/null && kill -KILL "$matte_pid"
-    wait "$matte_pid"
+    stop_pid "$matte_pid" "$2" "$1"
     status=$?
-    [ "$SECONDS" -lt "$deadline" ] || status=124
     matte_pid=""
 }
 notified() { grep -c " $1$" "$notify_log"; }
-# unblocked_threads: the threads of matte that let SIGHUP, SIGINT or SIGTERM through (bits 0, 1 and 14 of SigBlk).
-unblocked_threads() {
-    local task mask
-    for task in /proc/"$matte_pid"/task/*; do
-        mask=$(awk '/^SigBlk/ { print $2 }' "$task/status" 2>/dev/null) || continue
-        [ -n "$mask" ] && (((16#$mask & 0x4003) != 0x4003)) && echo "$(cat "$task/comm") (SigBlk $mask)"
-    done
-}
 # start_signalled LOG: matte always on, under the notify socket (run outside `check`, whose subshell would keep it).
 start_signalled() {
     matte_log=$1
@@ -228,8 +214,8 @@ start_signalled "$logs/signals.log"
 check "always on: the node is published" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 30
 check "and READY=1 sent" wait_log "$notify_log" "READY=1" 20
 threads=$(ls /proc/"$matte_pid"/task | wc -l)
-check "every one of matte's $threads threads blocks SIGHUP, SIGINT and SIGTERM ($(unblocked_threads | xargs) do not)" \
-    test -z "$(unblocked_threads)"
+check "every one of matte's $threads threads blocks SIGHUP, SIGINT and SIGTERM ($(unblocked_threads "$matte_pid" | xargs) do not)" \
+    test -z "$(unblocked_threads "$matte_pid")"
 check "PipeWire's loop thread is among them" grep -qx matte-pipewire /proc/"$matte_pid"/task/*/comm
 node=$(node_id)
 gst_read 10 "$work/before-hup.rgb"

@@ -11,10 +11,11 @@
 #   1. path socket, WATCHDOG_PID = matte's own pid, camera on demand: READY=1 once, from matte's pid, sent when the
 #      loopback already offered capture (the listener freezes matte on READY=1 and looks: with exclusive_caps=1 that
 #      means a frame was written); pings every <= 1.0 s for 10 s idle and 10 s with a reader (which gets frames);
+#      every thread blocks SIGHUP, SIGINT and SIGTERM;
 #      SIGSTOP for 4 s: no ping meanwhile (what systemd's watchdog acts on); SIGCONT: pings every <= 1.0 s again;
 #      SIGTERM: STOPPING=1, exit status 0.
-#   2. abstract socket (@name), WATCHDOG_PID=1 (another process), --always-on: READY=1, no WATCHDOG=1 at all,
-#      STOPPING=1, exit status 0.
+#   2. abstract socket (@name), WATCHDOG_PID=1 (another process), --always-on: READY=1, no WATCHDOG=1 at all;
+#      SIGHUP reloads the same process; SIGINT: STOPPING=1, exit status 0.
 #   3. the camera at 1 fps, idle: pings every <= 1.0 s still (the output loop turns at least every 0.25 s, whatever the rate).
 # Not tested: a real systemd user manager (systemctl --user, the unit file): not available in the guest.
 # Logs in $MATTE_RESULTS/service/: notify-*.log (MONOTONIC REALTIME PID MESSAGE), matte-*.log, reader.times.
@@ -119,6 +120,10 @@ t0=$EPOCHREALTIME; sleep 10; t1=$EPOCHREALTIME
 read -r n_frames _ _ <<<"$(frame_stats "$work/reader.times" "$t0" "$t1")"
 echo "service: the reader got $n_frames frames in those 10 s"
 check "with a reader, frames flow ($n_frames frames in 10 s)" test "$n_frames" -ge 10
+# Every thread, the capture, segmentation and output threads and FFmpeg's or libjpeg's own included, must leave
+# SIGHUP/SIGINT/SIGTERM to matte's signal descriptor: one that does not dies of a reload, and the process with it.
+check "every one of matte's $(ls /proc/"$matte_pid"/task | wc -l) threads blocks SIGHUP, SIGINT and SIGTERM ($(unblocked_threads "$matte_pid" | xargs) do not)" \
+    test -z "$(unblocked_threads "$matte_pid")"
 regular "with a reader" "$t0" "$t1"
 reader_stop
 cp "$work/reader.times" "$logs/reader.times"
@@ -162,11 +167,15 @@ check "abstract socket (@name): READY=1 arrives" wait_message "$notify_log" READ
 check "abstract socket: matte writes frames" wait_log "readers detected" 60
 sleep 6
 check "WATCHDOG_PID=1 (not matte): no WATCHDOG=1 ($(count "$notify_log" WATCHDOG=1))" test "$(count "$notify_log" WATCHDOG=1)" -eq 0
-t_term=$EPOCHREALTIME
-matte_stop
+# systemctl --user reload sends SIGHUP: the same process rereads its settings and goes on.
+kill -HUP "$matte_pid"
+check "SIGHUP: matte reloads the settings" wait_log "settings reloaded" 60
+check "SIGHUP: the same matte runs on" kill -0 "$matte_pid"
+t_int=$EPOCHREALTIME
+stop_pid "$matte_pid" 30 INT; matte_status=$?
 sleep 0.5
-check "matte stops on SIGTERM with status 0 (got $matte_status)" test "$matte_status" -eq 0
-check "abstract socket: STOPPING=1 arrives after SIGTERM" test "$(count "$notify_log" STOPPING=1 "$t_term")" -ge 1
+check "matte stops on SIGINT with status 0 (got $matte_status)" test "$matte_status" -eq 0
+check "abstract socket: STOPPING=1 arrives after SIGINT" test "$(count "$notify_log" STOPPING=1 "$t_int")" -ge 1
 listener_stop
 
 # ==== 3. a slow camera (1 fps): the output loop waits longer for each frame; pings must still keep time ============
