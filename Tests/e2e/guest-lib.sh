@@ -34,20 +34,30 @@ check() {
 # bounded SECONDS COMMAND...: runs COMMAND (a function too) and returns its status; after SECONDS it is stopped
 # (SIGTERM, SIGKILL 5 s later) with "timed out after SECONDS s" on stdout and status 143 or 137. Only in a subshell
 # (as check calls it): job control (set -m) puts COMMAND in a process group of its own, so the programs it started
-# are stopped with it and none keeps a command substitution's pipe open. The watchdog's sleep costs ~20 ms here.
+# are stopped with it and none keeps a command substitution's pipe open. The timer is a lone `sleep`, stopped by
+# its pid: a subshell around it could be killed while forking it, and the orphaned sleep then held check's pipe for
+# the whole limit (seen once under load: a `test` check took 300 s). Costs ~20 ms a check under TCG.
 # Its locals have names of their own: COMMAND sees the caller's variables (doctor.sh's functions read a global
 # $status), and a local of the same name would hide them.
 bounded() {
-    local e2e_limit=$1 e2e_pid e2e_watchdog e2e_status; shift
+    local e2e_limit=$1 e2e_pid e2e_timer e2e_done="" e2e_status e2e_until; shift
     [ "$BASH_SUBSHELL" -gt 0 ] || { echo "bounded: run me in a subshell"; return 2; }
     set -m
     "$@" &
     e2e_pid=$!
-    { sleep "$e2e_limit"; echo "timed out after $e2e_limit s"; kill -TERM -- -"$e2e_pid"; sleep 5; kill -KILL -- -"$e2e_pid"; } 2>/dev/null &
-    e2e_watchdog=$!
-    wait "$e2e_pid"; e2e_status=$?
-    kill -TERM -- -"$e2e_watchdog" 2>/dev/null
-    return "$e2e_status"
+    sleep "$e2e_limit" &
+    e2e_timer=$!
+    wait -n -p e2e_done "$e2e_pid" "$e2e_timer"; e2e_status=$?
+    if [ "$e2e_done" = "$e2e_pid" ]; then
+        kill "$e2e_timer" 2>/dev/null
+        return "$e2e_status"
+    fi
+    echo "timed out after $e2e_limit s"
+    kill -TERM -- -"$e2e_pid" 2>/dev/null
+    e2e_until=$((SECONDS + 5))
+    while kill -0 -- -"$e2e_pid" 2>/dev/null && [ "$SECONDS" -lt "$e2e_until" ]; do sleep 0.2; done
+    kill -KILL -- -"$e2e_pid" 2>/dev/null
+    wait "$e2e_pid"
 }
 # wait_exit PID SECONDS: waits until PID (a child) has exited, then returns its exit status; when it is still there
 # after SECONDS, says so and returns 124 without waiting longer (a bare `wait` blocks for good on a process stuck in
