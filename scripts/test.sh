@@ -3,7 +3,7 @@
 # command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
 # fuzz of the model reader and of the control protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
 # and 0.15) with a one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
-# MATTE_SKIP_E2E=1 skips the VM tests (they need ~15 minutes and Debian's archive).
+# MATTE_SKIP_E2E=1 skips the VM tests (they need 15-25 minutes and Debian's archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -38,19 +38,23 @@ scripts/fuzz-control.sh 200000
 Tests/e2e/pipewire.sh .build/release/matte
 if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/prepare-vm.sh --loopback all
-    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/live.sh
+    # Each --timeout is a last resort: every wait in the guest scripts has a bound of its own, a check that hangs
+    # fails after 300 s at most, and a VM timeout names the check it stopped in. So the timeouts are large: about
+    # 3x the slowest run measured on 2 busy cores (other builds, and two CPU hogs on top; QEMU runs at nice -10 as
+    # root), and over 2x live.sh's 535 s with the hogs at QEMU's own priority (docs/vm-testing.md, "Timings").
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.12 Tests/e2e/live.sh
     # A minute of unplugs and reloads with a reader watching (Tests/e2e/soak.sh with no argument runs ten).
-    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/soak.sh 60
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/soak.sh 60
     # matte doctor with each part of the set-up broken on purpose, and the systemd notify protocol.
-    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/doctor.sh
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.12 Tests/e2e/doctor.sh
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/service.sh
     # matte ctl: every verb against a running matte, its effect read back from the virtual camera.
-    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/control.sh
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.12 Tests/e2e/control.sh
     # matte preview under Xvfb: the window's pixels against the device's frame, and its keys against a running matte.
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.12 Tests/e2e/preview.sh
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
-        Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 900 --loopback 0.15 Tests/e2e/live.sh
+        Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.15 Tests/e2e/live.sh
     else
         echo "test: v4l2loopback 0.15 unavailable (Debian trixie unreachable); tested 0.12.7 only"
     fi

@@ -34,31 +34,42 @@ check() {
 # bounded SECONDS COMMAND...: runs COMMAND (a function too) and returns its status; after SECONDS it is stopped
 # (SIGTERM, SIGKILL 5 s later) with "timed out after SECONDS s" on stdout and status 143 or 137. Only in a subshell
 # (as check calls it): job control (set -m) puts COMMAND in a process group of its own, so the programs it started
-# are stopped with it and none keeps a command substitution's pipe open. The timer is a lone `sleep`, stopped by
-# its pid: a subshell around it could be killed while forking it, and the orphaned sleep then held check's pipe for
-# the whole limit (seen once under load: a `test` check took 300 s). Costs ~20 ms a check under TCG.
+# are stopped with it and none keeps a command substitution's pipe open.
+# No timer process: this shell polls COMMAND, sleeping with `read -t` on a pipe that never has data (no process
+# start; backing off from 5 ms to 0.2 s, so a quick check costs a few ms). A timer process raced under load: a
+# `sleep` timer killed while being forked, or not seen to lose against a command that had already ended (`wait -n`),
+# held check's pipe for its whole 300 s, twice in a run of `test` checks.
 # Its locals have names of their own: COMMAND sees the caller's variables (doctor.sh's functions read a global
 # $status), and a local of the same name would hide them.
 bounded() {
-    local e2e_limit=$1 e2e_pid e2e_timer e2e_done="" e2e_status e2e_until; shift
+    local e2e_limit=$1 e2e_pid e2e_until e2e_nap=0.005; shift
     [ "$BASH_SUBSHELL" -gt 0 ] || { echo "bounded: run me in a subshell"; return 2; }
     set -m
     "$@" &
     e2e_pid=$!
-    sleep "$e2e_limit" &
-    e2e_timer=$!
-    wait -n -p e2e_done "$e2e_pid" "$e2e_timer"; e2e_status=$?
-    if [ "$e2e_done" = "$e2e_pid" ]; then
-        kill "$e2e_timer" 2>/dev/null
-        return "$e2e_status"
-    fi
-    echo "timed out after $e2e_limit s"
-    kill -TERM -- -"$e2e_pid" 2>/dev/null
-    e2e_until=$((SECONDS + 5))
-    while kill -0 -- -"$e2e_pid" 2>/dev/null && [ "$SECONDS" -lt "$e2e_until" ]; do sleep 0.2; done
-    kill -KILL -- -"$e2e_pid" 2>/dev/null
+    e2e_until=$((SECONDS + e2e_limit + 1))   # SECONDS counts whole seconds: at least the limit
+    while kill -0 "$e2e_pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$e2e_until" ]; then
+            echo "timed out after $e2e_limit s"
+            kill -TERM -- -"$e2e_pid" 2>/dev/null
+            e2e_until=$((SECONDS + 5))
+            while kill -0 "$e2e_pid" 2>/dev/null && [ "$SECONDS" -lt "$e2e_until" ]; do nap 0.2; done
+            kill -KILL -- -"$e2e_pid" 2>/dev/null
+            break
+        fi
+        nap "$e2e_nap"
+        case $e2e_nap in 0.005) e2e_nap=0.02 ;; 0.02) e2e_nap=0.05 ;; *) e2e_nap=0.2 ;; esac
+    done
     wait "$e2e_pid"
 }
+# e2e_never: a pipe nobody writes to, open for reading and writing so it never ends: `read -t` on it is a sleep
+# without starting a process. (A FIFO made and unlinked at once; the descriptor keeps it.)
+e2e_fifo=$(mktemp -u "${TMPDIR:-/tmp}/e2e-never.XXXXXX")
+e2e_never=""
+mkfifo -m 600 "$e2e_fifo" && exec {e2e_never}<>"$e2e_fifo"
+rm -f "$e2e_fifo"
+# nap SECONDS: sleeps (fractions too) without a process; with sleep(1) if the pipe could not be made.
+nap() { if [ -n "$e2e_never" ]; then read -r -t "$1" -u "$e2e_never" _; else sleep "$1"; fi; return 0; }
 # wait_exit PID SECONDS: waits until PID (a child) has exited, then returns its exit status; when it is still there
 # after SECONDS, says so and returns 124 without waiting longer (a bare `wait` blocks for good on a process stuck in
 # the kernel, which no signal ends).
