@@ -15,16 +15,22 @@ for model in "$models"/selfie_segmentation*.tflite; do
     cp -n "$model" "$work/corpus/" 2>/dev/null || true
 done
 
-memory=("$repo"/Sources/MatteMemory/*.swift)
+# MatteInference's dependencies, each built as the module it is in the package.
+dependencies=(MatteMemory MatteFileNames)
+dependency_sources=()
+for module in "${dependencies[@]}"; do dependency_sources+=("$repo/Sources/$module"/*.swift); done
 sources=("$repo"/Sources/MatteInference/TFLite/*.swift "$repo"/Sources/MatteInference/XNNPACK/*.swift "$repo/Fuzz/TFLiteFuzzTarget.swift")
 binary="$work/tflite-fuzzer"
-if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "${memory[@]}" -newer "$binary" 2>/dev/null)" ]; then
+if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "${dependency_sources[@]}" -newer "$binary" 2>/dev/null)" ]; then
     echo "fuzz-tflite: building $binary"
-    # MatteInference's one dependency, as the module it is in the package.
-    swiftc -O -sanitize=address -parse-as-library -module-name MatteMemory -emit-module -emit-module-path "$work/MatteMemory.swiftmodule" \
-        -emit-library -static -o "$work/libMatteMemory.a" "${memory[@]}"
+    for module in "${dependencies[@]}"; do
+        swiftc -O -sanitize=address -parse-as-library -module-name "$module" -emit-module \
+            -emit-module-path "$work/$module.swiftmodule" -emit-library -static -o "$work/lib$module.a" \
+            "$repo/Sources/$module"/*.swift
+    done
     swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name MatteInference \
-        -I "$repo/Sources/CXNNPACK" -I "$work" -L "$work" -lMatteMemory -lXNNPACK -lpthreadpool "${sources[@]}" -o "$binary"
+        -I "$repo/Sources/CXNNPACK" -I "$work" -L "$work" "${dependencies[@]/#/-l}" -lXNNPACK -lpthreadpool \
+        "${sources[@]}" -o "$binary"
 fi
 
 echo "fuzz-tflite: $runs runs (engine: ${MATTE_FUZZ_ENGINE:-off})"
