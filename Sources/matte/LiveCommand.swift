@@ -93,7 +93,7 @@ struct LiveCommand: ParsableCommand {
             logger: logger
         )
         let status = StatusLine(enabled: !options.quiet && isatty(STDERR_FILENO) == 1)
-        try session.run(signals: signals) { status.show($0) }
+        session.run(signals: signals) { status.show($0) }
         status.clear()
         let summary = pipeline.statistics.snapshot()
         let latency = "latency p50 \(format(summary.latencyP50)) ms, p99 \(format(summary.latencyP99)) ms"

@@ -193,7 +193,7 @@ final class ControlledSession {
         )
         // Only this thread runs the session; the test's thread talks to it through its socket and `control`.
         nonisolated(unsafe) let session = session
-        thread = Thread { try? session.run() }
+        thread = Thread { session.run() }
         thread.start()
         #expect(eventually(20) { self.sink.count > 5 }, "frames flow before the test starts")
     }

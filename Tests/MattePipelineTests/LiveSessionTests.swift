@@ -119,7 +119,7 @@ final class SettableReaders: ReaderCount, Sendable {
         }
         driver.start()
         let start = Date()
-        try session.run()
+        session.run()
         let observed = seen.withLock { $0 }
         #expect(observed.idleWithoutReader, "no reader: the pipeline stays idle and writes nothing")
         #expect(observed.processingWithReader, "a reader starts processing")

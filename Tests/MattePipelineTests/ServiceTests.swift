@@ -128,7 +128,7 @@ final class StallableSink: FrameSink, Sendable {
             listener.listen(for: 1)
         }
         driver.start()
-        try session.run()
+        session.run()
         while !driver.isFinished { Thread.sleep(forTimeInterval: 0.05) }
 
         let messages = listener.messages

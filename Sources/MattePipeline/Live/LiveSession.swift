@@ -126,7 +126,7 @@ public final class LiveSession {
 
     /// Starts the pipeline and runs it until a `.stop` request (or a stop signal from `signals`; SIGHUP there
     /// reloads), then stops it. `everySecond` gets the status, for a status line.
-    public func run(signals: SignalInbox? = nil, everySecond: (LiveStatus) -> Void = { _ in }) throws(PipelineError) {
+    public func run(signals: SignalInbox? = nil, everySecond: (LiveStatus) -> Void = { _ in }) {
         signals?.startUpFinished()
         if let notifier, let pinger = WatchdogPinger(notifier: notifier) { pipeline.outputHeartbeat = pinger.ping }
         pipeline.start()

@@ -14,8 +14,8 @@ import Glibc
 /// act as usual.
 public final class SignalInbox {
     /// The signals that stop the session, and the one that reloads it.
-    public static let stopSignals = [SIGINT, SIGTERM]
-    public static let reloadSignal = SIGHUP
+    private static let stopSignals = [SIGINT, SIGTERM]
+    private static let reloadSignal = SIGHUP
 
     private static var signals: sigset_t {
         var signals = sigset_t()
@@ -38,7 +38,7 @@ public final class SignalInbox {
 
     /// What a signal read from the inbox asks for.
     public enum Request: Equatable {
-        case stop(signal: Int32)
+        case stop
         case reload
     }
 
@@ -77,12 +77,9 @@ public final class SignalInbox {
             while polled[1].revents == 0 {
                 guard poll(&polled, 2, -1) >= 0 || errno == EINTR else { return }
                 guard polled[0].revents != 0, polled[1].revents == 0 else { continue }
-                var info = signalfd_siginfo()
-                if read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0,
-                    Self.stopSignals.contains(Int32(info.ssi_signo))
-                {
-                    farewell(Int32(info.ssi_signo))
-                    _exit(128 + Int32(info.ssi_signo))
+                if let signal = Self.nextSignal(from: signals), Self.stopSignals.contains(signal) {
+                    farewell(signal)
+                    _exit(128 + signal)
                 }
             }
         }
@@ -100,13 +97,15 @@ public final class SignalInbox {
         startUpWatcher = nil
     }
 
-    /// The next signal that arrived, or nil when none is pending.
+    /// What the next signal that arrived asks for, or nil when none is pending.
     public func take() -> Request? {
+        Self.nextSignal(from: fd).map { $0 == Self.reloadSignal ? .reload : .stop }
+    }
+
+    /// The number of the next signal pending on a signalfd `fd`, or nil.
+    private static func nextSignal(from fd: Int32) -> Int32? {
         var info = signalfd_siginfo()
-        guard read(fd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size else {
-            return nil
-        }
-        let signal = Int32(info.ssi_signo)
-        return signal == Self.reloadSignal ? .reload : .stop(signal: signal)
+        let size = MemoryLayout<signalfd_siginfo>.size
+        return read(fd, &info, size) == size ? Int32(info.ssi_signo) : nil
     }
 }
