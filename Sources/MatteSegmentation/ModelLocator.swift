@@ -67,7 +67,7 @@ public enum ModelLocator {
 
     /// Where models are looked for, in order: $MATTE_MODELS_DIR, the XDG data directory, `system`.
     public static func searchDirectories(
-        environment: [String: String] = currentEnvironment(),
+        environment: [String: String] = UserDirectories.currentEnvironment(),
         system: [String] = systemDirectories
     ) -> [String] {
         var directories: [String] = []
@@ -81,7 +81,7 @@ public enum ModelLocator {
     /// The file for a choice; `.automatic` must be resolved first.
     public static func path(
         for choice: ModelChoice,
-        environment: [String: String] = currentEnvironment(),
+        environment: [String: String] = UserDirectories.currentEnvironment(),
         system: [String] = systemDirectories
     ) throws(ModelNotInstalled) -> String {
         if case let .file(path) = choice { return path }
@@ -92,7 +92,4 @@ public enum ModelLocator {
         }
         throw ModelNotInstalled(name: choice.description, searched: directories)
     }
-
-    /// The process environment, values decoded byte for byte (`UserDirectories.currentEnvironment`).
-    public static func currentEnvironment() -> [String: String] { UserDirectories.currentEnvironment() }
 }

@@ -50,7 +50,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     func openEditor() throws {
-        let environment = ModelLocator.currentEnvironment()
+        let environment = UserDirectories.currentEnvironment()
         guard let path = ConfigFiles.userPath(environment: environment) else {
             throw CommandError(
                 "no home directory for the configuration file: HOME is unset or not an absolute path and the "

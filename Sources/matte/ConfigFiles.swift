@@ -16,7 +16,7 @@ enum ConfigFiles {
     static let systemPath = "/etc/matte/config"
 
     /// The user's file; nil when there is no home to hold it (HOME unset or relative, and no passwd entry).
-    static func userPath(environment: [String: String] = ModelLocator.currentEnvironment()) -> String? {
+    static func userPath(environment: [String: String] = UserDirectories.currentEnvironment()) -> String? {
         UserDirectories.base("XDG_CONFIG_HOME", fallback: ".config", environment: environment)
             .map { $0 + "/matte/config" }
     }

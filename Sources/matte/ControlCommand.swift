@@ -28,7 +28,7 @@ struct ControlCommand: ParsableCommand {
     /// Sends one request to the running matte and returns its reply; a refusal throws with the exit status
     /// its kind deserves (64 for a wrong request or value, 1 otherwise).
     static func send(_ request: ControlRequest) throws -> ControlReply {
-        let runtime = try ControlDirectory.runtimeDirectory(environment: ModelLocator.currentEnvironment())
+        let runtime = try ControlDirectory.runtimeDirectory(environment: UserDirectories.currentEnvironment())
         let client = try ControlClient(runtimeDirectory: runtime)
         let reply = try client.request(ControlProtocol.render(request))
         guard reply.ok else {
@@ -59,7 +59,7 @@ struct ControlCommand: ParsableCommand {
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         if path == "~" || path.hasPrefix("~/") {
-            return (UserDirectories.home(environment: ModelLocator.currentEnvironment()) ?? "") + path.dropFirst()
+            return (UserDirectories.home(environment: UserDirectories.currentEnvironment()) ?? "") + path.dropFirst()
         }
         // getcwd, not FileManager: a working directory whose name is not UTF-8 must keep its bytes.
         guard let directory = getcwd(nil, 0) else { return path }

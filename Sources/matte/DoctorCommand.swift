@@ -28,7 +28,7 @@ struct DoctorCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        var findings = Doctor(camera: camera, output: output, environment: ModelLocator.currentEnvironment()).run()
+        var findings = Doctor(camera: camera, output: output, environment: UserDirectories.currentEnvironment()).run()
         findings.append(configFinding())
         for finding in findings {
             var text = "\(finding.level.rawValue): \(finding.id): \(finding.message)\n"

@@ -52,7 +52,7 @@ struct LiveCommand: ParsableCommand {
             settingsFile: nil
         )
         let logger = makeLogger(quiet: options.quiet)
-        let environment = ModelLocator.currentEnvironment()
+        let environment = UserDirectories.currentEnvironment()
         // Claimed before any device is opened: a second matte is told at once that one runs.
         let runtime = Result { () throws(PipelineError) in
             try ControlDirectory.runtimeDirectory(environment: environment)

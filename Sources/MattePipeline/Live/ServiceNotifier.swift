@@ -16,7 +16,7 @@ public final class ServiceNotifier: Sendable {
     public let watchdogInterval: Double?
     private let fd: Int32
 
-    /// - Parameter environment: the process environment (`ModelLocator.currentEnvironment()` in practice).
+    /// - Parameter environment: the process environment (`UserDirectories.currentEnvironment()` in practice).
     public init(environment: [String: String]) {
         let path = environment["NOTIFY_SOCKET"] ?? ""
         // An abstract socket is written with a leading @ and addressed with a leading NUL byte.
