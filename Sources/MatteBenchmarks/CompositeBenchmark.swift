@@ -19,38 +19,35 @@ public struct CompositeBenchmark {
         public let run: () -> Void
     }
 
-    /// Person-shaped probability maps (an ellipse with soft edges), two of them so that every composite gets
-    /// a new mask and pays for refining it (the live pipeline refines each new mask once).
-    static func personMasks() -> [[Float]] {
-        [Float(128), 131].map { centre in
-            var probabilities = [Float](repeating: 0, count: modelWidth * modelHeight)
+    /// Person-shaped masks (an ellipse with soft edges), two of them, told apart by their sequence numbers, so
+    /// that every composite gets a new mask and pays for refining it (the live pipeline refines each new mask
+    /// once).
+    static func personMasks() -> [PersonMask] {
+        [Float(128), 131].enumerated().map { index, centre in
+            var mask = PersonMask(width: modelWidth, height: modelHeight)
             for y in 0..<modelHeight {
                 for x in 0..<modelWidth {
                     let dx = (Float(x) - centre) / 60
                     let dy = (Float(y) - 100) / 80
-                    probabilities[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
+                    mask.values[y * modelWidth + x] = min(max((1.2 - (dx * dx + dy * dy).squareRoot()) * 3, 0), 1)
                 }
             }
-            return probabilities
+            mask.stamp.sequence = index + 1
+            return mask
         }
     }
 
-    /// A camera frame, a background picture, and the frame sampled for the model.
-    func inputs() -> (frame: PixelBuffer, picture: PixelBuffer, modelInput: [Float]) {
-        let frame = YUYVKernels.testPattern(width: width, height: height)
-        var modelInput = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
-        ModelInputSampler(
-            sourceWidth: width,
-            sourceHeight: height,
-            targetWidth: Self.modelWidth,
-            targetHeight: Self.modelHeight
-        ).sample(frame, into: &modelInput)
-        return (frame, YUYVKernels.testPattern(width: width, height: height, seed: 7), modelInput)
+    /// A camera frame and a background picture.
+    func inputs() -> (frame: PixelBuffer, picture: PixelBuffer) {
+        (
+            YUYVKernels.testPattern(width: width, height: height),
+            YUYVKernels.testPattern(width: width, height: height, seed: 7)
+        )
     }
 
     /// Every background mode with and without edge refinement, each compositing a new frame per call.
     public func compositeWorkloads() throws -> [Workload] {
-        let (frame, picture, modelInput) = inputs()
+        let (frame, picture) = inputs()
         let out = PixelBuffer(width: width, height: height, format: .yuyv)
         let masks = Self.personMasks()
         let modes: [(String, BackgroundLayer)] = [
@@ -65,13 +62,12 @@ public struct CompositeBenchmark {
             // scaler's tables are rebuilt each time).
             framing.compositor.composite(
                 frame: frame,
-                probabilities: masks[framedCount % 2],
-                modelInput: modelInput,
+                mask: masks[framedCount % 2],
                 background: .picture(picture),
                 into: out,
                 drawsOverlay: false
             )
-            framing.controller.update(probabilities: masks[framedCount % 2], threshold: 0.5, dt: 1.0 / 30)
+            framing.controller.update(mask: masks[framedCount % 2], threshold: 0.5, dt: 1.0 / 30)
             framing.scaler.scale(out, crop: Self.movingCrop(framedCount, zoom: 1.25, of: out), into: framing.framed)
         }
         return try modes.flatMap { name, layer in
@@ -90,8 +86,7 @@ public struct CompositeBenchmark {
                     count += 1
                     compositor.composite(
                         frame: frame,
-                        probabilities: masks[count % 2],
-                        modelInput: modelInput,
+                        mask: masks[count % 2],
                         background: layer,
                         into: out
                     )
@@ -125,11 +120,16 @@ public struct CompositeBenchmark {
 
     /// Each stage of the compositing path alone, to see where a mode's time goes.
     public func stageWorkloads() throws -> [Workload] {
-        let (frame, picture, modelInput) = inputs()
-        let probabilities = Self.personMasks()[0]
+        let (frame, picture) = inputs()
+        let probabilities = Self.personMasks()[0].values
         let refiner = MaskRefiner(width: Self.modelWidth, height: Self.modelHeight)
         var guide = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
-        MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: &guide)
+        ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: Self.modelWidth,
+            targetHeight: Self.modelHeight
+        ).sampleLuma(frame, into: &guide)
         let alpha = PixelBuffer(width: width, height: height, format: .yuyv)
         let out = PixelBuffer(width: width, height: height, format: .yuyv)
         let expander = AlphaExpander(
@@ -178,7 +178,7 @@ public struct CompositeBenchmark {
             },
             Workload(name: "framing: measure") {
                 measured += 1
-                framing.controller.update(probabilities: masks[measured % 2], threshold: 0.5, dt: 1.0 / 30)
+                framing.controller.update(mask: masks[measured % 2], threshold: 0.5, dt: 1.0 / 30)
             },
         ] + scaling
     }

@@ -77,7 +77,7 @@ public struct PipelineBenchmark {
                 reopen: { source },
                 sink: NullSink(),
                 outputSize: nil,
-                segmenter: try makeSegmenter(width, height),
+                maker: try makeSegmenter(width, height),
                 settings: settings,
                 inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
                 logger: logger

@@ -23,7 +23,11 @@ public final class Camera {
         let device = try VideoDevice(path: path)
         let caps = try device.capabilities()
         guard caps.canCapture, caps.canStream, !caps.isLoopback else {
-            throw DeviceError(path, "is not a camera (\(caps.card), driver \(caps.driver)); see `matte devices`")
+            throw DeviceError(
+                path,
+                "is not a camera (\(caps.card), driver \(caps.driver)); see `matte devices`",
+                unsupported: true
+            )
         }
         var modes: [DeviceInfo.Mode] = []
         for (format, name) in device.formats() where CaptureMode.supportedFormats.contains(format) {
@@ -61,7 +65,11 @@ public final class Camera {
         }
         let granted = FourCC(format.fmt.pix.pixelformat)
         guard CaptureMode.supportedFormats.contains(granted), format.fmt.pix.width % 2 == 0 else {
-            throw DeviceError(path, "offers no format Matte reads (YUYV, NV12 or MJPEG); it gave \(granted)")
+            throw DeviceError(
+                path,
+                "offers no format Matte reads (YUYV, NV12 or MJPEG); it gave \(granted)",
+                unsupported: true
+            )
         }
         var parameters = v4l2_streamparm()
         parameters.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue

@@ -2,6 +2,10 @@ import MatteImaging
 import MattePipeline
 import MatteV4L2
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A camera as the pipeline's frame source.
 public final class CameraSource: FrameSource {
     public let camera: Camera
@@ -22,6 +26,20 @@ public final class CameraSource: FrameSource {
             case let .frame(timestamp): return timestamp
             case .none: return nil
             }
-        } catch { throw PipelineError(error.description) }
+        } catch { throw PipelineError(error) }
+    }
+}
+
+extension PipelineError {
+    /// A device failure, with what it means for trying again.
+    public init(_ failure: DeviceError) {
+        let kind: Kind
+        switch failure.code {
+        case _ where failure.unsupported: kind = .unsupported
+        case ENOENT, ENODEV, ENXIO: kind = .gone
+        case EBUSY: kind = .busy
+        default: kind = .transient
+        }
+        self.init(failure.description, kind: kind)
     }
 }

@@ -33,7 +33,7 @@ public final class Compositor {
         set {
             if newValue != refiner.settings {
                 refiner.reset()
-                refinedCurrentMask = false
+                refinedMask = nil
             }
             refiner.settings = newValue
         }
@@ -42,9 +42,10 @@ public final class Compositor {
     package let refiner: MaskRefiner
     private let expander: AlphaExpander
     private let guide: Plane<Float>
+    /// Samples the frame's luma at the mask's cells: the guide for refining.
+    private let guideSampler: ModelInputSampler
     /// The mask the refiner's coefficients were made from.
-    private let refinedMask: Plane<Float>
-    private var refinedCurrentMask = false
+    private var refinedMask: MaskIdentity?
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
     /// Made up front, like the frames: the default background, and memory best found missing before the first frame.
@@ -79,7 +80,12 @@ public final class Compositor {
         refiner = MaskRefiner(width: modelWidth, height: modelHeight, settings: maskSettings)
         expander = AlphaExpander(lowWidth: modelWidth, lowHeight: modelHeight, width: width, height: height)
         guide = Plane(count: modelWidth * modelHeight, repeating: 0)
-        refinedMask = Plane(count: modelWidth * modelHeight, repeating: 0)
+        guideSampler = ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: modelWidth,
+            targetHeight: modelHeight
+        )
         foreground = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
         scratch = try PixelBuffer.allocate(width: width, height: height, format: .yuyv)
         // The radius follows the layer's strength at each frame.
@@ -92,7 +98,7 @@ public final class Compositor {
     /// Forgets the smoothing history, so the next mask is taken as it is (the first real mask after a stand-in).
     public func resetSmoothing() {
         refiner.reset()
-        refinedCurrentMask = false
+        refinedMask = nil
     }
 
     /// Whether a frame needs the person mask at all (a pass-through with no effects does not).
@@ -103,14 +109,13 @@ public final class Compositor {
 
     /// - Parameters:
     ///   - frame: the camera frame, YUYV at the compositor's size.
-    ///   - probabilities: the model's person probability, modelWidth × modelHeight (ignored when no mask is needed).
-    ///   - modelInput: the RGB tensor the model saw, for the guide at model resolution.
+    ///   - mask: the person mask, modelWidth × modelHeight (nil, or ignored, when no mask is needed); possibly
+    ///     made from an earlier frame.
     ///   - out: the result; must not be `frame`.
     ///   - drawsOverlay: false when the caller draws the overlay itself, after cropping the result.
     public func composite(
         frame: PixelBuffer,
-        probabilities: UnsafePointer<Float>?,
-        modelInput: UnsafePointer<Float>?,
+        mask: PersonMask?,
         background: BackgroundLayer,
         into out: PixelBuffer,
         drawsOverlay: Bool = true
@@ -121,18 +126,19 @@ public final class Compositor {
             "frames must be distinct YUYV at the compositor's size"
         )
         frameCounter &+= 1
-        guard needsMask(for: background), let probabilities, let modelInput else {
+        guard needsMask(for: background), let mask else {
             out.bytes.copyMemory(from: UnsafeRawBufferPointer(frame.bytes))
             if drawsOverlay { overlay?.draw(onto: out) }
             return
         }
+        precondition(mask.width == modelWidth && mask.height == modelHeight, "the mask is at the compositor's size")
         // The live camera composites every frame but gets a new mask only a few times a second: refine each
-        // mask once (the full-resolution step still follows every frame's own edges).
-        if !refinedCurrentMask || memcmp(refinedMask.pointer, probabilities, refinedMask.count * 4) != 0 {
-            MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: guide.pointer)
-            refiner.refine(probabilities: probabilities, guide: guide.pointer)
-            refinedMask.pointer.update(from: probabilities, count: refinedMask.count)
-            refinedCurrentMask = true
+        // mask once, guided by the luma of the frame it first meets (the full-resolution step still follows
+        // every frame's own edges).
+        if mask.identity != refinedMask {
+            guideSampler.sampleLuma(frame, into: guide.pointer)
+            mask.values.withUnsafeBufferPointer { refiner.refine(probabilities: $0.baseAddress!, guide: guide.pointer) }
+            refinedMask = mask.identity
         }
         let a = UnsafePointer(refiner.a.pointer)
         let b = UnsafePointer(refiner.b.pointer)

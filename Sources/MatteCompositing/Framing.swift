@@ -124,12 +124,16 @@ public final class FramingController {
 
     /// Takes the newest mask (`nil` or all zeros: nobody) and advances the crop by `dt` seconds.
     /// - Parameters:
-    ///   - probabilities: person probabilities, maskWidth × maskHeight, in the frame's geometry (cell `i` of a
-    ///     row lies at x = i · width / maskWidth).
+    ///   - mask: person probabilities, maskWidth × maskHeight, in the frame's geometry (cell `i` of a row lies at
+    ///     x = i · width / maskWidth).
     ///   - threshold: the mask threshold; weaker probabilities are not counted as person.
     @discardableResult
-    public func update(probabilities: UnsafePointer<Float>?, threshold: Float, dt: Double) -> CropRect {
-        if let measurement = probabilities.flatMap({ measure($0, threshold: threshold) }) {
+    public func update(mask: PersonMask?, threshold: Float, dt: Double) -> CropRect {
+        let measurement = mask.flatMap { mask in
+            precondition(mask.width == maskWidth && mask.height == maskHeight, "the mask is at the framing's size")
+            return mask.values.withUnsafeBufferPointer { measure($0.baseAddress!, threshold: threshold) }
+        }
+        if let measurement {
             nobodyTime = 0
             // The live camera composites several frames per mask: the same mask measures the same and is not
             // averaged in again.

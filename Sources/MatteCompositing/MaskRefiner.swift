@@ -71,7 +71,7 @@ package final class MaskRefiner {
 
     /// - Parameters:
     ///   - probabilities: the model output, person probability, width × height.
-    ///   - guide: the frame's luma (0…1) sampled at the same positions as the model input.
+    ///   - guide: the frame's luma, (Y − 16) / 219, at the mask's cells (`ModelInputSampler.sampleLuma`).
     public func refine(probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
         let count = width * height
         let p = smoothed.pointer
@@ -159,19 +159,6 @@ package final class MaskRefiner {
             let moved = min(max((motion[index] - Self.motionStart) / span, 0), 1)
             let weight = (1 - keep) + keep * moved
             p[index] = Self.settled(p[index] + (Self.settled(probabilities[index]) - p[index]) * weight)
-        }
-    }
-
-    /// Luma (0…1, BT.601 weights) of an RGB model input tensor: the guide at model resolution. It equals
-    /// (Y − 16) / 219 of the YUYV frame it was sampled from, the full-resolution guide.
-    public static func luma(
-        ofModelInput tensor: UnsafePointer<Float>,
-        count: Int,
-        into guide: UnsafeMutablePointer<Float>
-    ) {
-        for index in 0..<count {
-            let pixel = tensor + index &* 3
-            guide[index] = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2]
         }
     }
 

@@ -79,6 +79,33 @@ public final class ModelInputSampler {
         }
     }
 
+    /// The luma of a YUYV frame, (Y − 16) / 219, at the model input's sample positions: the guide at model
+    /// resolution for the same frame (`AlphaExpander` uses the same luma at full resolution). Sampled straight
+    /// from the frame's Y, so edges can be guided by a frame that was never sampled for the model.
+    public func sampleLuma(_ frame: PixelBuffer, into guide: UnsafeMutablePointer<Float>) {
+        precondition(
+            frame.format == .yuyv && frame.width == sourceWidth && frame.height == sourceHeight,
+            "luma is sampled from a YUYV frame of the sampler's size"
+        )
+        let base = UnsafePointer(frame.base)
+        let rowBytes = frame.rowBytes
+        // Y of pixel x sits at byte 2x in a YUYV row.
+        @inline(__always) func luma(_ row: UnsafePointer<UInt8>, _ column: Int) -> Float { Float(row[column &<< 1]) }
+        let scale: Float = 1 / 219
+        for y in 0..<targetHeight {
+            let r = rows[y]
+            let top = base + r.first &* rowBytes
+            let bottom = base + r.second &* rowBytes
+            let out = guide + y &* targetWidth
+            for x in 0..<targetWidth {
+                let c = columns[x]
+                let upper = luma(top, c.first) + (luma(top, c.second) - luma(top, c.first)) * c.weight
+                let lower = luma(bottom, c.first) + (luma(bottom, c.second) - luma(bottom, c.first)) * c.weight
+                out[x] = (upper + (lower - upper) * r.weight - 16) * scale
+            }
+        }
+    }
+
     /// Per output row: first gather the four neighbours' three channels into dense planes (the only scattered
     /// reads), then convert and interpolate along the planes, which vectorises.
     @inline(__always)

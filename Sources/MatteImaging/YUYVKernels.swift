@@ -74,20 +74,6 @@ public enum YUYVKernels {
 
 /// Small numeric kernels on float planes.
 public enum FloatKernels {
-    /// Mean |a − b| over every `step`-th value: a cheap measure of how much a picture changed.
-    public static func meanAbsoluteDifference(
-        _ a: UnsafePointer<Float>,
-        _ b: UnsafePointer<Float>,
-        count: Int,
-        step: Int
-    ) -> Float {
-        precondition(step > 0, "the step is positive")
-        var total: Float = 0
-        let samples = count / step
-        for index in 0..<samples { total += abs(a[index &* step] - b[index &* step]) }
-        return total / Float(max(samples, 1))
-    }
-
     /// Rounds to the nearest byte (halves to even), clamping to 0…255, without the trapping Float→Int
     /// conversion so that loops using it vectorise: adding 1.5 · 2²³ leaves the rounded integer in the low
     /// mantissa bits.

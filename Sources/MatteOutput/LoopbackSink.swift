@@ -2,8 +2,10 @@ import MatteImaging
 import MattePipeline
 
 extension LoopbackOutput: FrameSink {
-    public func write(_ frame: PixelBuffer) throws(PipelineError) {
+    /// v4l2loopback stamps frames itself when they are written; `captureTime` has nowhere to go.
+    public func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         do { try send(frame) } catch { throw PipelineError(error.description) }
+        return .written
     }
 }
 

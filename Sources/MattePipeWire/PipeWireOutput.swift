@@ -49,8 +49,6 @@ public final class PipeWireOutput {
     /// Whether there is no daemon to publish the node on (for `outage`, which other threads read).
     private let daemonGone = Atomic<Bool>(false)
     private let readerEvents: Int32
-    /// Frames not sent because the consumer held every buffer.
-    public private(set) var droppedFrames = 0
 
     /// Publishes the node, or keeps trying every second when no daemon answers (see `PipeWireDaemon.check` for
     /// a startup check that fails instead).
@@ -292,28 +290,27 @@ extension PipeWireOutput: FrameSink {
 
     /// Sends one YUYV frame in the negotiated format, or drops it when no consumer streams or every buffer is
     /// still held by one.
-    public func write(_ frame: PixelBuffer) throws(PipelineError) {
+    public func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         precondition(
             frame.format == .yuyv && frame.width == width && frame.height == height,
             "frames are YUYV at the output size"
         )
-        guard streaming.load(ordering: .acquiring) else { return }
+        guard streaming.load(ordering: .acquiring) else { return .dropped }
         pw_thread_loop_lock(threadLoop)
         defer { pw_thread_loop_unlock(threadLoop) }
-        guard let stream, let layout else { return }
-        guard let buffer = pw_stream_dequeue_buffer(stream) else {
-            droppedFrames += 1
-            return
-        }
+        guard let stream, let layout else { return .dropped }
+        guard let buffer = pw_stream_dequeue_buffer(stream) else { return .dropped }
         let spaBuffer = buffer.pointee.buffer!
         let data = spaBuffer.pointee.datas!
+        var result = SinkResult.written
         if let base = data.pointee.data, Int(data.pointee.maxsize) >= layout.frameBytes {
             layout.write(frame, into: base.assumingMemoryBound(to: UInt8.self))
             data.pointee.chunk.pointee.offset = 0
             data.pointee.chunk.pointee.size = UInt32(layout.frameBytes)
             data.pointee.chunk.pointee.stride = Int32(layout.stride)
             if let header = matte_pw_header(spaBuffer) {
-                header.pointee.pts = Int64(monotonicMilliseconds() * 1e6)
+                // The camera's capture time, so a consumer can line the picture up with its audio.
+                header.pointee.pts = Int64(captureTime * 1e6)
                 header.pointee.flags = 0
                 header.pointee.seq = sequence
                 header.pointee.dts_offset = 0
@@ -322,9 +319,11 @@ extension PipeWireOutput: FrameSink {
         } else {
             // A buffer the consumer sized or mapped differently: sent empty rather than overrun.
             data.pointee.chunk.pointee.size = 0
+            result = .dropped
         }
         pw_stream_queue_buffer(stream, buffer)
         if pw_stream_is_driving(stream) { pw_stream_trigger_process(stream) }
+        return result
     }
 }
 

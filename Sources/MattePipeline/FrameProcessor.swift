@@ -175,19 +175,18 @@ public final class FrameProcessor {
     }
 
     /// Whether the current settings need the person mask at all.
-    public var needsMask: Bool { settings.framing != .off || compositor.needsMask(for: layer) }
+    public var needsMask: Bool { Self.needsMask(settings) }
 
-    /// Composites one oriented frame into `output`. `probabilities` is the newest mask (possibly of an
-    /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
-    /// A background video that stops decoding keeps its last picture (see `backgroundError`): a live
-    /// camera must not go dark because a file went away.
-    public func composite(
-        _ frame: PixelBuffer,
-        probabilities: UnsafePointer<Float>?,
-        modelInput: UnsafePointer<Float>?
-    )
-        -> PixelBuffer
-    {
+    /// Whether `settings` need the person mask at all: not for a pass-through with no effects and no framing.
+    public static func needsMask(_ settings: ProcessingSettings) -> Bool {
+        if case .none = settings.background { return settings.framing != .off || !settings.effects.isEmpty }
+        return true
+    }
+
+    /// Composites one oriented frame into `output` with `mask`, the newest person mask (possibly of an earlier
+    /// frame; nil when none is needed). A background video that stops decoding keeps its last picture (see
+    /// `backgroundError`): a live camera must not go dark because a file went away.
+    public func composite(_ frame: PixelBuffer, mask: PersonMask?) -> PixelBuffer {
         do {
             try backgroundSource?.advance(toOutputFrame: framesProcessed - backgroundStartFrame)
             backgroundError = nil
@@ -197,8 +196,7 @@ public final class FrameProcessor {
         let framing = settings.framing != .off
         compositor.composite(
             frame: frame,
-            probabilities: probabilities,
-            modelInput: modelInput,
+            mask: mask,
             background: layer,
             into: output,
             drawsOverlay: !framing
@@ -206,7 +204,7 @@ public final class FrameProcessor {
         framesProcessed += 1
         guard framing else { return output }
         crop = framingController.update(
-            probabilities: probabilities,
+            mask: mask,
             threshold: settings.mask.threshold,
             dt: 1 / outputRate
         )
@@ -220,17 +218,37 @@ public final class FrameProcessor {
     }
 
     /// Segments and composites one frame, for files (the live camera splits the two across threads).
-    public func process(_ frame: PixelBuffer, segmenter: Segmenter) throws(PipelineError) -> PixelBuffer {
-        let input = oriented(frame)
-        var probabilities: UnsafePointer<Float>? = nil
+    public func process(_ frame: PixelBuffer, maker: PersonMaskMaker) throws(PipelineError) -> PixelBuffer {
+        let oriented = oriented(frame)
+        var mask: PersonMask? = nil
         if needsMask {
-            do { probabilities = UnsafePointer(try segmenter.segment(input).baseAddress!) } catch {
-                throw PipelineError("inference failed: \(error.description)")
-            }
+            let sampler =
+                fileSampler
+                ?? ModelInputSampler(
+                    sourceWidth: width,
+                    sourceHeight: height,
+                    targetWidth: maker.inputWidth,
+                    targetHeight: maker.inputHeight
+                )
+            fileSampler = sampler
+            var input = fileInput ?? ModelInput(width: maker.inputWidth, height: maker.inputHeight)
+            input.values.withUnsafeMutableBufferPointer { sampler.sample(oriented, into: $0.baseAddress!) }
+            var made = fileMask ?? PersonMask(width: maker.maskWidth, height: maker.maskHeight)
+            do { try maker.makeMask(from: input, into: &made) } catch { throw PipelineError(error.description) }
+            // Every frame of a file has its own mask: the compositor refines each.
+            made.stamp = FrameStamp(sequence: framesProcessed + 1, mirrored: settings.mirror)
+            fileInput = input
+            fileMask = made
+            mask = made
         }
-        let result = composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
+        let result = composite(oriented, mask: mask)
         // A file render has no one watching live: a broken background fails it.
         if let backgroundError { throw PipelineError(backgroundError.description) }
         return result
     }
+
+    /// The model input and mask of `process`, made at the first frame that needs them.
+    private var fileSampler: ModelInputSampler?
+    private var fileInput: ModelInput?
+    private var fileMask: PersonMask?
 }

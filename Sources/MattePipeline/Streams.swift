@@ -5,9 +5,25 @@ import Glibc
 #endif
 
 /// Why a stage of the pipeline could not go on; `description` is the one line a user is shown.
-public struct PipelineError: Error, CustomStringConvertible {
+public struct PipelineError: Error, CustomStringConvertible, Equatable {
+    /// What a failure means for trying again: the live camera retries each kind at its own pace.
+    public enum Kind: Sendable, Equatable {
+        /// The device is not there (unplugged, never plugged): it may come back.
+        case gone
+        /// Another program holds it.
+        case busy
+        /// It is there but cannot serve (not a camera, no format Matte reads): only a change of device helps.
+        case unsupported
+        /// Anything else: worth trying again soon.
+        case transient
+    }
+
+    public let kind: Kind
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String, kind: Kind = .transient) {
+        self.kind = kind
+        self.description = description
+    }
 }
 
 /// Where live frames come from: a camera, a looping file, or generated frames. The pipeline knows sources
@@ -25,9 +41,18 @@ public protocol FrameSource: AnyObject {
     var lastCorruption: String? { get }
 }
 
+/// What became of a frame handed to a sink, as a GStreamer flow return says it.
+public enum SinkResult: Sendable, Equatable {
+    case written
+    /// Not written, for a reason that passes by itself (the consumer has no free buffer yet, or nobody
+    /// streams); the pipeline counts these for `status`.
+    case dropped
+}
+
 /// Where finished frames go: a virtual camera, or nowhere (benchmarks).
 public protocol FrameSink: AnyObject {
-    func write(_ frame: PixelBuffer) throws(PipelineError)
+    /// Writes one frame captured at `captureTime` (CLOCK_MONOTONIC ms; sinks that carry timestamps stamp it).
+    func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult
     /// Why the output itself is gone for now, so that no application can read it (the PipeWire daemon stopped),
     /// or nil. Frames written meanwhile are dropped; the sink comes back on its own. Read from any thread.
     var outage: String? { get }
@@ -48,7 +73,7 @@ public protocol ReaderCount: AnyObject {
 
 public final class NullSink: FrameSink {
     public init() {}
-    public func write(_ frame: PixelBuffer) throws(PipelineError) {}
+    public func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult { .written }
 }
 
 /// CLOCK_MONOTONIC in milliseconds, the clock V4L2 timestamps frames with.

@@ -83,3 +83,20 @@ public final class Segmenter {
         return probabilities
     }
 }
+
+extension Segmenter: PersonMaskMaker {
+    public var inputWidth: Int { modelWidth }
+    public var inputHeight: Int { modelHeight }
+    public var maskWidth: Int { modelWidth }
+    public var maskHeight: Int { modelHeight }
+
+    public func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError) {
+        precondition(
+            input.values.count == engine.input.count && mask.values.count == probabilities.count,
+            "the input and mask are at the model's size"
+        )
+        _ = engine.input.update(fromContentsOf: input.values)
+        do { try segmentPreparedInput() } catch { throw PersonMaskError("inference failed: \(error.description)") }
+        mask.values.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: probabilities) }
+    }
+}

@@ -11,11 +11,14 @@ public struct DeviceError: Error, CustomStringConvertible {
     public let path: String
     public let message: String
     public let code: Int32
+    /// The device is there but cannot serve Matte however often it is tried (not a camera, no format Matte reads).
+    public let unsupported: Bool
 
-    public init(_ path: String, _ message: String, code: Int32 = 0) {
+    public init(_ path: String, _ message: String, code: Int32 = 0, unsupported: Bool = false) {
         self.path = path
         self.message = message
         self.code = code
+        self.unsupported = unsupported
     }
 
     public var description: String { "\(path): \(message)" }

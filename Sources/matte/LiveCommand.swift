@@ -116,7 +116,10 @@ extension LiveCommand {
             logger: logger
         )
         // With exclusive_caps=1, apps see the device as a camera only once something was written to it.
-        try camera.sink.write(LivePipeline.placeholder(width: camera.width, height: camera.height))
+        _ = try camera.sink.write(
+            LivePipeline.placeholder(width: camera.width, height: camera.height),
+            captureTime: monotonicMilliseconds()
+        )
         let segmenter = try loadSegmenter(
             options.processing.model,
             frameWidth: source.width,
@@ -127,7 +130,7 @@ extension LiveCommand {
             reopen: options.openSource,
             sink: camera.sink,
             outputSize: (camera.width, camera.height),
-            segmenter: segmenter,
+            maker: segmenter,
             settings: try options.currentSettings(),
             inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
             logger: logger
@@ -268,12 +271,15 @@ struct LiveOptions: ParsableArguments {
             do { return try FileSource(path: input, frameRate: fps) } catch { throw PipelineError(error.description) }
         }
         guard let path = camera ?? DeviceCatalog.firstCamera() else {
-            throw PipelineError("no camera found (no capture device in /dev/video*); plug one in, or use --input FILE")
+            throw PipelineError(
+                "no camera found (no capture device in /dev/video*); plug one in, or use --input FILE",
+                kind: .gone
+            )
         }
         // Validated in `validate()`.
         let (width, height) = (try? frameSize(size, option: "--size")) ?? (1280, 720)
         do { return try CameraSource(path: path, width: width, height: height, frameRate: fps) } catch {
-            throw PipelineError(error.description)
+            throw PipelineError(error)
         }
     }
 

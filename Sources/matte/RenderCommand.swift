@@ -55,7 +55,7 @@ struct RenderCommand: ParsableCommand {
             while try decoder.decodeNext(into: frame) {
                 try interruption.stopIfInterrupted("\(output) was not written")
                 try encoder.write(
-                    try processor.process(frame, segmenter: segmenter),
+                    try processor.process(frame, maker: segmenter),
                     timestamp: decoder.timestamp,
                     duration: decoder.duration
                 )

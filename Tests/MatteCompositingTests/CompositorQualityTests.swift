@@ -10,7 +10,6 @@ struct Scene {
     let frame: PixelBuffer
     let truth: [Float]  // per pixel, 0 or 1
     let probabilities: [Float]
-    let modelInput: [Float]
 
     /// - Parameters:
     ///   - noise: seed of per-frame sensor noise (±3 luma), none when nil.
@@ -83,21 +82,26 @@ struct Scene {
             }
         }
         self.probabilities = softened
-        var input = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight * 3)
+    }
+
+    /// `probabilities` (or others) as the mask of frame `sequence`.
+    func mask(_ probabilities: [Float]? = nil, sequence: Int = 1) -> PersonMask {
+        var mask = PersonMask(width: Self.modelWidth, height: Self.modelHeight)
+        mask.values = probabilities ?? self.probabilities
+        mask.stamp.sequence = sequence
+        return mask
+    }
+
+    /// Alpha (0…1 per pixel) the refiner and expander give for this scene.
+    func alpha(refiner: MaskRefiner, probabilities: [Float]? = nil) -> [Float] {
+        var guide = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
         ModelInputSampler(
             sourceWidth: Self.width,
             sourceHeight: Self.height,
             targetWidth: Self.modelWidth,
             targetHeight: Self.modelHeight
         )
-        .sample(frame, into: &input)
-        modelInput = input
-    }
-
-    /// Alpha (0…1 per pixel) the refiner and expander give for this scene.
-    func alpha(refiner: MaskRefiner, probabilities: [Float]? = nil) -> [Float] {
-        var guide = [Float](repeating: 0, count: Self.modelWidth * Self.modelHeight)
-        MaskRefiner.luma(ofModelInput: modelInput, count: guide.count, into: &guide)
+        .sampleLuma(frame, into: &guide)
         refiner.refine(probabilities: probabilities ?? self.probabilities, guide: guide)
         let alpha = PixelBuffer(width: Self.width, height: Self.height, format: .yuyv)
         AlphaExpander(lowWidth: Self.modelWidth, lowHeight: Self.modelHeight, width: Self.width, height: Self.height)
@@ -202,8 +206,7 @@ struct Scene {
         let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
         compositor.composite(
             frame: scene.frame,
-            probabilities: probabilities ?? scene.probabilities,
-            modelInput: scene.modelInput,
+            mask: scene.mask(probabilities),
             background: background,
             into: out
         )
@@ -310,8 +313,7 @@ struct Scene {
             let out = PixelBuffer(width: Scene.width, height: Scene.height, format: .yuyv)
             compositor.composite(
                 frame: scene.frame,
-                probabilities: scene.probabilities,
-                modelInput: scene.modelInput,
+                mask: scene.mask(),
                 background: .color(y: 235, u: 128, v: 128),
                 into: out
             )
@@ -355,16 +357,14 @@ struct Scene {
             let layer = BackgroundLayer.color(y: green.y, u: green.u, v: green.v)
             compositor.composite(
                 frame: scene.frame,
-                probabilities: empty,
-                modelInput: scene.modelInput,
+                mask: scene.mask(empty, sequence: 1),
                 background: layer,
                 into: out
             )
             if reset { compositor.resetSmoothing() }
             compositor.composite(
                 frame: scene.frame,
-                probabilities: scene.probabilities,
-                modelInput: scene.modelInput,
+                mask: scene.mask(sequence: 2),
                 background: layer,
                 into: out
             )

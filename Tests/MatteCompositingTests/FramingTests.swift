@@ -33,8 +33,10 @@ import Testing
     }
 
     static func update(_ controller: FramingController, _ mask: [Float]?) -> CropRect {
-        guard let mask else { return controller.update(probabilities: nil, threshold: 0.5, dt: dt) }
-        return mask.withUnsafeBufferPointer { controller.update(probabilities: $0.baseAddress, threshold: 0.5, dt: dt) }
+        guard let mask else { return controller.update(mask: nil, threshold: 0.5, dt: dt) }
+        var person = PersonMask(width: maskWidth, height: maskHeight)
+        person.values = mask
+        return controller.update(mask: person, threshold: 0.5, dt: dt)
     }
 
     static func centreX(_ crop: CropRect) -> Double { crop.x + crop.width / 2 }

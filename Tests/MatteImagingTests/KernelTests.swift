@@ -112,6 +112,23 @@ import Testing
         #expect(direct == converted)
     }
 
+    @Test(arguments: [(320, 180, 256, 144), (1280, 720, 256, 144), (64, 36, 256, 144), (100, 38, 256, 256)])
+    func lumaGuideIsTheFramesLumaAtTheModelInputsPositions(width: Int, height: Int, modelWidth: Int, modelHeight: Int) {
+        let yuyv = Self.randomImage(width: width, height: height, format: .yuyv, seed: 4)
+        // The frame's Y as a grey RGB picture, sampled by the reference: each channel is then the sampled luma.
+        let grey = PixelBuffer(width: width, height: height, format: .rgb24)
+        for pixel in 0..<width * height {
+            let luma = yuyv.bytes[(pixel / width) * yuyv.rowBytes + (pixel % width) * 2]
+            for channel in 0..<3 { grey.bytes[pixel * 3 + channel] = luma }
+        }
+        let reference = Self.referenceSample(grey, width: modelWidth, height: modelHeight)
+        let expected = (0..<modelWidth * modelHeight).map { (reference[$0 * 3] * 255 - 16) / 219 }
+        var guide = [Float](repeating: -9, count: modelWidth * modelHeight)
+        ModelInputSampler(sourceWidth: width, sourceHeight: height, targetWidth: modelWidth, targetHeight: modelHeight)
+            .sampleLuma(yuyv, into: &guide)
+        #expect(maxAbsDifference(guide, expected) <= 1e-4)
+    }
+
     /// Half-pixel-centre bilinear (cv2.resize INTER_LINEAR) of a float mask, rounded to bytes.
     static func referenceUpscale(_ mask: [Float], width: Int, height: Int, toWidth: Int, toHeight: Int) -> [Double] {
         func position(_ index: Int, _ size: Int, _ target: Int) -> (Int, Int, Double) {

@@ -72,17 +72,52 @@ import Testing
         #expect(first.array.allSatisfy { (16...240).contains($0) })
     }
 
-    @Test(arguments: [1, 4, 3])
-    func meanAbsoluteDifferenceMatchesTheDefinition(step: Int) {
-        var generator = SeededGenerator(seed: 6)
-        let count = 1001
-        let a = (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
-        let b = (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
-        let samples = stride(from: 0, to: (count / step) * step, by: step)
-        let expected = samples.map { Double(abs(a[$0] - b[$0])) }.reduce(0, +) / Double(count / step)
-        let measured = FloatKernels.meanAbsoluteDifference(a, b, count: count, step: step)
-        #expect(abs(Double(measured) - expected) < 1e-5)
-        #expect(FloatKernels.meanAbsoluteDifference(a, a, count: count, step: step) == 0)
+    @Test(arguments: [(64, 36), (320, 180), (1280, 720), (642, 362)])
+    func sceneThumbnailIsTheMeanOfEachCellsBlock(width: Int, height: Int) {
+        let frame = YUYVKernels.testPattern(width: width, height: height, seed: 3)
+        var thumbnail = SceneThumbnail()
+        thumbnail.measure(frame)
+        // The definition, in Double: 4×4 pixels from evenly spread top-left corners, first and last at the edges.
+        for row in 0..<SceneThumbnail.rows {
+            for column in 0..<SceneThumbnail.columns {
+                let top = Int((Double(height - 4) * Double(row) / Double(SceneThumbnail.rows - 1)).rounded(.down))
+                let left = Int((Double(width - 4) * Double(column) / Double(SceneThumbnail.columns - 1)).rounded(.down))
+                var sum = 0.0
+                for y in top..<top + 4 {
+                    for x in left..<left + 4 { sum += Double(frame.bytes[y * frame.rowBytes + x * 2]) }
+                }
+                let measured = Double(thumbnail.values[row * SceneThumbnail.columns + column])
+                #expect(abs(measured - sum / 16 / 255) < 1e-6, "cell \(column), \(row)")
+            }
+        }
+        #expect(thumbnail.change(from: thumbnail) == 0)
+    }
+
+    @Test func sceneThumbnailsTellMotionFromSensorNoise() {
+        var generator = SeededGenerator(seed: 5)
+        let frame = YUYVKernels.testPattern(width: 1280, height: 720, seed: 1)
+        // A bright block (a head and shoulders, 320×360) over the pattern.
+        func withBlock(at left: Int) -> PixelBuffer {
+            let picture = PixelBuffer(width: 1280, height: 720, format: .yuyv, copying: frame.array)
+            for row in 180..<540 {
+                for x in left..<left + 320 { picture.bytes[row * picture.rowBytes + x * 2] = 200 }
+            }
+            return picture
+        }
+        let original = withBlock(at: 400)
+        // Sensor noise: every luma byte off by up to ±4 levels.
+        let noisy = withBlock(at: 400)
+        for at in stride(from: 0, to: noisy.bytes.count, by: 2) {
+            noisy.bytes[at] = UInt8(clamping: Int(noisy.bytes[at]) + Int.random(in: -4...4, using: &generator))
+        }
+        // Motion: the block moved 80 pixels to the side (within the still interval of 0.2 s: a head turning).
+        let moved = withBlock(at: 480)
+        var (still, shaken, shifted) = (SceneThumbnail(), SceneThumbnail(), SceneThumbnail())
+        still.measure(original)
+        shaken.measure(noisy)
+        shifted.measure(moved)
+        #expect(shaken.change(from: still) < 0.015 / 2, "noise \(shaken.change(from: still))")
+        #expect(shifted.change(from: still) > 0.015, "motion \(shifted.change(from: still))")
     }
 
     @Test func roundedByteRoundsHalvesToEvenAndClamps() {

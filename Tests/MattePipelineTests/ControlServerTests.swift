@@ -42,12 +42,13 @@ final class TemporaryDirectory {
 /// Records when each frame is written, to show frames keep flowing whatever the clients do.
 final class TimedSink: FrameSink, Sendable {
     private let log = Mutex((times: [Double](), newest: [UInt8]()))
-    func write(_ frame: PixelBuffer) throws(PipelineError) {
+    func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         let bytes = frame.array
         log.withLock {
             $0.times.append(monotonicMilliseconds())
             $0.newest = bytes
         }
+        return .written
     }
     var newest: [UInt8] { log.withLock { $0.newest } }
     var count: Int { log.withLock { $0.times.count } }
@@ -167,7 +168,7 @@ final class ControlledSession {
             reopen: open,
             sink: sink,
             outputSize: nil,
-            segmenter: try Segmenter(contentsOf: try Fixtures.modelPath(.landscape)),
+            maker: BrightnessMaskMaker(),
             settings: settings,
             inferenceRate: 15,
             logger: quietLogger
@@ -226,7 +227,7 @@ final class ControlledSession {
         return limits
     }
 
-    @Test(.needsModels) func requestsChangeTheCameraAndRefusalsChangeNothing() throws {
+    @Test func requestsChangeTheCameraAndRefusalsChangeNothing() throws {
         let harness = try ControlledSession()
         defer { harness.stop() }
         let client = try harness.client()
@@ -271,7 +272,7 @@ final class ControlledSession {
         harness.expectFramesFlowed(since: start, "while serving requests")
     }
 
-    @Test(.needsModels) func pauseReleasesTheSourceAndShowsAStillUntilResumed() throws {
+    @Test func pauseReleasesTheSourceAndShowsAStillUntilResumed() throws {
         let opened = Mutex(0)
         let live = Mutex(0)
         let harness = try ControlledSession(source: {
@@ -307,7 +308,7 @@ final class ControlledSession {
         #expect(!harness.pipeline.isPaused)
     }
 
-    @Test(.needsModels) func silentSlowAndVanishingClientsDelayNothing() throws {
+    @Test func silentSlowAndVanishingClientsDelayNothing() throws {
         let harness = try ControlledSession(limits: Self.shortLimits())
         defer { harness.stop() }
         let start = monotonicMilliseconds()
@@ -336,7 +337,7 @@ final class ControlledSession {
         harness.expectFramesFlowed(since: start, "with silent, slow and vanishing clients")
     }
 
-    @Test(.needsModels) func hostileLinesAreAnsweredAndClosed() throws {
+    @Test func hostileLinesAreAnsweredAndClosed() throws {
         let harness = try ControlledSession(limits: Self.shortLimits())
         defer { harness.stop() }
         let cases: [([UInt8], String)] = [
@@ -361,7 +362,7 @@ final class ControlledSession {
         #expect(greeted.line() == "ok pong", "refused requests leave the connection usable")
     }
 
-    @Test(.needsModels) func aClientThatNeverReadsStaysBoundedAndIsClosed() throws {
+    @Test func aClientThatNeverReadsStaysBoundedAndIsClosed() throws {
         let harness = try ControlledSession(limits: Self.shortLimits())
         defer { harness.stop() }
         let start = monotonicMilliseconds()
@@ -371,7 +372,7 @@ final class ControlledSession {
         harness.expectFramesFlowed(since: start, "with a client that never reads")
     }
 
-    @Test(.needsModels) func concurrentClientsAreAnsweredInOrderAndTheOneTooManyIsTurnedAway() throws {
+    @Test func concurrentClientsAreAnsweredInOrderAndTheOneTooManyIsTurnedAway() throws {
         let harness = try ControlledSession()
         defer { harness.stop() }
         let start = monotonicMilliseconds()
@@ -454,7 +455,7 @@ final class ControlledSession {
         #expect(throws: PipelineError.self) { try ControlDirectory.runtimeDirectory(environment: [:]) }
     }
 
-    @Test(.needsModels) func anotherUserIsRefused() throws {
+    @Test func anotherUserIsRefused() throws {
         // The server is told it belongs to another uid, so this process is the stranger.
         let harness = try ControlledSession(allowedUID: geteuid() &+ 12345)
         defer { harness.stop() }

@@ -41,12 +41,15 @@ import Testing
     }
 
     static func composite(_ processor: FrameProcessor, _ frame: PixelBuffer, mask: [Float]) -> [UInt8] {
-        let modelInput = [Float](repeating: 0.5, count: modelWidth * modelHeight * 3)
-        return mask.withUnsafeBufferPointer { mask in
-            modelInput.withUnsafeBufferPointer { input in
-                processor.composite(frame, probabilities: mask.baseAddress, modelInput: input.baseAddress).array
-            }
-        }
+        processor.composite(frame, mask: personMask(mask)).array
+    }
+
+    /// `values` as the mask of one frame.
+    static func personMask(_ values: [Float]) -> PersonMask {
+        var mask = PersonMask(width: modelWidth, height: modelHeight)
+        mask.values = values
+        mask.stamp.sequence = 1
+        return mask
     }
 
     /// Where two pictures first differ (a failure message, not a megabyte of bytes).
@@ -66,13 +69,11 @@ import Testing
         )
         compositor.overlay = try Self.overlay()
         let expected = PixelBuffer(width: Self.width, height: Self.height, format: .yuyv)
-        let modelInput = [Float](repeating: 0.5, count: Self.modelWidth * Self.modelHeight * 3)
         let colour = BT601.yuv(r: 30, g: 90, b: 200)
         for _ in 0..<3 {
             compositor.composite(
                 frame: frame,
-                probabilities: Self.person,
-                modelInput: modelInput,
+                mask: Self.personMask(Self.person),
                 background: .color(y: colour.y, u: colour.u, v: colour.v),
                 into: expected
             )

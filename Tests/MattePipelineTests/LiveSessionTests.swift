@@ -52,7 +52,7 @@ final class SettableReaders: ReaderCount, Sendable {
             reopen: source,
             sink: sink,
             outputSize: nil,
-            segmenter: try Segmenter(contentsOf: try Fixtures.modelPath(.landscape)),
+            maker: BrightnessMaskMaker(),
             settings: ProcessingSettings(),
             inferenceRate: 15,
             logger: Logger(label: "test")
@@ -78,7 +78,7 @@ final class SettableReaders: ReaderCount, Sendable {
         var idleAfterReaderLeft = false
     }
 
-    @Test(.needsModels) func aSessionRunsOnDemandReloadsAndStops() throws {
+    @Test func aSessionRunsOnDemandReloadsAndStops() throws {
         let sink = CountingSink()
         let pipeline = try LiveSessionTests.generatedPipeline(into: sink)
         let readers = SettableReaders()

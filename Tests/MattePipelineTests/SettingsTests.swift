@@ -46,13 +46,12 @@ import Testing
 @Suite struct LivePipelineTests {
     /// Runs the live pipeline on generated frames into a null sink for `seconds`; returns its statistics.
     static func run(source: SyntheticSource, seconds: Double) throws -> PipelineStatistics.Snapshot {
-        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         let pipeline = try LivePipeline(
             source: source,
             reopen: { source },
             sink: NullSink(),
             outputSize: nil,
-            segmenter: segmenter,
+            maker: BrightnessMaskMaker(),
             settings: ProcessingSettings(),
             inferenceRate: 15,
             logger: Logger(label: "test")
@@ -64,7 +63,7 @@ import Testing
         return pipeline.statistics.snapshot()
     }
 
-    @Test(.needsModels) func everyFrameGoesOutAndStillScenesAreSegmentedLessOften() throws {
+    @Test func everyFrameGoesOutAndStillScenesAreSegmentedLessOften() throws {
         // The same picture over and over (still) against four different pictures in turn (moving).
         let still = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 1)
         let moving = SyntheticSource(width: 320, height: 180, frameRate: 30, distinctFrames: 4)
@@ -88,14 +87,15 @@ import Testing
 final class RecordingSink: FrameSink, Sendable {
     private let newest = Mutex([UInt8]())
     var last: [UInt8] { newest.withLock { $0 } }
-    func write(_ frame: PixelBuffer) throws(PipelineError) {
+    func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         let bytes = frame.array
         newest.withLock { $0 = bytes }
+        return .written
     }
 }
 
 @Suite struct LiveMirrorTests {
-    @Test(.needsModels) func mirrorIsAppliedBeforeEverythingElse() throws {
+    @Test func mirrorIsAppliedBeforeEverythingElse() throws {
         let source = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
         let picture = PixelBuffer(width: 64, height: 36, format: .yuyv)
         let expected = PixelBuffer(width: 64, height: 36, format: .yuyv)
@@ -105,13 +105,12 @@ final class RecordingSink: FrameSink, Sendable {
         settings.mirror = true
         settings.background = .none  // no mask needed: the output is the (mirrored) camera frame itself
         let sink = RecordingSink()
-        let segmenter = try Segmenter(contentsOf: try Fixtures.modelPath(.landscape))
         let pipeline = try LivePipeline(
             source: source,
             reopen: { source },
             sink: sink,
             outputSize: nil,
-            segmenter: segmenter,
+            maker: BrightnessMaskMaker(),
             settings: settings,
             inferenceRate: 15,
             logger: Logger(label: "test")

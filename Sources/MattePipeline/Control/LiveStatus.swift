@@ -58,13 +58,15 @@ public struct LiveStatus: Encodable, Sendable {
 
     public var protocolVersion = ControlProtocol.version
     public var version: String
-    /// `idle`, `waiting`, `live` or `paused` (`LivePipeline.stateName`), or `no-output` while the virtual camera
-    /// itself is gone (`outputProblem` says why).
+    /// `idle`, `waiting`, `live` or `paused`, or `no-output` while the virtual camera itself is gone
+    /// (`outputProblem` says why): a `LiveState`.
     public var state: String
     public var camera: String?
     public var output: String
     public var outputProblem: String?
     public var readers: Int
+    /// Frames the virtual camera dropped since Matte started, because its consumer had no buffer ready.
+    public var droppedFrames = 0
     public var rates = Rates()
     public var milliseconds = Stages()
     public var latency = Latency()
@@ -78,6 +80,7 @@ public struct LiveStatus: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case version, state, camera, output, readers, rates, settings, crop, overrides
         case outputProblem = "output_problem"
+        case droppedFrames = "dropped_frames"
         case protocolVersion = "protocol"
         case milliseconds = "ms"
         case latency = "latency_ms"

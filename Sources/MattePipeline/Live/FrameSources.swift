@@ -74,9 +74,21 @@ public final class SyntheticSource: FrameSource {
         self.height = height
         self.frameRate = frameRate
         self.paced = paced
-        // A few distinct frames, made once, so generating costs nothing per frame.
-        frames = (0..<max(distinctFrames, 1)).map {
-            YUYVKernels.testPattern(width: width, height: height, seed: UInt32($0 + 1))
+        // A few distinct frames, made once, so generating costs nothing per frame. Each has a bright block (a
+        // stand-in for a person) an eighth of the width further right than the last: motion a camera would see,
+        // where the patterns alone differ mostly in noise, which the still-scene test rightly ignores.
+        frames = (0..<max(distinctFrames, 1)).map { index in
+            let frame = YUYVKernels.testPattern(width: width, height: height, seed: UInt32(index + 1))
+            let blockWidth = max(width / 4, 2) & ~1
+            let left = (index * width / 8) % max(width - blockWidth, 1) & ~1
+            for row in height / 4..<height * 3 / 4 {
+                let start = frame.base + row * frame.rowBytes + left * 2
+                for pair in 0..<blockWidth / 2 {
+                    start[pair * 4] = 200
+                    start[pair * 4 + 2] = 200
+                }
+            }
+            return frame
         }
     }
 

@@ -129,12 +129,13 @@ public final class LiveSession {
     public func run(signals: SignalInbox? = nil, everySecond: (LiveStatus) -> Void = { _ in }) {
         signals?.startUpFinished()
         if let notifier, let pinger = WatchdogPinger(notifier: notifier) { pipeline.outputHeartbeat = pinger.ping }
+        // Ready before the output thread's first watchdog ping, so a service manager hears them in order.
+        notifier?.send("READY=1")
         pipeline.start()
         defer {
             notifier?.send("STOPPING=1")
             pipeline.stop()
         }
-        notifier?.send("READY=1")
         readerCount = readers?.update() ?? 0
         var lastReaderSeen = -Double.infinity
         var lastTick = 0.0
@@ -204,14 +205,14 @@ public final class LiveSession {
 
     /// The session as `status` reports it.
     public var status: LiveStatus {
-        let outage = pipeline.outputOutage
-        return LiveStatus(
+        LiveStatus(
             version: identity.version,
-            state: outage == nil ? pipeline.stateName : Self.noOutput,
+            state: pipeline.liveState.rawValue,
             camera: pipeline.sourceDescription,
             output: identity.output,
-            outputProblem: outage,
+            outputProblem: pipeline.outputOutage,
             readers: readerCount,
+            droppedFrames: pipeline.statistics.snapshot().dropped,
             rates: meter.rates,
             milliseconds: meter.stages,
             latency: meter.latency,
@@ -221,9 +222,6 @@ public final class LiveSession {
             overrides: editor?.overrides ?? []
         )
     }
-
-    /// The state `status` reports while the virtual camera itself is gone, whatever the pipeline does.
-    public static let noOutput = "no-output"
 
     /// A crop as fractions of the frame, to 4 decimals (a tenth of a pixel at 1080p is 5e-5 of the height).
     static func fractions(_ crop: CropRect, width: Int, height: Int) -> [Double] {

@@ -1,84 +1,58 @@
 import Foundation
 import MatteImaging
 
-/// The newest captured frame, handed between threads by swapping buffers: the writer never waits for a
-/// reader, a reader always gets the newest frame, and older ones are simply overwritten (never queued).
-final class FrameMailbox {
-    struct Frame {
-        var picture: PixelBuffer
-        var modelInput: [Float]
-        var timestamp: Double = 0
-        var sequence = 0
-        /// Whether the picture was mirrored, so a mask made from another frame can be matched to it.
-        var mirrored = false
-    }
+/// A camera frame between the capture and output threads.
+struct CapturedFrame {
+    var picture: PixelBuffer
+    var stamp = FrameStamp()
+}
 
+/// The newest value of one kind, handed between threads by swapping: the writer never waits for a reader, a
+/// reader always gets the newest value, and older ones are simply overwritten (never queued). Only the swap
+/// happens under the lock, so no two threads ever touch the same pixels.
+final class Mailbox<Value>: @unchecked Sendable {
+    // @unchecked: `held` and `closed` are touched only under `condition`.
     private let condition = NSCondition()
-    private var held: Frame
+    private var held: Value
     private var closed = false
+    private let sequence: (Value) -> Int
 
-    init(width: Int, height: Int, modelInputCount: Int) {
-        held = Frame(
-            picture: PixelBuffer(width: width, height: height, format: .yuyv),
-            modelInput: [Float](repeating: 0, count: modelInputCount)
-        )
+    /// - Parameters:
+    ///   - empty: what the box holds before the first publish (its buffers are handed out like any other).
+    ///   - sequence: the value's sequence number; 0 means "nothing yet".
+    init(_ empty: Value, sequence: @escaping (Value) -> Int) {
+        held = empty
+        self.sequence = sequence
     }
 
-    /// Publishes `frame` (its buffers are swapped in; the caller gets the old ones back to fill next).
-    func publish(_ frame: inout Frame) {
+    /// Publishes `value`; the caller gets the box's old buffers back to fill next.
+    func publish(_ value: inout Value) {
         condition.lock()
-        swap(&held, &frame)
+        swap(&held, &value)
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Waits up to `timeout` seconds for a frame newer than `after` and swaps it into `frame`.
-    func take(_ frame: inout Frame, after sequence: Int, timeout: Double) -> Bool {
+    /// Waits up to `timeout` seconds for a value newer than `after` and swaps it into `value`.
+    func take(_ value: inout Value, after: Int, timeout: Double) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while held.sequence <= sequence && !closed {
+        while sequence(held) <= after && !closed {
             if !condition.wait(until: deadline) { break }
         }
-        guard held.sequence > sequence else { return false }
-        swap(&held, &frame)
+        guard sequence(held) > after else { return false }
+        swap(&held, &value)
         return true
     }
 
-    /// The newest model input (copied; the frame stays for the compositor), if newer than `after`.
-    func copyModelInput(
-        into buffer: UnsafeMutableBufferPointer<Float>,
-        after sequence: Int,
-        timeout: Double
-    ) -> (sequence: Int, mirrored: Bool)? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while latestInputSequence <= sequence && !closed {
-            if !condition.wait(until: deadline) { break }
-        }
-        guard latestInputSequence > sequence else { return nil }
-        _ = buffer.update(fromContentsOf: latestInput)
-        return (latestInputSequence, latestInputMirrored)
+    /// Lets `body` read the newest value in place (it stays in the box), if it is newer than `after`; copying
+    /// its cells out, rather than sharing its storage, keeps the writer's next fill from reallocating it.
+    func read<Result>(after: Int, _ body: (Value) -> Result) -> Result? {
+        condition.withLock { sequence(held) > after ? body(held) : nil }
     }
 
-    /// Segmentation reads the model input of every published frame, even one the compositor already took.
-    private var latestInput: [Float] = []
-    private var latestInputSequence = 0
-    private var latestInputMirrored = false
-
-    func publishModelInput(_ input: [Float], sequence: Int, mirrored: Bool) {
-        condition.lock()
-        if latestInput.count != input.count {
-            latestInput = input
-        } else {
-            latestInput.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input) }
-        }
-        latestInputSequence = sequence
-        latestInputMirrored = mirrored
-        condition.unlock()
-    }
-
+    /// Wakes every waiting `take` for good (the pipeline stops).
     func close() {
         condition.lock()
         closed = true
@@ -87,30 +61,36 @@ final class FrameMailbox {
     }
 }
 
-/// The newest person mask: probabilities at model resolution and the frame they belong to.
-final class MaskMailbox {
+/// The model input waiting for the segmentation thread, and whether that thread can take another: the
+/// capture thread samples a frame only when the maker is free.
+final class InputMailbox: @unchecked Sendable {
+    // @unchecked: `waiting` and `inferring` are touched only under `lock`; `box` locks itself.
+    private let box: Mailbox<ModelInput>
     private let lock = NSLock()
-    private var probabilities: [Float]
-    private(set) var sequence = 0
-    private var mirrored = false
+    private var waiting = false
+    private var inferring = false
 
-    init(count: Int) { probabilities = [Float](repeating: 0, count: count) }
+    init(width: Int, height: Int) { box = Mailbox(ModelInput(width: width, height: height)) { $0.stamp.sequence } }
 
-    func publish(_ values: UnsafeBufferPointer<Float>, sequence: Int, mirrored: Bool) {
-        lock.lock()
-        probabilities.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
-        self.sequence = sequence
-        self.mirrored = mirrored
-        lock.unlock()
+    /// Whether an input is waiting or the maker is still on the last one.
+    var makerBusy: Bool { lock.withLock { waiting || inferring } }
+
+    func publish(_ input: inout ModelInput) {
+        box.publish(&input)
+        lock.withLock { waiting = true }
     }
 
-    /// Copies the newest mask into `buffer` when it is newer than `after`; returns its sequence and whether it
-    /// was made from a mirrored frame (nil when there is nothing newer).
-    func copy(into buffer: inout [Float], after: Int) -> (sequence: Int, mirrored: Bool)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard sequence > after else { return nil }
-        buffer.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: probabilities) }
-        return (sequence, mirrored)
+    /// Waits up to `timeout` seconds for an input newer than `after`; the maker counts as busy until `finished`.
+    func take(_ input: inout ModelInput, after: Int, timeout: Double) -> Bool {
+        guard box.take(&input, after: after, timeout: timeout) else { return false }
+        lock.withLock {
+            waiting = false
+            inferring = true
+        }
+        return true
     }
+
+    func finished() { lock.withLock { inferring = false } }
+
+    func close() { box.close() }
 }

@@ -1,0 +1,90 @@
+/// Which camera frame a value between the live stages came from. Sequence numbers, not pixel comparisons,
+/// say whether a mask is new; the orientation says whether it fits a frame; the capture time travels on to
+/// the output.
+public struct FrameStamp: Sendable, Equatable {
+    /// Counts captured frames from 1; 0 stands for "none yet".
+    public var sequence: Int
+    /// Whether the frame was mirrored before anything was made from it.
+    public var mirrored: Bool
+    /// When the camera captured it (CLOCK_MONOTONIC ms).
+    public var captureTime: Double
+
+    public init(sequence: Int = 0, mirrored: Bool = false, captureTime: Double = 0) {
+        self.sequence = sequence
+        self.mirrored = mirrored
+        self.captureTime = captureTime
+    }
+}
+
+/// A frame sampled for a mask maker: RGB in 0…1, height × width × 3 (NHWC), owning its values, so it can be
+/// handed from the capture thread to the segmentation thread by a swap.
+public struct ModelInput: Sendable {
+    public let width: Int, height: Int
+    public var values: [Float]
+    public var stamp = FrameStamp()
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        values = [Float](repeating: 0, count: width * height * 3)
+    }
+}
+
+/// Person probability (0…1) per cell, height × width, and the frame it was made from.
+public struct PersonMask: Sendable {
+    public let width: Int, height: Int
+    public var values: [Float]
+    public var stamp = FrameStamp()
+
+    /// An empty mask (all background), stamped with no frame.
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        values = [Float](repeating: 0, count: width * height)
+    }
+
+    /// Takes `other`'s cells and stamp into this mask's own storage (same size), allocating nothing.
+    public mutating func copyCells(from other: PersonMask) {
+        precondition(other.width == width && other.height == height, "masks of one size")
+        values.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.values) }
+        stamp = other.stamp
+    }
+
+    /// Turns the mask around left to right, so it fits frames of the other orientation.
+    public mutating func mirror() {
+        let width = width
+        values.withUnsafeMutableBufferPointer { cells in
+            for start in stride(from: 0, to: cells.count - width + 1, by: width) {
+                cells[start..<start + width].reverse()
+            }
+        }
+        stamp.mirrored.toggle()
+    }
+
+    /// Which mask this is, as far as refining it goes: the same frame in the other orientation is another mask.
+    public var identity: MaskIdentity { MaskIdentity(sequence: stamp.sequence, mirrored: stamp.mirrored) }
+}
+
+/// Tells masks apart without looking at their cells.
+public struct MaskIdentity: Sendable, Equatable {
+    public var sequence: Int
+    public var mirrored: Bool
+}
+
+/// Why a mask could not be made; `description` is the one line a user is shown.
+public struct PersonMaskError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Something that makes person masks: a segmentation model, a matting network, or (in tests) a rule. The live
+/// pipeline samples frames to `inputWidth` × `inputHeight` on its capture thread, only for frames it will
+/// segment, and calls `makeMask` from one segmentation thread.
+public protocol PersonMaskMaker: AnyObject {
+    var inputWidth: Int { get }
+    var inputHeight: Int { get }
+    var maskWidth: Int { get }
+    var maskHeight: Int { get }
+    /// Writes the person mask for `input` into `mask` (maskWidth × maskHeight); the caller stamps it.
+    func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError)
+}

@@ -1,0 +1,151 @@
+import Logging
+import MatteImaging
+
+/// The capture thread's job: it alone owns the source. It opens it (and reopens it after a failure, at the
+/// pace `SourceRetry` sets), closes it when the pipeline goes idle or pauses, mirrors each frame, samples a
+/// frame for the mask maker only when `InferenceSchedule` admits it, and publishes frames and inputs.
+// @unchecked: a stage is used by the one thread `LivePipeline.start` hands it to; what it shares with other
+// threads it reaches through `PipelineState`, the mailboxes and `PipelineStatistics`, which lock themselves.
+final class CaptureStage: @unchecked Sendable {
+    private let state: PipelineState
+    private var source: FrameSource?
+    private let reopen: () throws(PipelineError) -> FrameSource
+    private let frames: Mailbox<CapturedFrame>
+    private let inputs: InputMailbox
+    private let statistics: PipelineStatistics
+    private let logger: Logger
+    private let width: Int, height: Int
+    private var frame: CapturedFrame
+    private var input: ModelInput
+    private let sampler: ModelInputSampler
+    private var schedule: InferenceSchedule
+    private var scene = SceneThumbnail()
+    /// Made when mirroring is first asked for: most calls never mirror.
+    private var mirrored: PixelBuffer?
+    private var sequence = 0
+    private var retry = SourceRetry()
+    private var reportedCorrupt = 0
+    private var lastCorruptReport = -Double.infinity
+
+    init(
+        state: PipelineState,
+        source: FrameSource,
+        reopen: @escaping () throws(PipelineError) -> FrameSource,
+        frames: Mailbox<CapturedFrame>,
+        inputs: InputMailbox,
+        inputWidth: Int,
+        inputHeight: Int,
+        inferenceRate: Double?,
+        statistics: PipelineStatistics,
+        logger: Logger
+    ) {
+        self.state = state
+        self.source = source
+        self.reopen = reopen
+        self.frames = frames
+        self.inputs = inputs
+        self.statistics = statistics
+        self.logger = logger
+        width = source.width
+        height = source.height
+        frame = CapturedFrame(picture: PixelBuffer(width: width, height: height, format: .yuyv))
+        input = ModelInput(width: inputWidth, height: inputHeight)
+        sampler = ModelInputSampler(
+            sourceWidth: width,
+            sourceHeight: height,
+            targetWidth: inputWidth,
+            targetHeight: inputHeight
+        )
+        schedule = InferenceSchedule(rate: inferenceRate)
+    }
+
+    func run() {
+        while true {
+            // Closing a camera takes ioctls and unmapping: never while holding the lock the other threads need.
+            if source != nil, let reason = state.closeReason {
+                source = nil
+                logger.info("\(reason)")
+            }
+            if state.waitForWork(sourceOpen: source != nil) == .stopping {
+                // Closed now, not whenever the thread that runs this stage lets it go.
+                source = nil
+                return
+            }
+            guard let source = source ?? open() else { continue }
+            let timestamp: Double?
+            do {
+                timestamp = try source.next(into: frame.picture, timeout: 250)
+            } catch {
+                logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
+                self.source = nil
+                state.sourceAvailable(false)
+                state.sleep(SourceRetry.afterLoss)
+                continue
+            }
+            reportCorruption(source)
+            guard let timestamp else { continue }
+            handle(capturedAt: timestamp)
+        }
+    }
+
+    private func open() -> FrameSource? {
+        do throws(PipelineError) {
+            let opened = try reopen()
+            guard opened.width == width, opened.height == height else {
+                throw PipelineError(
+                    "\(opened.description) now gives \(opened.width)x\(opened.height), not \(width)x\(height)",
+                    kind: .unsupported
+                )
+            }
+            source = opened
+            state.sourceDescription = opened.description
+            retry.opened()
+            state.sourceAvailable(true)
+            logger.info("camera opened: \(opened.description)")
+            return opened
+        } catch {
+            let delay = SourceRetry.delay(after: error.kind)
+            if retry.isNews(error) {
+                logger.warning("camera unavailable, retrying every \(Int(delay)) s: \(error)")
+            }
+            state.sourceAvailable(false)
+            state.sleep(delay)
+            return nil
+        }
+    }
+
+    /// Corrupt frames are counted and reported at most every 5 s, so a failing link cannot flood the log.
+    private func reportCorruption(_ source: FrameSource) {
+        guard source.corruptFrames > reportedCorrupt, monotonicMilliseconds() - lastCorruptReport > 5000 else {
+            return
+        }
+        logger.notice(
+            "skipped \(source.corruptFrames - reportedCorrupt) corrupt frame(s) from the camera (last: \(source.lastCorruption ?? "flagged by the driver"))"
+        )
+        reportedCorrupt = source.corruptFrames
+        lastCorruptReport = monotonicMilliseconds()
+    }
+
+    private func handle(capturedAt timestamp: Double) {
+        let arrived = monotonicMilliseconds()
+        let settings = state.capture
+        if settings.mirror {
+            let target = mirrored ?? PixelBuffer(width: width, height: height, format: .yuyv)
+            YUYVKernels.mirror(frame.picture, into: target)
+            mirrored = frame.picture
+            frame.picture = target
+        }
+        sequence += 1
+        frame.stamp = FrameStamp(sequence: sequence, mirrored: settings.mirror, captureTime: timestamp)
+        if schedule.due(at: arrived, maskNeeded: settings.maskNeeded, makerBusy: inputs.makerBusy) {
+            scene.measure(frame.picture)
+            if schedule.admit(at: arrived, scene: scene) {
+                input.values.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
+                input.stamp = frame.stamp
+                inputs.publish(&input)
+            }
+        }
+        frames.publish(&frame)
+        statistics.frameIn(processing: monotonicMilliseconds() - arrived)
+    }
+}

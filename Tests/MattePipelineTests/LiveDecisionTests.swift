@@ -1,0 +1,160 @@
+import MatteImaging
+import Testing
+
+@testable import MattePipeline
+
+/// The live path's decisions, as plain values: no threads, devices or models.
+@Suite struct InferenceScheduleTests {
+    /// The thumbnails of two generated frames with a block that moves between them.
+    static func scenes() -> [SceneThumbnail] {
+        let source = SyntheticSource(width: 320, height: 180, frameRate: 30, paced: false, distinctFrames: 2)
+        let frame = PixelBuffer(width: 320, height: 180, format: .yuyv)
+        return (0..<2).map { _ in
+            _ = try? source.next(into: frame, timeout: 0)
+            var thumbnail = SceneThumbnail()
+            thumbnail.measure(frame)
+            return thumbnail
+        }
+    }
+
+    /// Frames at 30 fps for `seconds`; the scene changes at every frame when `moving`. Returns the times (ms)
+    /// of the frames sampled for the model.
+    static func run(
+        rate: Double?,
+        moving: Bool,
+        busy: (Double) -> Bool = { _ in false },
+        maskNeeded: Bool = true
+    )
+        -> [Double]
+    {
+        var schedule = InferenceSchedule(rate: rate)
+        let scenes = Self.scenes()
+        var sampled: [Double] = []
+        for frame in 0..<60 {
+            let now = Double(frame) * 1000 / 30
+            guard schedule.due(at: now, maskNeeded: maskNeeded, makerBusy: busy(now)) else { continue }
+            // Moving: each frame looked at differs from the one before.
+            if schedule.admit(at: now, scene: scenes[moving ? sampled.count % 2 : 0]) { sampled.append(now) }
+        }
+        return sampled
+    }
+
+    @Test func aMovingSceneIsSegmentedAtTheRateLimitEveryOtherFrame() {
+        let sampled = Self.run(rate: 15, moving: true)
+        #expect(sampled.count == 30)
+        #expect(zip(sampled, sampled.dropFirst()).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
+    }
+
+    @Test func aStillSceneIsSegmentedFiveTimesASecond() {
+        let sampled = Self.run(rate: 15, moving: false)
+        #expect(sampled.count == 10, "\(sampled)")
+    }
+
+    @Test func withoutALimitEveryFrameTheMakerIsFreeForIsSampledStillOrNot() {
+        #expect(Self.run(rate: nil, moving: false).count == 60)
+        // Busy for the first second: nothing is sampled while it works.
+        #expect(Self.run(rate: nil, moving: true, busy: { $0 < 1000 }).count == 30)
+    }
+
+    @Test func nothingIsSampledWhenNoMaskIsNeededOrTheMakerIsBusy() {
+        #expect(Self.run(rate: 15, moving: true, maskNeeded: false).isEmpty)
+        #expect(Self.run(rate: 15, moving: true, busy: { _ in true }).isEmpty)
+    }
+}
+
+@Suite struct MaskMatcherTests {
+    static let stamp = FrameStamp(sequence: 3, mirrored: false, captureTime: 0)
+
+    /// The verdicts for a sequence of frames: (frame mirrored, mask stamp, mask new).
+    static func verdicts(_ frames: [(Bool, FrameStamp?, Bool)]) -> [MaskMatcher.Verdict] {
+        var matcher = MaskMatcher()
+        return frames.map { matcher.match(frameMirrored: $0.0, mask: $0.1, maskIsNew: $0.2) }
+    }
+
+    @Test func theFirstMaskStartsTheSmoothingAfreshOnce() {
+        var next = Self.stamp
+        next.sequence = 4
+        let verdicts = Self.verdicts([
+            (false, nil, false), (false, Self.stamp, true), (false, Self.stamp, false), (false, next, true),
+        ])
+        #expect(verdicts == [.init(), .init(resetSmoothing: true), .init(), .init()])
+    }
+
+    @Test func aMaskOfTheOtherOrientationIsTurnedAroundAndTheHistoryDropped() {
+        // The caller turns its copy around, whose stamp then says mirrored.
+        var turned = Self.stamp
+        turned.mirrored = true
+        let verdicts = Self.verdicts([
+            (false, Self.stamp, true),
+            // The mirror setting changes: frames come mirrored while the newest mask is not.
+            (true, Self.stamp, false),
+            (true, turned, false),
+            (true, Self.stamp, true),
+        ])
+        #expect(
+            verdicts == [
+                .init(resetSmoothing: true), .init(turnAround: true, resetSmoothing: true), .init(),
+                .init(turnAround: true),
+            ]
+        )
+    }
+
+    @Test func turningAMaskAroundMirrorsItsRowsAndStamp() {
+        var mask = PersonMask(width: 3, height: 2)
+        mask.values = [1, 2, 3, 4, 5, 6]
+        mask.mirror()
+        #expect(mask.values == [3, 2, 1, 6, 5, 4])
+        #expect(mask.stamp.mirrored)
+        #expect(mask.identity != PersonMask(width: 3, height: 2).identity)
+    }
+}
+
+@Suite struct OutputTurnTests {
+    @Test func aFrameIsAlwaysComposited() {
+        for idle in [false, true] {
+            for still in [false, true] {
+                #expect(
+                    OutputTurn.choose(
+                        frameArrived: true,
+                        idle: idle,
+                        waitingForSource: !idle,
+                        showingStill: still,
+                        due: false
+                    ) == .composite
+                )
+            }
+        }
+    }
+
+    @Test func withoutAFrameTheStillThenThePlaceholderGoOutWhenDue() {
+        func turn(idle: Bool = false, waiting: Bool = false, still: Bool = false, due: Bool = true) -> OutputTurn {
+            OutputTurn.choose(frameArrived: false, idle: idle, waitingForSource: waiting, showingStill: still, due: due)
+        }
+        #expect(turn(still: true) == .still)
+        #expect(turn(waiting: true, still: true) == .still)
+        #expect(turn(waiting: true) == .placeholder)
+        #expect(turn() == .nothing, "running but the frame is late: the last one stays")
+        #expect(turn(waiting: true, due: false) == .nothing)
+        #expect(turn(idle: true, waiting: true, still: true) == .nothing, "nobody reads an idle camera")
+    }
+}
+
+@Suite struct SourceRetryTests {
+    @Test func eachKindOfFailureHasItsPace() {
+        #expect(SourceRetry.delay(after: .gone) == 1)
+        #expect(SourceRetry.delay(after: .transient) == 1)
+        #expect(SourceRetry.delay(after: .busy) > SourceRetry.delay(after: .gone))
+        #expect(SourceRetry.delay(after: .unsupported) >= 10)
+    }
+
+    @Test func aFailureIsReportedWhenItsKindChangesAndAgainAfterTheSourceOpened() {
+        var retry = SourceRetry()
+        var news: [Bool] = []
+        for kind in [PipelineError.Kind.gone, .gone, .busy, .gone] {
+            news.append(retry.isNews(PipelineError("failed", kind: kind)))
+        }
+        retry.opened()
+        news.append(retry.isNews(PipelineError("failed", kind: .gone)))
+        #expect(news == [true, false, true, true, true])
+    }
+}
