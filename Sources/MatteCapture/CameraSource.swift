@@ -1,5 +1,5 @@
+import MatteCore
 import MatteImaging
-import MattePipeline
 import MatteV4L2
 
 /// A camera as the pipeline's frame source.

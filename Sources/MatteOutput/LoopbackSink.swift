@@ -1,5 +1,5 @@
+import MatteCore
 import MatteImaging
-import MattePipeline
 
 extension LoopbackOutput: FrameSink {
     public func write(_ frame: PixelBuffer) throws(PipelineError) {
