@@ -97,6 +97,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MatteControl for UnixSocketAddress: sd_notify's socket is addressed as the control socket is.
         .target(
             name: "MatteService",
             dependencies: ["MatteCore", "MatteControl", "MatteFileNames", "CLinux"],
@@ -159,7 +160,7 @@ let package = Package(
         // Apart from `matte`: SDL loads X11, Wayland, PulseAudio and ALSA libraries, which the camera service
         // should not carry (docs/design/control-preview-framing.md, section 5). Nor does the preview carry the
         // pipeline (XNNPACK, the compositor): it needs the control client and the loopback reader, no more
-        // (Tests/cli/cli-tests.sh checks its ldd).
+        // (Tests/cli/cli-tests.sh checks its ldd and symbols).
         .target(
             name: "MattePreview",
             dependencies: [
