@@ -164,8 +164,7 @@ let package = Package(
         .target(
             name: "MattePreview",
             dependencies: [
-                "CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MatteCore", "MatteControl",
-                "MatteFileNames",
+                "CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MatteControl", "MatteFileNames",
             ],
             swiftSettings: strict
         ),
