@@ -1,12 +1,16 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// The data path is capture → segmentation → compositing → output. MattePipeline is the core: it defines
-// FrameSource and FrameSink and knows no device; each device module (MatteCapture, MatteOutput) brings its
-// adapter, as a GStreamer element brings its pads. MatteImaging holds the pixel buffer and the kernels every
-// stage shares; MatteInference (TFLite reader + XNNPACK) stands alone but for MatteMemory, the one type that
-// owns kernel memory; `matte` only parses and prints. MatteFileNames carries file names as bytes (names that are
-// not UTF-8) to every module that hands a path to the system.
+// The data path is capture → segmentation → compositing → output. MatteCore is the root every stage shares: it
+// defines FrameSource, FrameSink, PipelineError and the clock, and depends on MatteImaging alone (for PixelBuffer,
+// the frame type), so it knows no device, model or compositor. Each device module (MatteCapture, MatteOutput,
+// MattePipeWire) brings its adapter on MatteCore, as a GStreamer element brings its pads. MattePipeline joins the
+// stages (FrameProcessor, LivePipeline, LiveSession) on MatteCore, MatteControl (the control protocol, server and
+// client; no XNNPACK, no compositor, so the preview links it alone) and MatteService (sd_notify, inotify,
+// signals). MatteImaging holds the pixel buffer and the kernels every stage shares; MatteInference (TFLite reader
+// + XNNPACK) stands alone but for MatteMemory, the one type that owns kernel memory; `matte` only parses and
+// prints. MatteFileNames carries file names as bytes (names that are not UTF-8) to every module that hands a
+// path to the system.
 
 #if arch(x86_64)
 // Hot pixel loops only vectorise to AVX2 when the compiler may assume it (see docs/performance.md).
@@ -82,29 +86,46 @@ let package = Package(
             dependencies: ["CFFmpeg", "CTurboJPEG", "MatteImaging", "MatteMemory", "MatteFileNames"],
             swiftSettings: strict
         ),
+        // MatteCore's one dependency is MatteImaging (PixelBuffer, the frame type): any stage or device module can
+        // depend on it without pulling in models, XNNPACK, the compositor or a device.
+        .target(name: "MatteCore", dependencies: ["MatteImaging"], swiftSettings: strict),
+        .target(
+            name: "MatteControl",
+            dependencies: [
+                "MatteCore", "MatteImaging", "MatteFileNames", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // MatteControl for UnixSocketAddress: sd_notify's socket is addressed as the control socket is.
+        .target(
+            name: "MatteService",
+            dependencies: ["MatteCore", "MatteControl", "MatteFileNames", "CLinux"],
+            swiftSettings: strict
+        ),
         .target(
             name: "MattePipeline",
             dependencies: [
-                "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteImaging", "MatteFileNames", "CLinux",
-                .product(name: "Logging", package: "swift-log"),
+                "MatteCore", "MatteControl", "MatteService", "MatteSegmentation", "MatteCompositing", "MatteMedia",
+                "MatteImaging", "MatteFileNames", "CLinux", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(name: "MatteV4L2", dependencies: ["CV4L2", "MatteFileNames"], swiftSettings: strict),
         .target(
             name: "MatteCapture",
-            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline"],
+            dependencies: ["CV4L2", "CTurboJPEG", "MatteV4L2", "MatteImaging", "MatteMemory", "MatteCore"],
             swiftSettings: strict
         ),
         .target(
             name: "MatteOutput",
-            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MatteMemory", "MattePipeline", "MatteFileNames"],
+            dependencies: ["CV4L2", "MatteV4L2", "MatteImaging", "MatteMemory", "MatteCore", "MatteFileNames"],
             swiftSettings: strict
         ),
         .target(
             name: "MattePipeWire",
             dependencies: [
-                "CPipeWire", "CLinux", "MatteImaging", "MattePipeline",
+                "CPipeWire", "CLinux", "MatteImaging", "MatteCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: pipeWireHeaders + strict
@@ -120,7 +141,7 @@ let package = Package(
         .target(
             name: "MatteBenchmarks",
             dependencies: [
-                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
+                "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteCore", "MattePipeline",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -128,33 +149,39 @@ let package = Package(
         .executableTarget(
             name: "matte",
             dependencies: [
-                "MatteMemory", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MattePipeline",
-                "MatteV4L2", "MatteCapture", "MatteOutput", "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux",
-                "MatteFileNames",
+                "MatteMemory", "MatteImaging", "MatteSegmentation", "MatteCompositing", "MatteMedia", "MatteCore",
+                "MatteControl", "MatteService", "MattePipeline", "MatteV4L2", "MatteCapture", "MatteOutput",
+                "MattePipeWire", "MatteBenchmarks", "MatteDoctor", "CLinux", "MatteFileNames",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         // Apart from `matte`: SDL loads X11, Wayland, PulseAudio and ALSA libraries, which the camera service
-        // should not carry (docs/design/control-preview-framing.md, section 5).
+        // should not carry (docs/design/control-preview-framing.md, section 5). Nor does the preview carry the
+        // pipeline (XNNPACK, the compositor): it needs the control client and the loopback reader, no more
+        // (Tests/cli/cli-tests.sh checks its ldd and symbols).
         .target(
             name: "MattePreview",
             dependencies: [
-                "CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MattePipeline", "MatteFileNames",
+                "CSDL2", "MatteCapture", "MatteV4L2", "MatteImaging", "MatteMedia", "MatteControl", "MatteFileNames",
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "matte-preview",
             dependencies: [
-                "MattePreview", "MattePipeline", "MatteV4L2", "MatteFileNames",
+                "MattePreview", "MatteControl", "MatteV4L2", "MatteFileNames",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
 
-        .target(name: "MatteTestSupport", dependencies: ["MatteSegmentation"], path: "Tests/MatteTestSupport"),
+        .target(
+            name: "MatteTestSupport",
+            dependencies: ["MatteSegmentation", "MatteCore", "MatteControl"],
+            path: "Tests/MatteTestSupport"
+        ),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "MatteFileNamesTests", dependencies: ["MatteFileNames"]),
         .testTarget(name: "MatteInferenceTests", dependencies: ["MatteInference", "MatteTestSupport"]),
@@ -165,10 +192,14 @@ let package = Package(
         ),
         .testTarget(name: "MatteMediaTests", dependencies: ["MatteMedia", "MatteTestSupport"]),
         .testTarget(name: "MatteCompositingTests", dependencies: ["MatteCompositing", "MatteTestSupport"]),
+        // The control protocol and the service plumbing are tested without models; MattePipelineTests runs them.
+        .testTarget(name: "MatteControlTests", dependencies: ["MatteControl", "MatteTestSupport", "MatteFileNames"]),
+        .testTarget(name: "MatteServiceTests", dependencies: ["MatteService", "MatteCore", "MatteTestSupport"]),
         .testTarget(
             name: "MattePipelineTests",
             dependencies: [
-                "MattePipeline", "MatteCompositing", "MatteImaging", "MatteTestSupport", "MatteFileNames",
+                "MattePipeline", "MatteCore", "MatteControl", "MatteService", "MatteCompositing", "MatteImaging",
+                "MatteTestSupport", "MatteFileNames",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -34,7 +34,7 @@ cat >"$work/dictionary" <<'DICT'
 " "
 DICT
 
-sources=("$repo/Sources/MattePipeline/Control/ControlProtocol.swift" "$repo/Fuzz/ControlFuzzTarget.swift")
+sources=("$repo/Sources/MatteControl/ControlProtocol.swift" "$repo/Fuzz/ControlFuzzTarget.swift")
 binary="$work/control-fuzzer"
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" -newer "$binary" 2>/dev/null)" ]; then
     echo "fuzz-control: building $binary"

@@ -1,4 +1,4 @@
-import MattePipeline
+import MatteCore
 import MatteSegmentation
 
 /// One model inference (single-threaded XNNPACK) on a fixed input, wall and CPU time.

@@ -1,4 +1,4 @@
-import MattePipeline
+import MatteCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MatteCore
 import MatteImaging
 import MatteMedia
 import MattePipeline

@@ -1,5 +1,5 @@
+import MatteCore
 import MatteImaging
-import MattePipeline
 import MatteV4L2
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
+import MatteCore
 import MatteImaging
-import MattePipeline
 
 extension LoopbackOutput: FrameSink {
     /// v4l2loopback stamps frames itself when they are written; `captureTime` has nowhere to go.

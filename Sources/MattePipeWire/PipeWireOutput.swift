@@ -1,8 +1,8 @@
 import CLinux
 internal import CPipeWire
 import Logging
+import MatteCore
 import MatteImaging
-import MattePipeline
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import MatteCompositing
+import MatteCore
 import MatteImaging
 import MatteMedia
 import MatteSegmentation

@@ -1,10 +1,10 @@
 import CSDL2
 import Foundation
 import MatteCapture
+import MatteControl
 import MatteFileNames
 import MatteImaging
 import MatteMedia
-import MattePipeline
 import MatteV4L2
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import MattePipeline
+import MatteControl
 
 /// A connection to the running matte's control socket, as the preview uses it: one request line, one reply.
 /// Throws when the connection is lost; the preview then connects again.

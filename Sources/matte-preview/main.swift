@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import MatteControl
 import MatteFileNames
-import MattePipeline
 import MattePreview
 import MatteV4L2
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import MatteControl
 import MatteFileNames
 import MatteMedia
-import MattePipeline
 import MatteSegmentation
 
 #if canImport(Glibc)

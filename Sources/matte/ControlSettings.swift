@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteControl
 import MattePipeline
 
 #if canImport(Glibc)

@@ -3,12 +3,15 @@ import Foundation
 import Logging
 import MatteBenchmarks
 import MatteCapture
+import MatteControl
+import MatteCore
 import MatteFileNames
 import MatteImaging
 import MatteOutput
 import MattePipeWire
 import MattePipeline
 import MatteSegmentation
+import MatteService
 import MatteV4L2
 
 #if canImport(Glibc)

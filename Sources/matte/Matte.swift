@@ -3,7 +3,7 @@ import CLinux
 import Foundation
 import MatteDoctor
 import MatteFileNames
-import MattePipeline
+import MatteService
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatteCore
 import MatteFileNames
 import MatteImaging
 import MatteMedia

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import MatteControl
+import MatteCore
 import MatteImaging
 import MattePipeline
 import MatteSegmentation
@@ -17,27 +19,6 @@ let quietLogger: Logger = {
     logger.logLevel = .warning
     return logger
 }()
-
-/// A private directory (0700) removed with its contents when released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "matte-test-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw PipelineError("mkdtemp failed") }
-        path = String(cString: made)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws {
-        try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
-    }
-
-    func makeDirectory(_ name: String) throws {
-        try FileManager.default.createDirectory(atPath: path + "/" + name, withIntermediateDirectories: false)
-    }
-}
 
 /// Records when each frame is written, to show frames keep flowing whatever the clients do.
 final class TimedSink: FrameSink, Sendable {

@@ -326,6 +326,18 @@ check "and its reply is printed escaped" grep -q "pic\\\\xfe.png" "$scratch/out"
 kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null
 unset XDG_RUNTIME_DIR
 
+# matte-preview (built beside matte) needs the control client and the loopback reader, not the pipeline: it must
+# not load XNNPACK nor link the pipeline's modules (Package.swift). SDL in its ldd and MatteControl in its
+# symbols show that ldd and nm read it.
+preview=$(dirname "$matte")/matte-preview
+ldd "$preview" >"$scratch/ldd-preview" 2>&1
+nm "$preview" >"$scratch/nm-preview" 2>&1
+check "ldd matte-preview lists SDL" grep -q libSDL2 "$scratch/ldd-preview"
+check "matte-preview does not load XNNPACK or pthreadpool" test -z "$(grep -E 'libXNNPACK|libpthreadpool' "$scratch/ldd-preview")"
+check "matte-preview links the control client" grep -q 12MatteControl "$scratch/nm-preview"
+check "matte-preview links no pipeline, segmentation, inference or compositing" \
+    test -z "$(grep -E '13MattePipeline|17MatteSegmentation|14MatteInference|16MatteCompositing' "$scratch/nm-preview")"
+
 # matte doctor: one line per check, a fix for each problem, status 0 only when all is well (this machine has
 # no v4l2loopback, so it must say so; the VM test breaks each part on purpose).
 check "doctor fails without a virtual camera" run 1 doctor

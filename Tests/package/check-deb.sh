@@ -102,6 +102,8 @@ check "ldd matte-preview: no Swift runtime, every library found" \
     test -z "$(grep -Ei 'swift|Foundation|dispatch|BlocksRuntime|not found' "$scratch/ldd-preview")"
 check "only matte-preview loads SDL, not matte (the camera service)" \
     sh -c "grep -q libSDL2 '$scratch/ldd-preview' && ! grep -q libSDL2 '$scratch/ldd'"
+check "matte-preview does not load XNNPACK (it links no pipeline)" \
+    test -z "$(grep -E 'libXNNPACK|libpthreadpool' "$scratch/ldd-preview")"
 check "matte-preview is stripped" sh -c "file -L '$x/usr/bin/matte-preview' | grep -q ', stripped'"
 # Runs MATTE with the Swift toolchain (/opt/swift, or wherever swift is) hidden by an empty mount.
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)")")")

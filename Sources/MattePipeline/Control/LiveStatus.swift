@@ -1,5 +1,7 @@
 import Foundation
 import MatteCompositing
+import MatteControl
+import MatteCore
 
 /// What `matte ctl status` reports (one JSON object) and the terminal's status line shows: rates and stage
 /// times over the last second, not since start, so a change shows at once.

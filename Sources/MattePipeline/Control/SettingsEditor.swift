@@ -1,3 +1,5 @@
+import MatteControl
+
 #if canImport(Glibc)
 import Glibc
 import MatteFileNames

@@ -1,4 +1,5 @@
 import Foundation
+import MatteCore
 import MatteImaging
 import MatteMedia
 

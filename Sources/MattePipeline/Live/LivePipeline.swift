@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MatteCompositing
+import MatteCore
 import MatteImaging
 import MatteMedia
 

@@ -1,7 +1,10 @@
 import CLinux
 import Foundation
 import Logging
+import MatteControl
+import MatteCore
 import MatteImaging
+import MatteService
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import CLinux
+import MatteCore
 import MatteImaging
 
 #if canImport(Glibc)

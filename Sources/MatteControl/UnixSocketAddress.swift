@@ -1,3 +1,5 @@
+import MatteCore
+
 #if canImport(Glibc)
 import Glibc
 import MatteFileNames

@@ -1,4 +1,6 @@
 import CLinux
+import MatteControl
+import MatteCore
 
 #if canImport(Glibc)
 import Glibc

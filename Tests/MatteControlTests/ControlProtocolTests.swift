@@ -1,5 +1,5 @@
+import MatteControl
 import MatteFileNames
-import MattePipeline
 import MatteTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import CLinux
 import Logging
+import MatteCore
 import MatteFileNames
 
 #if canImport(Glibc)

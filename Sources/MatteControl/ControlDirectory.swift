@@ -1,4 +1,5 @@
 import CLinux
+import MatteCore
 import MatteFileNames
 
 #if canImport(Glibc)

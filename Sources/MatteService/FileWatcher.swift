@@ -1,4 +1,5 @@
 import CLinux
+import MatteCore
 
 #if canImport(Glibc)
 import Glibc

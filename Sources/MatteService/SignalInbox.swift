@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import MatteCore
 
 #if canImport(Glibc)
 import Glibc
