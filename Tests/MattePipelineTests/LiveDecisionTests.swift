@@ -1,3 +1,4 @@
+import MatteCore
 import MatteImaging
 import Testing
 

@@ -1,4 +1,5 @@
 import Logging
+import MatteCore
 import MatteImaging
 
 /// The capture thread's job: it alone owns the source. It opens it (and reopens it after a failure, at the

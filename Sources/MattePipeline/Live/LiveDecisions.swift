@@ -1,3 +1,4 @@
+import MatteCore
 import MatteImaging
 
 // The live path's decisions as plain values: each stage asks them and acts on the answer, so they are tested

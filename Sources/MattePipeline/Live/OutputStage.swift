@@ -1,5 +1,6 @@
 import Logging
 import MatteCompositing
+import MatteCore
 import MatteImaging
 import MatteMedia
 

@@ -1,4 +1,5 @@
 import Foundation
+import MatteCore
 import MatteImaging
 
 /// What the live pipeline's threads share, under one lock: the phase, what the caller asked for (settings,

@@ -1,4 +1,5 @@
 import Logging
+import MatteCore
 import MatteImaging
 
 /// The segmentation thread's job: it alone runs the mask maker, on each model input the capture thread hands
