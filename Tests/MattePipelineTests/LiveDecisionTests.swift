@@ -1,4 +1,5 @@
 import MatteCore
+import Foundation
 import MatteImaging
 import Testing
 
@@ -157,5 +158,34 @@ import Testing
         retry.opened()
         news.append(retry.isNews(PipelineError("failed", kind: .gone)))
         #expect(news == [true, false, true, true, true])
+    }
+}
+
+@Suite struct InputMailboxTests {
+    /// The capture thread hands over an input whenever the maker is free, as fast as it can, while another
+    /// thread takes and finishes them: every handover must go through. A publish marked busy after the take had
+    /// already cleared it left the maker "busy" for good, and inference stopped.
+    @Test func handoversNeverWedgeTheMaker() throws {
+        let mailbox = InputMailbox(width: 4, height: 2)
+        let handovers = 5000
+        let taker = Thread {
+            var input = ModelInput(width: 4, height: 2)
+            while input.stamp.sequence < handovers {
+                if mailbox.take(&input, after: input.stamp.sequence, timeout: 0.25) { mailbox.finished() }
+            }
+        }
+        taker.start()
+        var input = ModelInput(width: 4, height: 2)
+        var sequence = 0
+        let deadline = monotonicMilliseconds() + 20_000
+        while sequence < handovers && monotonicMilliseconds() < deadline {
+            if mailbox.makerBusy { continue }
+            sequence += 1
+            input.stamp.sequence = sequence
+            mailbox.publish(&input)
+        }
+        #expect(sequence == handovers, "the maker stayed busy after \(sequence) handovers")
+        mailbox.close()
+        while !taker.isFinished && monotonicMilliseconds() < deadline { usleep(1000) }
     }
 }

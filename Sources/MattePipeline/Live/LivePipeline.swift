@@ -198,7 +198,12 @@ public final class LivePipeline: @unchecked Sendable {
     /// The newest person mask, one byte a cell (probability × 255), with its size, in the orientation of the
     /// frames now written (mirrored with them).
     public func newestMask() -> (width: Int, height: Int, bytes: [UInt8]) {
-        var mask = masks.read(after: -1) { $0 }!
+        // Copied cell by cell: sharing the box's storage would make the segmentation thread reallocate it.
+        var mask = masks.read(after: -1) { held in
+            var copy = PersonMask(width: held.width, height: held.height)
+            copy.copyCells(from: held)
+            return copy
+        }!
         if mask.stamp.sequence > 0, mask.stamp.mirrored != state.capture.mirror { mask.mirror() }
         return (mask.width, mask.height, mask.values.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) })
     }

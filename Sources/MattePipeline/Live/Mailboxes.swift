@@ -76,8 +76,10 @@ final class InputMailbox: @unchecked Sendable {
     var makerBusy: Bool { lock.withLock { waiting || inferring } }
 
     func publish(_ input: inout ModelInput) {
-        box.publish(&input)
+        // Marked before it can be taken: marked after, a take in between would leave it marked for good and
+        // the capture thread would never hand over another input.
         lock.withLock { waiting = true }
+        box.publish(&input)
     }
 
     /// Waits up to `timeout` seconds for an input newer than `after`; the maker counts as busy until `finished`.
