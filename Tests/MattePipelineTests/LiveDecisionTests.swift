@@ -1,5 +1,5 @@
-import MatteCore
 import Foundation
+import MatteCore
 import MatteImaging
 import Testing
 
