@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian machine with Swift 6: installs packages and models, lints, builds, then runs the
-# command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer and valgrind), a short
-# fuzz of the model reader and of the control protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7
-# and 0.15) with a one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
+# command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer
+# and valgrind), the threaded unit tests under ThreadSanitizer, a short fuzz of the model reader and of the control
+# protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7 and 0.15) with a
+# one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need 15-25 minutes and Debian's archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ python3 Tests/cli/fidelity.py .build/debug/matte Tests/Fixtures
 Tests/hostile/run.sh .build/debug/matte
 swift build --sanitize=address --scratch-path .build-asan --product matte
 ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
+# The threaded unit tests (live pipeline, session, control server) under ThreadSanitizer: a race fails the run.
+scripts/tsan-tests.sh
 # ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
 Tests/hostile/valgrind.sh .build/debug/matte
 # The Debian package: built (static Swift runtime), checked with lintian, installed, upgraded, removed and purged.
