@@ -16,6 +16,9 @@ swift build -c release
 # Allocation counts are a property of optimised code: the tests built for release, apart from the product.
 swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
 swift test -c release --skip-build -Xswiftc -enable-testing --scratch-path .build-release-tests --filter AllocationTests
+# One short round against the peer (Linux-Fake-Background-Webcam): it keeps working and its figures are in the log;
+# it asserts no goal (the machine is shared), docs/performance.md has the full run.
+scripts/bench-peer.sh --quick --matte .build/release/matte
 Tests/cli/cli-tests.sh .build/debug/matte
 # Colours, frames, timestamps, audio and orientation survive a render (ffmpeg as the reader).
 python3 Tests/cli/fidelity.py .build/debug/matte Tests/Fixtures
