@@ -141,7 +141,7 @@ run_peer() {
         >"$out" 2>"$work/$name.err" || { tail -20 "$work/$name.err" >&2; die "the peer failed"; }
     local line key
     line=$(grep '^peer-result ' "$out") || die "the peer printed no result"
-    for key in cpu_ms p50_ms p99_ms rss_mb peak_mb; do
+    for key in cpu_ms fps_out p50_ms p99_ms rss_mb peak_mb; do
         record "$name.$key" "$(tr ' ' '\n' <<<"$line" | sed -n "s/^$key=//p")"
     done
 }
@@ -213,6 +213,7 @@ echo "| 1280×720 @ 30, picture background | median (range) | goal |"
 echo "|---|---|---|"
 echo "| peer (LFBW) CPU per frame, still photo | $(stat peer.still.cpu_ms) ms | |"
 echo "| Matte CPU per frame, still photo | $(stat matte.still.cpu_ms) ms | |"
+echo "| frames out per second, peer / Matte, still photo | $(stat peer.still.fps_out 1) / $(stat matte.still.fps_out 1) | 30 |"
 echo "| **ratio Matte / peer, still photo** | **$(stat matte.still.ratio 3)** | ≤ 0.10: $(goal "$(median matte.still.ratio)" 0.10) |"
 if [[ $quick == 0 ]]; then
     echo "| peer CPU per frame, every frame new | $(stat peer.moving.cpu_ms) ms | |"
@@ -226,6 +227,7 @@ echo "| Matte latency p50, still photo | $(stat matte.still.p50_ms) ms | |"
 echo "| Matte latency p99, still photo | $(stat matte.still.p99_ms) ms | ≤ peer's: $(goal "$(median matte.still.p99_ms)" "$(median peer.still.p99_ms)") |"
 echo "| peer latency p50 / p99, still photo | $(stat peer.still.p50_ms) / $(stat peer.still.p99_ms) ms | |"
 echo "| Matte CPU per frame, 1920×1080 @ 60, still photo | $(stat matte.1080p60.cpu_ms) ms | reported |"
+echo "| Matte frames out per second, 1920×1080 @ 60 | $(stat matte.1080p60.fps_out 1) | 60 |"
 echo "| Matte latency p50 / p99, 1920×1080 @ 60 | $(stat matte.1080p60.p50_ms) / $(stat matte.1080p60.p99_ms) ms | |"
 if [[ -n "$old_matte" ]]; then
     echo "| $against ($(git rev-parse --short "$against")): CPU per frame, still photo | $(stat old.still.cpu_ms) ms | |"
