@@ -187,8 +187,10 @@ final class ControlledSession {
     func expectFramesFlowed(since start: Double, _ comment: Comment) {
         let flow = sink.flow(since: start)
         let seconds = (monotonicMilliseconds() - start) / 1000
-        #expect(Double(flow.frames) >= 15 * seconds, "\(comment): \(flow.frames) frames in \(seconds) s")
-        #expect(flow.longestGap < 500, "\(comment): a \(flow.longestGap) ms stall")
+        if !Sanitizer.thread {
+            #expect(Double(flow.frames) >= 15 * seconds, "\(comment): \(flow.frames) frames in \(seconds) s")
+        }
+        #expect(flow.longestGap < Sanitizer.stretched(500), "\(comment): a \(flow.longestGap) ms stall")
     }
 
     func stop() {
@@ -349,7 +351,7 @@ final class ControlledSession {
         let start = monotonicMilliseconds()
         let greedy = try harness.client()
         greedy.send("matte-ctl 1\n" + String(repeating: "snapshot\n", count: 400))
-        #expect(greedy.closedByServer(timeout: 6000), "unread replies close the client")
+        #expect(greedy.closedByServer(timeout: Sanitizer.stretched(6000)), "unread replies close the client")
         harness.expectFramesFlowed(since: start, "with a client that never reads")
     }
 

@@ -73,13 +73,17 @@ import Testing
         // Frames flow whatever inference does. A frame the compositor is too busy for is dropped, never queued,
         // and this debug build shares the machine with the rest of the suite, so only the flow is checked here;
         // the pace is measured by `matte bench pipeline` and the VM test.
-        #expect(stillRun.framesIn >= 40 && stillRun.framesOut >= stillRun.framesIn / 3)
-        #expect(movingRun.framesIn >= 40 && movingRun.framesOut >= movingRun.framesIn / 3)
+        // Under ThreadSanitizer the rates are the instrumentation's: there only the flow itself is checked.
+        let framesIn = Sanitizer.thread ? 1 : 40
+        #expect(stillRun.framesIn >= framesIn && stillRun.framesOut >= stillRun.framesIn / 3)
+        #expect(movingRun.framesIn >= framesIn && movingRun.framesOut >= movingRun.framesIn / 3)
         // Moving: up to 15 masks a second; still: up to 5.
-        #expect(
-            movingRun.inferences > stillRun.inferences * 2,
-            "moving \(movingRun.inferences), still \(stillRun.inferences)"
-        )
+        if !Sanitizer.thread {
+            #expect(
+                movingRun.inferences > stillRun.inferences * 2,
+                "moving \(movingRun.inferences), still \(stillRun.inferences)"
+            )
+        }
         #expect(stillRun.inferences <= 12)
     }
 }
