@@ -12,4 +12,4 @@ swift build --build-tests --sanitize=thread --scratch-path .build-tsan
 # to skip their checks of frames a second and stretch their time limits (Tests/MatteTestSupport/Sanitizer.swift).
 MATTE_TSAN=1 TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
     swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter '^(MattePipelineTests|MattePipeWireTests)\.'
+    --filter '^(MattePipelineTests|MatteControlTests|MatteServiceTests|MattePipeWireTests)\.'
