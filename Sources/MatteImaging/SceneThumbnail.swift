@@ -1,6 +1,6 @@
 /// A coarse picture of a frame's luma (a grid of 4×4-pixel means, 0…1) that tells a still scene from a moving
 /// one for a few microseconds a frame, so a frame is sampled for the model only when it will be segmented.
-/// The means average out most sensor noise, which a single pixel per cell would not.
+/// The means average out most sensor noise (σ 3 levels becomes 0.75), which a single pixel per cell would not.
 public struct SceneThumbnail: Sendable {
     public static let columns = 64, rows = 36
     public private(set) var values = [Float](repeating: 0, count: columns * rows)
@@ -30,10 +30,11 @@ public struct SceneThumbnail: Sendable {
         }
     }
 
-    /// Mean absolute difference of the two thumbnails' cells (0…1).
-    public func change(from other: SceneThumbnail) -> Float {
-        var total: Float = 0
-        for index in values.indices { total += abs(values[index] - other.values[index]) }
-        return total / Float(values.count)
+    /// How many cells changed by more than `threshold` (0…1) since `other`: motion anywhere, even a hand in a
+    /// corner, shows as a few cells, while sensor noise, averaged over 16 pixels, moves none.
+    public func changedCells(from other: SceneThumbnail, threshold: Float) -> Int {
+        var changed = 0
+        for index in values.indices where abs(values[index] - other.values[index]) > threshold { changed += 1 }
+        return changed
     }
 }

@@ -23,11 +23,14 @@ public enum LiveState: String, Sendable, Equatable {
 struct InferenceSchedule {
     /// Minimum time between inferences (ms); 0 runs the maker whenever it is free.
     let interval: Double
-    /// With a rate limit, a still scene is segmented at most this often (ms).
-    static let stillInterval = 200.0
-    /// Mean change of the scene thumbnail (0…1) below which the scene counts as still: about 4 levels of 255,
-    /// above a webcam's sensor noise once averaged over 4×4 pixels, below a head turning.
-    static let stillThreshold: Float = 0.015
+    /// With a rate limit, a still scene is segmented at most this often (ms), for changes too slow to count as
+    /// motion (light drifting); any motion is segmented at once.
+    static let stillInterval = 500.0
+    /// A thumbnail cell moved when its mean changed by more than this (0…1): 8 levels of 255, ten times a
+    /// webcam's sensor noise averaged over the cell's 16 pixels.
+    static let cellThreshold: Float = 8 / 255
+    /// The scene moved when at least this many cells did: a hand in a corner moves a few, noise none.
+    static let movingCells = 4
 
     private var lastStart = -Double.infinity
     private var lastScene: SceneThumbnail?
@@ -44,7 +47,7 @@ struct InferenceSchedule {
     /// the last one segmented.
     mutating func admit(at now: Double, scene: SceneThumbnail) -> Bool {
         if interval > 0, let lastScene, now - lastStart < Self.stillInterval * 0.9,
-            scene.change(from: lastScene) < Self.stillThreshold
+            scene.changedCells(from: lastScene, threshold: Self.cellThreshold) < Self.movingCells
         {
             return false
         }
