@@ -35,11 +35,10 @@ public enum SettingDeclarations {
         file: { $0 }
     )
 
-    public static let foregroundOpacity = ProcessingSetting.number(
+    public static let foregroundOpacity = ProcessingSetting.fraction(
         "foreground-opacity",
         help: "Opacity of the foreground image, 0-1.",
-        field: \.foregroundOpacity,
-        limits: 0...1
+        field: \.foregroundOpacity
     )
 
     public static let effect = ProcessingListSetting(
@@ -60,18 +59,16 @@ public enum SettingDeclarations {
         field: \.mirror
     )
 
-    public static let threshold = ProcessingSetting.number(
+    public static let threshold = ProcessingSetting.fraction(
         "threshold",
         help: "Mask threshold: the probability that counts as half person (0-1).",
-        field: \.mask.threshold,
-        limits: 0...1
+        field: \.mask.threshold
     )
 
-    public static let softness = ProcessingSetting.number(
+    public static let softness = ProcessingSetting.fraction(
         "softness",
         help: "Mask softness: width of the soft edge around the threshold (0 = hard, 1 = very soft).",
-        field: \.mask.softness,
-        limits: 0...1
+        field: \.mask.softness
     )
 
     public static let dilate = ProcessingSetting.number(
@@ -88,11 +85,10 @@ public enum SettingDeclarations {
         limits: 0...50
     )
 
-    public static let smoothing = ProcessingSetting.number(
+    public static let smoothing = ProcessingSetting.fraction(
         "smoothing",
         help: "Temporal smoothing of the mask against flicker, 0 (off) to 1 (strong).",
-        field: \.mask.smoothing,
-        limits: 0...1
+        field: \.mask.smoothing
     )
 
     /// Negatable: it was on by default once, and `--no-edge-refinement` still turns it off.
@@ -103,11 +99,10 @@ public enum SettingDeclarations {
         negatable: true
     )
 
-    public static let lightWrap = ProcessingSetting.number(
+    public static let lightWrap = ProcessingSetting.fraction(
         "light-wrap",
         help: "Light wrap: let background light spill onto the person's edges, 0 (off) to 1.",
-        field: \.mask.lightWrap,
-        limits: 0...1
+        field: \.mask.lightWrap
     )
 
     public static let framing = ProcessingSetting(
@@ -122,7 +117,7 @@ public enum SettingDeclarations {
 
     /// In the order help lists them, which `matte ctl set` and the checks follow.
     public static let all: [any DeclaredSetting] = [
-        background, fit, foreground, foregroundOpacity, effect, mirror, threshold, softness, dilate, feather,
+        background, fit, foreground, foregroundOpacity, effect.list, mirror, threshold, softness, dilate, feather,
         smoothing, edgeRefinement, lightWrap, framing,
     ]
 
@@ -225,7 +220,7 @@ public struct ProcessingSetting<Value: Sendable>: DeclaredSetting {
     public let initial: Value
     private let field: WritableKeyPath<ProcessingSettings, Value> & Sendable
     private let readValue: @Sendable (String) -> Value?
-    private let hint: String?
+    let hint: String?
     private let limits: @Sendable (Value) -> String?
     private let report: @Sendable (Value) -> (any Encodable & Sendable)?
     private let fileOfValue: @Sendable (Value) -> String?
@@ -309,6 +304,17 @@ extension ProcessingSetting where Value: LosslessStringConvertible & Comparable 
     }
 }
 
+extension ProcessingSetting where Value == Float {
+    /// A number from 0 to 1.
+    static func fraction(
+        _ name: String,
+        help: String,
+        field: WritableKeyPath<ProcessingSettings, Float> & Sendable
+    ) -> Self {
+        number(name, help: help, field: field, limits: 0...1)
+    }
+}
+
 extension ProcessingSetting where Value == Bool {
     static func flag(
         _ name: String,
@@ -329,16 +335,10 @@ extension ProcessingSetting where Value == Bool {
 }
 
 /// A repeatable setting: each option given adds one value to the list.
-public struct ProcessingListSetting<Element: Sendable>: DeclaredSetting {
-    public let name: String
-    public let help: String
-    /// What help calls one value: `--effect <effect>`.
-    public let valueName: String
-    public var form: SettingForm { .list }
-    private let field: WritableKeyPath<ProcessingSettings, [Element]> & Sendable
+public struct ProcessingListSetting<Element: Sendable>: Sendable {
+    /// The whole list as one setting: what `matte ctl` sets (`sepia hologram`, `none`), copies and status shows.
+    public let list: ProcessingSetting<[Element]>
     private let readElement: @Sendable (String) -> Element?
-    private let hint: String
-    private let report: @Sendable (Element) -> String
 
     init(
         _ name: String,
@@ -349,40 +349,26 @@ public struct ProcessingListSetting<Element: Sendable>: DeclaredSetting {
         hint: String,
         report: @escaping @Sendable (Element) -> String
     ) {
-        self.name = name
-        self.help = help
-        self.valueName = valueName
-        self.field = field
-        self.readElement = read
-        self.hint = hint
-        self.report = report
+        readElement = read
+        list = ProcessingSetting(
+            name,
+            help: help,
+            valueName: valueName,
+            form: .list,
+            field: field,
+            read: { text in
+                let words = SettingForm.values(ofList: text)
+                let elements = words.compactMap(read)
+                return elements.count == words.count ? elements : nil
+            },
+            hint: hint,
+            report: { $0.map(report) }
+        )
     }
 
     /// Reads one value, as typed after the option.
     public func read(_ text: String) throws(SettingError) -> Element {
-        guard let element = readElement(text) else { throw .unreadable(hint: hint) }
+        guard let element = readElement(text) else { throw .unreadable(hint: list.hint) }
         return element
-    }
-
-    public func set(_ list: [Element], in settings: inout ProcessingSettings) {
-        settings[keyPath: field] = list
-    }
-
-    public func parse(_ text: String, into settings: inout ProcessingSettings) throws(SettingError) {
-        var list: [Element] = []
-        for word in SettingForm.values(ofList: text) { list.append(try read(word)) }
-        settings[keyPath: field] = list
-    }
-
-    public func copy(from source: ProcessingSettings, to target: inout ProcessingSettings) {
-        target[keyPath: field] = source[keyPath: field]
-    }
-
-    public func problem(in settings: ProcessingSettings) -> String? { nil }
-
-    public func file(in settings: ProcessingSettings) -> String? { nil }
-
-    public func statusValue(in settings: ProcessingSettings) -> (any Encodable & Sendable)? {
-        settings[keyPath: field].map(report)
     }
 }

@@ -38,7 +38,7 @@ struct ProcessingOptions: ParsableArguments {
         SettingDeclarations.fit.set(fit, in: &settings)
         SettingDeclarations.foreground.set(foreground, in: &settings)
         SettingDeclarations.foregroundOpacity.set(foregroundOpacity, in: &settings)
-        SettingDeclarations.effect.set(effect, in: &settings)
+        SettingDeclarations.effect.list.set(effect, in: &settings)
         SettingDeclarations.mirror.set(mirror, in: &settings)
         SettingDeclarations.threshold.set(threshold, in: &settings)
         SettingDeclarations.softness.set(softness, in: &settings)
@@ -90,8 +90,8 @@ extension Option {
     init<Element>(_ setting: ProcessingListSetting<Element>) where Value == [Element] {
         self.init(
             wrappedValue: [],
-            name: .customLong(setting.name),
-            help: ArgumentHelp(setting.help, valueName: setting.valueName),
+            name: .customLong(setting.list.name),
+            help: setting.list.argumentHelp,
             transform: { try setting.read($0) }
         )
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MatteCompositing
 import MatteImaging
+import MatteTestSupport
 import Testing
 
 @testable import MattePipeline
@@ -45,24 +46,6 @@ import Testing
         )
     }
 
-    /// Values of every setting other than the ones settings start with, as `matte ctl set` types them.
-    static let samples: [String: [String]] = [
-        "background": ["blur:40", "#1d3557", "none", "/home/me/My Pictures/beach.jpg", "blur:1"],
-        "fit": ["contain", "stretch", "tile"],
-        "foreground": ["/home/me/logo.png", "logo with spaces.png"],
-        "foreground-opacity": ["0", "0.25", "0.6"],
-        "effect": ["hologram", "sepia hologram", "colormap:thermal brightness:1.5 opacity:0.3", "grayscale"],
-        "mirror": ["on"],
-        "threshold": ["0", "0.7", "1"],
-        "softness": ["0.1", "1"],
-        "dilate": ["-50", "-5", "50"],
-        "feather": ["1", "50"],
-        "smoothing": ["0", "0.35"],
-        "edge-refinement": ["on"],
-        "light-wrap": ["0.3", "1"],
-        "framing": ["auto", "auto:2.5", "auto:1.1"],
-    ]
-
     /// A value of `setting` in the status JSON as `matte ctl set` takes it back: a flag's `on`/`off`, a list's
     /// words or `none`, no foreground `none`.
     static func typed(_ json: Any?, of setting: any DeclaredSetting) -> String {
@@ -81,9 +64,9 @@ import Testing
     }
 
     @Test func everySettingRoundTripsThroughTheStatus() throws {
-        #expect(Set(Self.samples.keys) == Set(SettingDeclarations.all.map(\.name)), "a sample for every setting")
+        #expect(Set(settingSamples.keys) == Set(SettingDeclarations.all.map(\.name)), "a sample for every setting")
         for setting in SettingDeclarations.all {
-            for text in Self.samples[setting.name] ?? [] {
+            for text in settingSamples[setting.name] ?? [] {
                 var parsed = ProcessingSettings()
                 try setting.parse(text, into: &parsed)
                 #expect(parsed != ProcessingSettings(), "\(setting.name) \(text) changes the settings")
@@ -114,7 +97,7 @@ import Testing
         settings.foreground = "/logo.png"
         #expect(Set(try Self.status(settings).keys) == Set(keys))
         #expect(SettingDeclarations.edgeRefinement.statusKey == "edge_refinement")
-        #expect(SettingDeclarations.effect.statusKey == "effects")
+        #expect(SettingDeclarations.effect.list.statusKey == "effects")
     }
 
     @Test func valuesAreCheckedWithTheCommandLinesMessages() {
