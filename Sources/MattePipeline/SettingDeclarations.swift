@@ -91,7 +91,8 @@ public enum SettingDeclarations {
         field: \.mask.smoothing
     )
 
-    /// Negatable: it was on by default once, and `--no-edge-refinement` still turns it off.
+    /// Negatable: it was on by default until the matting benchmark, and configurations written then may say
+    /// `--no-edge-refinement`.
     public static let edgeRefinement = ProcessingSetting.flag(
         "edge-refinement",
         help: "Refine mask edges against the full-resolution picture (guided filter; off by default).",
