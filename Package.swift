@@ -207,6 +207,7 @@ let package = Package(
         .testTarget(name: "MattePreviewTests", dependencies: ["MattePreview"]),
         .testTarget(name: "MattePipeWireTests", dependencies: ["MattePipeWire", "MatteImaging", "MatteTestSupport"]),
         .testTarget(name: "MatteDoctorTests", dependencies: ["MatteDoctor", "MatteSegmentation", "MatteTestSupport"]),
+        .testTarget(name: "MatteCommandLineTests", dependencies: ["matte", "MattePipeline", "MatteTestSupport"]),
         .testTarget(
             name: "MatteBenchmarksTests",
             dependencies: ["MatteBenchmarks", "MatteImaging", "MatteTestSupport", "CAllocationCounter"]

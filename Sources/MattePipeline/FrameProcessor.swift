@@ -5,7 +5,7 @@ import MatteMedia
 import MatteSegmentation
 
 /// Everything that turns a camera frame into a finished one, as `matte render` and the live camera share it.
-public struct ProcessingSettings: Sendable {
+public struct ProcessingSettings: Equatable, Sendable {
     public var background: BackgroundChoice = .blur(strength: BackgroundChoice.defaultBlurStrength)
     public var fit: Fit = .cover
     public var foreground: String?

@@ -98,7 +98,7 @@ struct ControlCommand: ParsableCommand {
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a processing option as the command line names it (without --); flags take on or off.",
-            discussion: "Options: \(ControlSettings.fields.map(\.name).joined(separator: ", "))."
+            discussion: "Options: \(ControlSettings.settableNames.joined(separator: ", "))."
         )
         @Argument(help: "The option, e.g. threshold.") var option: String
         // Taken whatever it looks like: `dilate -5` and `threshold -0.1` must not read as unknown options.

@@ -34,26 +34,17 @@ struct LiveCommand: ParsableCommand {
             """
     )
 
+    /// The command line's options alone, for ArgumentParser to check and document; `run` merges them with the
+    /// configuration files'.
     @OptionGroup var options: LiveOptions
 
-    func validate() throws {
-        // A broken configuration or settings file is reported before any device is touched.
-        do { _ = try options.currentSettings() } catch let error as CommandError {
-            throw ValidationError(error.description)
-        }
-    }
-
     func run() throws {
+        let (options, settings) = try Self.optionsInForce()
         // Held since `main` began (Matte.main), so no thread of ours or of a library can be killed by one.
         let signals = try SignalInbox()
         signals.watchStartUp { signal in
             writeStderr("matte: stopped by \(InterruptionGuard.signalName(signal)) while starting\n")
         }
-        // The options in force: the configuration files' first, then the command line's.
-        let options = try ConfigFiles.effectiveOptions(
-            commandLine: LiveOptions.commandLineArguments,
-            settingsFile: nil
-        )
         let logger = makeLogger(quiet: options.quiet)
         let environment = UserDirectories.currentEnvironment()
         // Claimed before any device is opened: a second matte is told at once that one runs.
@@ -72,7 +63,7 @@ struct LiveCommand: ParsableCommand {
             } catch { controlProblem = "\(error)" }
         case let .failure(missing): controlProblem = missing.description
         }
-        let (pipeline, camera) = try makePipeline(options: options, logger: logger)
+        let (pipeline, camera) = try makePipeline(options: options, settings: settings, logger: logger)
         if let controlProblem {
             logger.warning("no control socket (matte ctl will not reach this matte): \(controlProblem)")
         }
@@ -107,10 +98,31 @@ struct LiveCommand: ParsableCommand {
 }
 
 extension LiveCommand {
+    /// The options in force at start, read once: the configuration files' first, then the command line's; and the
+    /// processing settings, with a settings file's (`--settings`) on top. A broken file is a usage error, reported
+    /// before any device is touched.
+    static func optionsInForce() throws -> (LiveOptions, ProcessingSettings) {
+        do {
+            let options = try ConfigFiles.effectiveOptions(
+                commandLine: LiveOptions.commandLineArguments,
+                settingsFile: nil
+            )
+            // Only a settings file adds to what that parse gave; it is read as a reload reads it.
+            let settings = options.settings == nil ? options.processing.settings : try options.currentSettings()
+            return (options, settings)
+        } catch let error as CommandError {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Opens the source and the virtual camera and builds the pipeline. The first source is opened here (its
     /// size decides the model, the compositor and the output) and handed to the pipeline, which alone keeps
     /// it: nothing else may hold it, or an idle pipeline or an unplugged camera could not close the device.
-    func makePipeline(options: LiveOptions, logger: Logger) throws -> (LivePipeline, VirtualCamera) {
+    func makePipeline(
+        options: LiveOptions,
+        settings: ProcessingSettings,
+        logger: Logger
+    ) throws -> (LivePipeline, VirtualCamera) {
         let source = try options.openSource()
         let camera = try options.openVirtualCamera(
             frameRate: source.frameRate,
@@ -134,7 +146,7 @@ extension LiveCommand {
             sink: camera.sink,
             outputSize: (camera.width, camera.height),
             maker: segmenter,
-            settings: try options.currentSettings(),
+            settings: settings,
             inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
             logger: logger
         )

@@ -265,6 +265,8 @@ check "ctl set -- dilate -5 still works" run 1 ctl set -- dilate -5
 render_options=$("$matte" render --help | grep -oE '^ +--[a-z-]+' | grep -v -- '--no-' | tr -d ' -' | sort -u)
 settable=$(printf '%s\n' model $("$matte" ctl set --help | tr -d ',.' | sed -n '/^Options:/,/^$/p' | sed 's/^Options://') | tr -d '-' | sort -u)
 check "ctl set covers every processing option" test "$render_options" = "$(printf '%s\nversion\n' "$settable" | sort -u)"
+live_options=$("$matte" live --help | grep -oE '^ +--[a-z-]+' | grep -v -- '--no-' | tr -d ' -' | sort -u)
+check "matte live takes every option ctl set changes" test -z "$(comm -23 <(echo "$settable") <(echo "$live_options"))"
 env -u XDG_RUNTIME_DIR "$matte" ctl status >"$scratch/out" 2>"$scratch/err"; status=$?
 check "ctl without XDG_RUNTIME_DIR fails" test "$status" -eq 1
 check "saying what is missing" one_line_naming "XDG_RUNTIME_DIR is not set"

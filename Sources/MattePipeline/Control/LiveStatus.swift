@@ -1,5 +1,4 @@
 import Foundation
-import MatteCompositing
 import MatteControl
 import MatteCore
 
@@ -20,41 +19,14 @@ public struct LiveStatus: Encodable, Sendable {
     public struct Latency: Encodable, Sendable {
         public var p50 = 0.0, p99 = 0.0
     }
+    /// Each declared setting under its status key (`SettingDeclarations`).
     public struct Settings: Encodable, Sendable {
-        public var background: String
-        public var fit: String
-        public var foreground: String?
-        public var foregroundOpacity: Float
-        public var effects: [String]
-        public var mirror: Bool
-        public var threshold, softness, smoothing, lightWrap: Float
-        public var dilate, feather: Int
-        public var edgeRefinement: Bool
-        /// `off`, or `auto:MAX_ZOOM`.
-        public var framing: String
+        public var processing: ProcessingSettings
 
-        init(_ settings: ProcessingSettings) {
-            background = settings.background.description
-            fit = settings.fit.rawValue
-            foreground = settings.foreground
-            foregroundOpacity = settings.foregroundOpacity
-            effects = settings.effects.map(\.argument)
-            mirror = settings.mirror
-            threshold = settings.mask.threshold
-            softness = settings.mask.softness
-            smoothing = settings.mask.smoothing
-            lightWrap = settings.mask.lightWrap
-            dilate = settings.mask.dilate
-            feather = settings.mask.feather
-            edgeRefinement = settings.mask.guided
-            framing = settings.framing.argument
-        }
+        init(_ settings: ProcessingSettings) { processing = settings }
 
-        enum CodingKeys: String, CodingKey {
-            case background, fit, foreground, effects, mirror, threshold, softness, smoothing, dilate, feather, framing
-            case foregroundOpacity = "foreground_opacity"
-            case lightWrap = "light_wrap"
-            case edgeRefinement = "edge_refinement"
+        public func encode(to encoder: any Encoder) throws {
+            try SettingDeclarations.encodeStatus(of: processing, to: encoder)
         }
     }
 
