@@ -93,8 +93,9 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         released.pipeline = pipeline
         pipeline.start()
         pipeline.setActive(true)
-        #expect(eventually(10) { sink.frames >= 5 }, "frames flow while active")
-        // (The capture thread may have closed and reopened the source once if it started before setActive.)
+        // Live, not just placeholders: the capture thread may have closed the source it was given (if it looked
+        // before setActive) and be opening another.
+        #expect(eventually(10) { pipeline.liveState == .live && sink.frames >= 5 }, "frames flow while active")
         let flowing = CountingSource.counts
 
         // Idle: the source is closed (released), and nothing is opened again while idle.
