@@ -180,16 +180,21 @@ public final class FrameProcessor {
     /// Composites one oriented frame into `output`. `probabilities` is the newest mask (possibly of an
     /// earlier frame); `modelInput` is this frame sampled for the model, the guide for edge refinement.
     /// A background video that stops decoding keeps its last picture (see `backgroundError`): a live
-    /// camera must not go dark because a file went away.
+    /// camera must not go dark because a file went away. It is decoded ahead on its own thread; the live camera
+    /// shows the newest frame decoded in time, `waitingForBackground` waits for its exact frame (files).
     public func composite(
         _ frame: PixelBuffer,
         probabilities: UnsafePointer<Float>?,
-        modelInput: UnsafePointer<Float>?
+        modelInput: UnsafePointer<Float>?,
+        waitingForBackground: Bool = false
     )
         -> PixelBuffer
     {
         do {
-            try backgroundSource?.advance(toOutputFrame: framesProcessed - backgroundStartFrame)
+            try backgroundSource?.advance(
+                toOutputFrame: framesProcessed - backgroundStartFrame,
+                waitingForDecoder: waitingForBackground
+            )
             backgroundError = nil
         } catch {
             backgroundError = error
@@ -228,7 +233,12 @@ public final class FrameProcessor {
                 throw PipelineError("inference failed: \(error.description)")
             }
         }
-        let result = composite(input, probabilities: probabilities, modelInput: segmenter.engine.input.baseAddress!)
+        let result = composite(
+            input,
+            probabilities: probabilities,
+            modelInput: segmenter.engine.input.baseAddress!,
+            waitingForBackground: true
+        )
         // A file render has no one watching live: a broken background fails it.
         if let backgroundError { throw PipelineError(backgroundError.description) }
         return result
