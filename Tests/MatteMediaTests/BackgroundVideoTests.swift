@@ -9,6 +9,8 @@ import Testing
 @Suite(.serialized) struct BackgroundVideoTests {
     static let width = 96
     static let height = 64
+    static let h264 = ["-pix_fmt", "yuv420p", "-c:v", "libx264"]
+    static let vp9 = ["-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-deadline", "realtime"]
 
     /// A 96×64 clip of ffmpeg's moving test pattern (every frame differs) in a fresh temporary directory.
     static func makeClip(_ name: String, frames: Int, rate: Int, _ codec: [String] = []) throws -> String {
@@ -47,6 +49,23 @@ import Testing
         return frames
     }
 
+    static func videoSource(
+        _ path: String,
+        outputRate: Double,
+        decodeDelay: TimeInterval? = nil
+    ) throws
+        -> BackgroundSource
+    {
+        try BackgroundSource(
+            path: path,
+            width: width,
+            height: height,
+            fit: .cover,
+            outputRate: outputRate,
+            decodeDelay: decodeDelay
+        )
+    }
+
     /// The decoding threads of background videos alive now, by the name they give themselves.
     static func decodingThreads() -> Int {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
@@ -60,8 +79,8 @@ import Testing
     /// ⌊n·10/25⌋ mod 7, as decoded independently, for an H.264 MP4 (B-frames: the seek back is not trivial),
     /// a VP9 WebM and an animated GIF.
     @Test(arguments: [
-        ("clip.mp4", ["-pix_fmt", "yuv420p", "-c:v", "libx264"]),
-        ("clip.webm", ["-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-deadline", "realtime"]),
+        ("clip.mp4", Self.h264),
+        ("clip.webm", Self.vp9),
         ("clip.gif", []),
     ])
     func loopsPlayTheClipFramesInPace(name: String, codec: [String]) throws {
@@ -88,9 +107,9 @@ import Testing
 
     /// Seeking back gives the same frames as the first pass, without opening the file again.
     @Test(arguments: [
-        ("clip.mp4", ["-pix_fmt", "yuv420p", "-c:v", "libx264"]),
-        ("clip.mkv", ["-pix_fmt", "yuv420p", "-c:v", "libx264"]),
-        ("clip.webm", ["-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-deadline", "realtime"]),
+        ("clip.mp4", Self.h264),
+        ("clip.mkv", Self.h264),
+        ("clip.webm", Self.vp9),
     ])
     func rewindReplaysTheSameFrames(name: String, codec: [String]) throws {
         let path = try Self.makeClip(name, frames: 9, rate: 25, codec)
@@ -113,17 +132,10 @@ import Testing
     /// 30 fps output, no `advance` takes more than 20 ms (decoding on the caller's thread would take ≥ 100 ms
     /// each), and the picture still moves on, never ahead of the output.
     @Test func slowDecoderNeverHoldsUpTheOutput() throws {
-        let path = try Self.makeClip("clip.mp4", frames: 60, rate: 30, ["-pix_fmt", "yuv420p", "-c:v", "libx264"])
+        let path = try Self.makeClip("clip.mp4", frames: 60, rate: 30, Self.h264)
         defer { Self.removeClip(path) }
         let reference = try Self.referenceFrames(path)
-        let source = try BackgroundSource(
-            path: path,
-            width: Self.width,
-            height: Self.height,
-            fit: .cover,
-            outputRate: 30,
-            decodeDelay: 0.1
-        )
+        let source = try Self.videoSource(path, outputRate: 30, decodeDelay: 0.1)
         let clock = ContinuousClock()
         let start = clock.now
         var longestCall = Duration.zero
@@ -147,20 +159,13 @@ import Testing
     /// The decoding thread exists while its source does, and releasing the source ends and joins it, whether it
     /// waits on a full ring or is in a slow decode; a still has none.
     @Test func releasingTheSourceJoinsItsThread() throws {
-        let path = try Self.makeClip("clip.mp4", frames: 30, rate: 30, ["-pix_fmt", "yuv420p", "-c:v", "libx264"])
+        let path = try Self.makeClip("clip.mp4", frames: 30, rate: 30, Self.h264)
         defer { Self.removeClip(path) }
         let before = Self.decodingThreads()
         for decodeDelay in [nil, 0.05] {
             weak var released: BackgroundSource?
             do {
-                let source = try BackgroundSource(
-                    path: path,
-                    width: Self.width,
-                    height: Self.height,
-                    fit: .cover,
-                    outputRate: 30,
-                    decodeDelay: decodeDelay
-                )
+                let source = try Self.videoSource(path, outputRate: 30, decodeDelay: decodeDelay)
                 released = source
                 // The thread names itself once it runs.
                 for _ in 0..<100 where Self.decodingThreads() == before { Thread.sleep(forTimeInterval: 0.01) }
