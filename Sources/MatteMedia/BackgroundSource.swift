@@ -76,7 +76,13 @@ public final class BackgroundSource {
         )
         guard started == 0 else {
             Unmanaged<BackgroundDecoding>.fromOpaque(handOver).release()
-            throw MediaError(path, "cannot start a thread to decode it: \(String(cString: strerror(started)))")
+            // EAGAIN: no room for the thread's stack (a memory limit) or too many threads.
+            throw MediaError(
+                path,
+                started == EAGAIN
+                    ? MediaError.notEnoughMemory
+                    : "cannot start a thread to decode it: \(String(cString: strerror(started)))"
+            )
         }
         self.pacer = pacer
         self.ring = ring

@@ -315,14 +315,18 @@ public final class MediaDecoder {
     }
 
     /// Goes back to the first frame, so a looping clip plays again without opening the file again. False when the
-    /// container cannot seek (a stream without an index, such as some raw and animated-image formats): then open
-    /// the file again instead. Not for a decoder that carries audio (its packets would be carried twice).
+    /// container cannot seek back reliably (a stream without an index, timestamps that restart): then open the
+    /// file again instead. Not for a decoder that carries audio (its packets would be carried twice).
     public func rewind() -> Bool {
         precondition(!carriesAudio, "a decoder carrying audio cannot rewind")
         if still != nil {
             stillDelivered = false
         } else {
-            guard let formatContext, let codecContext else { return false }
+            // Timestamps that may restart mid-file (MPEG-TS and -PS: clips joined by `cat`) make a seek to the first
+            // one land anywhere.
+            guard let formatContext, let codecContext,
+                formatContext.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT == 0
+            else { return false }
             let start = formatContext.pointee.streams[Int(streamIndex)]!.pointee.start_time
             let seeked = av_seek_frame(
                 formatContext,

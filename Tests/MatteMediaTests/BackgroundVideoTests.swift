@@ -12,16 +12,24 @@ import Testing
     static let h264 = ["-pix_fmt", "yuv420p", "-c:v", "libx264"]
     static let vp9 = ["-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-deadline", "realtime"]
 
-    /// A 96×64 clip of ffmpeg's moving test pattern (every frame differs) in a fresh temporary directory.
-    static func makeClip(_ name: String, frames: Int, rate: Int, _ codec: [String] = []) throws -> String {
-        let directory = NSTemporaryDirectory() + "matte-bgvideo-\(UUID().uuidString)"
+    /// A 96×64 clip of one of ffmpeg's moving test patterns (every frame differs), in `directory` or a fresh
+    /// temporary one.
+    static func makeClip(
+        _ name: String,
+        frames: Int,
+        rate: Int,
+        _ codec: [String] = [],
+        pattern: String = "testsrc2",
+        in directory: String? = nil
+    ) throws -> String {
+        let directory = directory ?? NSTemporaryDirectory() + "matte-bgvideo-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = "\(directory)/\(name)"
         let process = Process()
         // From PATH, as a user would run it.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=\(rate)"]
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "\(pattern)=size=\(width)x\(height):rate=\(rate)"]
             + ["-frames:v", "\(frames)"] + codec + [path]
         try process.run()
         process.waitUntilExit()
@@ -66,6 +74,25 @@ import Testing
         )
     }
 
+    /// The output frames, over three loops of the clip at `path` and a few more, whose background is not the
+    /// `reference` frame the pacing asks for.
+    static func outputFramesShowingTheWrongClipFrame(
+        _ path: String,
+        reference: [[UInt8]],
+        clipRate: Double,
+        outputRate: Double
+    ) throws -> [Int] {
+        let source = try BackgroundSource(path: path, width: width, height: height, fit: .cover, outputRate: outputRate)
+        let pacer = FramePacer(clipRate: clipRate, outputRate: outputRate)
+        var mismatches: [Int] = []
+        for outputFrame in 0..<(Int(Double(3 * reference.count) * outputRate / clipRate) + 5) {
+            try source.advance(toOutputFrame: outputFrame, waitingForDecoder: true)
+            let expected = pacer.clipFrame(forOutputFrame: outputFrame) % reference.count
+            if source.frame.array != reference[expected] { mismatches.append(outputFrame) }
+        }
+        return mismatches
+    }
+
     /// The decoding threads of background videos alive now, by the name they give themselves.
     static func decodingThreads() -> Int {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
@@ -88,20 +115,34 @@ import Testing
         defer { Self.removeClip(path) }
         let reference = try Self.referenceFrames(path)
         try #require(reference.count == 7)
-        let source = try BackgroundSource(
-            path: path,
-            width: Self.width,
-            height: Self.height,
-            fit: .cover,
+        let mismatches = try Self.outputFramesShowingTheWrongClipFrame(
+            path,
+            reference: reference,
+            clipRate: 10,
             outputRate: 25
         )
-        let pacer = FramePacer(clipRate: 10, outputRate: 25)
-        var mismatches: [Int] = []
-        for outputFrame in 0..<(3 * 7 * 25 / 10 + 5) {
-            try source.advance(toOutputFrame: outputFrame, waitingForDecoder: true)
-            let expected = pacer.clipFrame(forOutputFrame: outputFrame) % reference.count
-            if source.frame.array != reference[expected] { mismatches.append(outputFrame) }
-        }
+        #expect(mismatches.isEmpty, "output frames showing the wrong clip frame: \(mismatches)")
+    }
+
+    /// MPEG-TS clips joined by `cat` restart their timestamps mid-file, so a seek to the first one could land in
+    /// either part: rewind declines, and the loop opens the file again and still plays every frame in order.
+    @Test func joinedTransportStreamsLoopFromTheirStart() throws {
+        let first = try Self.makeClip("first.ts", frames: 4, rate: 10, Self.h264)
+        let directory = (first as NSString).deletingLastPathComponent
+        defer { Self.removeClip(first) }
+        let second = try Self.makeClip("second.ts", frames: 4, rate: 10, Self.h264, pattern: "testsrc", in: directory)
+        let joined = "\(directory)/joined.ts"
+        let parts = try [first, second].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        try (parts[0] + parts[1]).write(to: URL(fileURLWithPath: joined))
+        let reference = try Self.referenceFrames(joined)
+        try #require(reference.count == 8)
+        #expect(try !MediaDecoder(path: joined).rewind())
+        let mismatches = try Self.outputFramesShowingTheWrongClipFrame(
+            joined,
+            reference: reference,
+            clipRate: 10,
+            outputRate: 10
+        )
         #expect(mismatches.isEmpty, "output frames showing the wrong clip frame: \(mismatches)")
     }
 
