@@ -314,6 +314,37 @@ public final class MediaDecoder {
         }
     }
 
+    /// Goes back to the first frame, so a looping clip plays again without opening the file again. False when the
+    /// container cannot seek back reliably (a stream without an index, timestamps that restart): then open the
+    /// file again instead. Not for a decoder that carries audio (its packets would be carried twice).
+    public func rewind() -> Bool {
+        precondition(!carriesAudio, "a decoder carrying audio cannot rewind")
+        if still != nil {
+            stillDelivered = false
+        } else {
+            // Timestamps that may restart mid-file (MPEG-TS and -PS: clips joined by `cat`) make a seek to the first
+            // one land anywhere.
+            guard let formatContext, let codecContext,
+                formatContext.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT == 0
+            else { return false }
+            let start = formatContext.pointee.streams[Int(streamIndex)]!.pointee.start_time
+            let seeked = av_seek_frame(
+                formatContext,
+                streamIndex,
+                start == matte_av_nopts_value() ? 0 : start,
+                AVSEEK_FLAG_BACKWARD
+            )
+            guard seeked >= 0 else { return false }
+            avcodec_flush_buffers(codecContext)
+            // A deinterlacer that has been flushed takes no more pictures: the next interlaced one makes a new one.
+            deinterlacer = nil
+            drained = false
+        }
+        framesDecoded = 0
+        timestamp = nil
+        return true
+    }
+
     /// The end of the pictures, unless they ended because memory ran out: frame threads drop a picture they
     /// failed to allocate without an error, so the stream would just look short; and h264 reports tables it
     /// could not allocate as damaged slices ("decode_slice_header error"), so a stream none of whose packets

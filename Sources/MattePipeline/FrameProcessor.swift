@@ -186,10 +186,15 @@ public final class FrameProcessor {
 
     /// Composites one oriented frame into `output` with `mask`, the newest person mask (possibly of an earlier
     /// frame; nil when none is needed). A background video that stops decoding keeps its last picture (see
-    /// `backgroundError`): a live camera must not go dark because a file went away.
-    public func composite(_ frame: PixelBuffer, mask: PersonMask?) -> PixelBuffer {
+    /// `backgroundError`): a live camera must not go dark because a file went away. It is decoded ahead on its
+    /// own thread; the live camera shows the newest frame decoded in time, `waitingForBackground` waits for its
+    /// exact frame (files).
+    public func composite(_ frame: PixelBuffer, mask: PersonMask?, waitingForBackground: Bool = false) -> PixelBuffer {
         do {
-            try backgroundSource?.advance(toOutputFrame: framesProcessed - backgroundStartFrame)
+            try backgroundSource?.advance(
+                toOutputFrame: framesProcessed - backgroundStartFrame,
+                waitingForDecoder: waitingForBackground
+            )
             backgroundError = nil
         } catch {
             backgroundError = error
@@ -242,7 +247,7 @@ public final class FrameProcessor {
             fileMask = made
             mask = made
         }
-        let result = composite(oriented, mask: mask)
+        let result = composite(oriented, mask: mask, waitingForBackground: true)
         // A file render has no one watching live: a broken background fails it.
         if let backgroundError { throw PipelineError(backgroundError.description) }
         return result
