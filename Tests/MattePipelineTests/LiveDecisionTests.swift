@@ -47,9 +47,27 @@ import Testing
         #expect(zip(sampled, sampled.dropFirst()).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
     }
 
-    @Test func aStillSceneIsSegmentedTwiceASecond() {
+    @Test func aStillSceneIsSegmentedOnceASecond() {
         let sampled = Self.run(rate: 15, moving: false)
-        #expect(sampled.count == 5, "\(sampled)")
+        #expect(sampled.count == 3, "\(sampled)")
+    }
+
+    @Test func slowMotionAddsUpUntilItCounts() {
+        var schedule = InferenceSchedule(rate: 15)
+        let frame = YUYVKernels.testPattern(width: 320, height: 180)
+        var sampled: [Int] = []
+        for index in 0..<30 {
+            // The picture brightens by one level a frame, far below what one frame's change would count as.
+            for at in stride(from: 0, to: frame.bytes.count, by: 2) where index > 0 { frame.bytes[at] &+= 1 }
+            var scene = SceneThumbnail()
+            scene.measure(frame)
+            let now = Double(index) * 1000 / 30
+            if schedule.due(at: now, maskNeeded: true, makerBusy: false), schedule.admit(at: now, scene: scene) {
+                sampled.append(index)
+            }
+        }
+        // Segmented at the start, and again once the change since then passed 8 levels: well before a second.
+        #expect(sampled.count >= 2 && sampled[1] <= 12, "\(sampled)")
     }
 
     @Test func withoutALimitEveryFrameTheMakerIsFreeForIsSampledStillOrNot() {

@@ -77,7 +77,7 @@ import Testing
         let framesIn = Sanitizer.thread ? 1 : 40
         #expect(stillRun.framesIn >= framesIn && stillRun.framesOut >= stillRun.framesIn / 3)
         #expect(movingRun.framesIn >= framesIn && movingRun.framesOut >= movingRun.framesIn / 3)
-        // Moving: up to 15 masks a second; still: up to 2.
+        // Moving: up to 15 masks a second; still: about 1.
         if !Sanitizer.thread {
             #expect(
                 movingRun.inferences > stillRun.inferences * 2,

@@ -24,8 +24,9 @@ struct InferenceSchedule {
     /// Minimum time between inferences (ms); 0 runs the maker whenever it is free.
     let interval: Double
     /// With a rate limit, a still scene is segmented at most this often (ms), for changes too slow to count as
-    /// motion (light drifting); any motion is segmented at once.
-    static let stillInterval = 500.0
+    /// motion (light drifting). Motion is segmented at once, and slow motion too: the scene is compared with the
+    /// one last segmented, so small steps add up until they count.
+    static let stillInterval = 1000.0
     /// A thumbnail cell moved when its mean changed by more than this (0…1): 8 levels of 255, ten times a
     /// webcam's sensor noise averaged over the cell's 16 pixels.
     static let cellThreshold: Float = 8 / 255
