@@ -144,14 +144,11 @@ final class ControlledSession {
         let open = source ?? { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) }
         var settings = ProcessingSettings()
         settings.background = .color(r: 0, g: 0, b: 255)
-        pipeline = try LivePipeline(
+        pipeline = try testPipeline(
             source: open(),
             reopen: open,
             sink: sink,
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
             settings: settings,
-            inferenceRate: 15,
             logger: quietLogger
         )
         let directory = try ControlDirectory(runtimeDirectory: runtime.path)

@@ -79,16 +79,13 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         before: (opened: Int, closed: Int)
     ) throws -> WeakPipeline {
         let released = WeakPipeline()
-        let pipeline = try LivePipeline(
+        let pipeline = try testPipeline(
             source: CountingSource(),
             reopen: { CountingSource() },
             sink: sink,
-            outputSize: nil,
-            // Nobody in the picture: every pixel shows the background, whose colour the reload below changes.
-            maker: BrightnessMaskMaker(threshold: 1),
             settings: settings,
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            // Nobody in the picture: every pixel shows the background, whose colour the reload below changes.
+            maker: BrightnessMaskMaker(threshold: 1)
         )
         released.pipeline = pipeline
         pipeline.start()
@@ -134,15 +131,10 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
     }
 
     @Test func stopDuringARetryPauseIsPrompt() throws {
-        let pipeline = try LivePipeline(
+        let pipeline = try testPipeline(
             source: CountingSource(),
             reopen: { () throws(PipelineError) -> FrameSource in throw PipelineError("unplugged") },
-            sink: CountingSink(),
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            sink: CountingSink()
         )
         pipeline.start()
         pipeline.setActive(true)

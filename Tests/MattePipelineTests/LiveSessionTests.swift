@@ -48,15 +48,10 @@ final class SettableReaders: ReaderCount, Sendable {
     /// A live pipeline on small generated frames (reopened the same way) into `sink`.
     static func generatedPipeline(into sink: FrameSink) throws -> LivePipeline {
         func source() -> FrameSource { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) }
-        return try LivePipeline(
+        return try testPipeline(
             source: source(),
             reopen: source,
-            sink: sink,
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            sink: sink
         )
     }
 

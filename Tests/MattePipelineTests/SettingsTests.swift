@@ -47,15 +47,9 @@ import Testing
 @Suite struct LivePipelineTests {
     /// Runs the live pipeline on generated frames into a null sink for `seconds`; returns its statistics.
     static func run(source: SyntheticSource, seconds: Double) throws -> PipelineStatistics.Snapshot {
-        let pipeline = try LivePipeline(
+        let pipeline = try testPipeline(
             source: source,
-            reopen: { source },
-            sink: NullSink(),
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            sink: NullSink()
         )
         pipeline.start()
         pipeline.setActive(true)
@@ -110,15 +104,10 @@ final class RecordingSink: FrameSink, Sendable {
         settings.mirror = true
         settings.background = .none  // no mask needed: the output is the (mirrored) camera frame itself
         let sink = RecordingSink()
-        let pipeline = try LivePipeline(
+        let pipeline = try testPipeline(
             source: source,
-            reopen: { source },
             sink: sink,
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
-            settings: settings,
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            settings: settings
         )
         pipeline.start()
         pipeline.setActive(true)

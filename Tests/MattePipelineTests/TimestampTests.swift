@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MatteCore
 import MatteImaging
 import MattePipeline
@@ -40,15 +39,9 @@ final class TimestampSink: FrameSink, Sendable {
     @Test func eachFrameReachesTheSinkWithItsOwnCaptureTime() throws {
         let sink = TimestampSink()
         let source = StampedSource()
-        let pipeline = try LivePipeline(
+        let pipeline = try testPipeline(
             source: source,
-            reopen: { source },
-            sink: sink,
-            outputSize: nil,
-            maker: BrightnessMaskMaker(),
-            settings: ProcessingSettings(),
-            inferenceRate: 15,
-            logger: Logger(label: "test")
+            sink: sink
         )
         pipeline.start()
         pipeline.setActive(true)
