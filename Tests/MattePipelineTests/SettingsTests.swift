@@ -68,9 +68,15 @@ import Testing
         // and this debug build shares the machine with the rest of the suite, so only the flow is checked here;
         // the pace is measured by `matte bench pipeline` and the VM test.
         // Under ThreadSanitizer the rates are the instrumentation's: there only the flow itself is checked.
-        let framesIn = Sanitizer.thread ? 1 : 40
-        #expect(stillRun.framesIn >= framesIn && stillRun.framesOut >= stillRun.framesIn / 3)
-        #expect(movingRun.framesIn >= framesIn && movingRun.framesOut >= movingRun.framesIn / 3)
+        // (The output thread composites slower than frames come in under it, so even the share that goes out is
+        // the instrumentation's.)
+        for run in [stillRun, movingRun] {
+            if Sanitizer.thread {
+                #expect(run.framesIn >= 1 && run.framesOut >= 1)
+            } else {
+                #expect(run.framesIn >= 40 && run.framesOut >= run.framesIn / 3)
+            }
+        }
         // Moving: up to 15 masks a second; still: about 1.
         if !Sanitizer.thread {
             #expect(
