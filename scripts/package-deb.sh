@@ -170,6 +170,13 @@ depends=$(cd "$shlibs" && dpkg-shlibdeps -O -e"$matte" -e"$preview" 2>"$shlibs/w
 sed 's/^/package-deb: dpkg-shlibdeps: /' "$shlibs/warnings" >&2
 rm -rf "$shlibs"
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
+# Matte opens libavfilter itself, and only for an interlaced file (Sources/MatteMedia/Deinterlacer.swift), so
+# dpkg-shlibdeps cannot see it: depend on the package of the major version it was built against.
+avfilter_major=$(sed -n 's/^#define LIBAVFILTER_VERSION_MAJOR *\([0-9]*\).*/\1/p' /usr/include/*/libavfilter/version_major.h)
+[ -n "$avfilter_major" ] || die "cannot read LIBAVFILTER_VERSION_MAJOR from libavfilter's headers"
+avfilter_package=$(dpkg-query -S "*/libavfilter.so.$avfilter_major" 2>/dev/null | head -n 1 | cut -d: -f1)
+[ -n "$avfilter_package" ] || die "no installed package holds libavfilter.so.$avfilter_major"
+depends="$depends, $avfilter_package"
 # Installed-Size as dpkg-gencontrol counts it: KiB per file rounded up, 1 per directory or link.
 installed_size=$(find "$root" -path "$root/DEBIAN" -prune -o -type f -printf '%s\n' -o -printf '1\n' \
     | awk '{ n += ($1 == 1) ? 1 : int(($1 + 1023) / 1024) } END { print n }')

@@ -336,6 +336,10 @@ ldd "$preview" >"$scratch/ldd-preview" 2>&1
 nm "$preview" >"$scratch/nm-preview" 2>&1
 check "ldd matte-preview lists SDL" grep -q libSDL2 "$scratch/ldd-preview"
 check "matte-preview does not load XNNPACK or pthreadpool" test -z "$(grep -E 'libXNNPACK|libpthreadpool' "$scratch/ldd-preview")"
+# libavfilter's tree (33 libraries, ~11 MB resident) is opened only when a file needs deinterlacing.
+ldd "$matte" >"$scratch/ldd-matte" 2>&1
+check "ldd matte lists FFmpeg's decoders" grep -q libavcodec "$scratch/ldd-matte"
+check "matte does not load libavfilter at start" test -z "$(grep libavfilter "$scratch/ldd-matte")"
 check "matte-preview links the control client" grep -q 12MatteControl "$scratch/nm-preview"
 check "matte-preview links no pipeline, segmentation, inference or compositing" \
     test -z "$(grep -E '13MattePipeline|17MatteSegmentation|14MatteInference|16MatteCompositing' "$scratch/nm-preview")"

@@ -70,6 +70,7 @@ check "conffiles are the three /etc files" test "$(dpkg-deb -I "$deb" conffiles 
 depends=$(dpkg-deb -f "$deb" Depends)
 check "Depends names FFmpeg, XNNPACK and TurboJPEG" grep -q 'libavcodec.*libxnnpack0' <<<"$depends"
 check "Depends names SDL 2 (for matte-preview)" grep -q 'libsdl2-2.0-0' <<<"$depends"
+check "Depends names libavfilter (opened only for interlaced files)" grep -Eq 'libavfilter[0-9]+' <<<"$depends"
 check "Depends has no Swift" test -z "$(grep -i swift <<<"$depends")"
 check "Recommends v4l2loopback-dkms" test "$(dpkg-deb -f "$deb" Recommends)" = v4l2loopback-dkms
 size_ok() {  # Installed-Size is between the files' size in KiB and that plus one KiB per entry
