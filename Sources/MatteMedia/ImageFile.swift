@@ -24,9 +24,10 @@ public enum ImageFile {
 
     public static func encodePNG(_ image: PixelBuffer, path: String) throws(MediaError) -> [UInt8] {
         quietFFmpegLogs
-        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG), let context = avcodec_alloc_context3(codec) else {
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
             throw MediaError(path, "this FFmpeg has no PNG encoder")
         }
+        guard let context = avcodec_alloc_context3(codec) else { throw MediaError(path, MediaError.notEnoughMemory) }
         var contextPointer: UnsafeMutablePointer<AVCodecContext>? = context
         defer { avcodec_free_context(&contextPointer) }
         context.pointee.width = Int32(image.width)

@@ -119,8 +119,10 @@ public final class MediaDecoder {
         guard probed >= 0 else { throw MediaError(path, "not a readable image or video") }
         var codec: UnsafePointer<AVCodec>? = nil
         let stream = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
-        guard stream >= 0, let codec, let codecContext = avcodec_alloc_context3(codec) else {
-            throw MediaError(path, "has no image or video stream FFmpeg can decode")
+        guard stream >= 0, let codec else { throw MediaError(path, "has no image or video stream FFmpeg can decode") }
+        // Only memory running out makes this fail (met under a tight `ulimit -v`).
+        guard let codecContext = avcodec_alloc_context3(codec) else {
+            throw MediaError(path, MediaError.notEnoughMemory)
         }
         self.codecContext = codecContext
         streamIndex = stream

@@ -109,7 +109,11 @@ public final class MediaEncoder {
             avformat_free_context(context)
             format = nil
             sequence?.discard()
-            throw MediaError(path, "this FFmpeg cannot encode that format")
+            // With the encoder there, only memory running out makes the two allocations fail.
+            throw MediaError(
+                path,
+                encoder == nil ? "this FFmpeg cannot encode that format" : MediaError.notEnoughMemory
+            )
         }
         codec = codecContext
         self.stream = stream

@@ -15,7 +15,9 @@ struct SubgraphBuilder: ~Copyable {
 
     init(model: TFLiteModel) throws(TFLiteError) {
         var subgraph: xnn_subgraph_t? = nil
-        guard xnn_create_subgraph(2, 0, &subgraph) == xnn_status_success, let subgraph else {
+        let created = xnn_create_subgraph(2, 0, &subgraph)
+        guard created == xnn_status_success, let subgraph else {
+            if created == xnn_status_out_of_memory { throw .outOfMemory("load the model") }
             throw .unsupported("XNNPACK could not create a subgraph")
         }
         self.model = model
@@ -580,6 +582,7 @@ struct SubgraphBuilder: ~Copyable {
             &id
         )
         guard status == xnn_status_success else {
+            if status == xnn_status_out_of_memory { throw .outOfMemory("load the model") }
             throw .unsupported(
                 "XNNPACK rejected tensor \(tensor) shape \(dims) used by \(name) (status \(status.rawValue))"
             )
