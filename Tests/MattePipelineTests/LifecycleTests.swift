@@ -149,3 +149,35 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         #expect(Date().timeIntervalSince(start) < 0.75, "stop interrupts the retry pause")
     }
 }
+
+/// A camera that is gone: every read fails. Counts how many of it are still open.
+final class UnpluggedSource: FrameSource {
+    static let open = Mutex(0)
+    let width = 64, height = 36, frameRate = 30.0
+    var description: String { "unplugged source" }
+    let corruptFrames = 0
+    let lastCorruption: String? = nil
+
+    init() { Self.open.withLock { $0 += 1 } }
+    deinit { Self.open.withLock { $0 -= 1 } }
+
+    func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
+        throw PipelineError("the camera stopped (unplugged?)", kind: .gone)
+    }
+}
+
+@Suite(.serialized) struct LostSourceTests {
+    /// An unplugged camera's driver waits for its last user before the device can go: the pipeline lets go of
+    /// a lost source at once, not after the pause before it tries again (2 s).
+    @Test func aLostSourceIsClosedAtOnce() throws {
+        let pipeline = try testPipeline(
+            source: UnpluggedSource(),
+            reopen: { () throws(PipelineError) -> FrameSource in throw PipelineError("unplugged", kind: .gone) },
+            sink: CountingSink()
+        )
+        pipeline.start()
+        pipeline.setActive(true)
+        #expect(eventually(1.5) { UnpluggedSource.open.withLock { $0 } == 0 }, "the lost source is still open")
+        pipeline.stop()
+    }
+}

@@ -72,24 +72,30 @@ final class CaptureStage: @unchecked Sendable {
                 source = nil
                 return
             }
-            guard let source = source ?? open() else { continue }
-            let timestamp: Double?
-            do {
-                timestamp = try source.next(into: frame.picture, timeout: 250)
-            } catch {
-                logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
-                self.source = nil
-                state.sourceAvailable(false)
-                state.sleep(SourceRetry.afterLoss)
-                continue
-            }
-            reportCorruption(source)
-            guard let timestamp else { continue }
+            guard source != nil || open(), let timestamp = readFrame() else { continue }
             handle(capturedAt: timestamp)
         }
     }
 
-    private func open() -> FrameSource? {
+    /// The next frame's capture time, or nil when none came or the source was lost. The source is reached
+    /// through `source` alone, never kept in a local: a lost camera must close the moment it is dropped, or its
+    /// driver cannot let go of an unplugged device while the retry pause runs.
+    private func readFrame() -> Double? {
+        do {
+            let timestamp = try source?.next(into: frame.picture, timeout: 250)
+            if let source { reportCorruption(source) }
+            return timestamp
+        } catch {
+            logger.warning("camera lost: \(error); keeping the virtual camera alive and retrying")
+            source = nil
+            state.sourceAvailable(false)
+            state.sleep(SourceRetry.afterLoss)
+            return nil
+        }
+    }
+
+    /// Opens the source again; false (after the retry pause) when it cannot be.
+    private func open() -> Bool {
         do throws(PipelineError) {
             let opened = try reopen()
             guard opened.width == width, opened.height == height else {
@@ -103,7 +109,7 @@ final class CaptureStage: @unchecked Sendable {
             retry.opened()
             state.sourceAvailable(true)
             logger.info("camera opened: \(opened.description)")
-            return opened
+            return true
         } catch {
             let delay = SourceRetry.delay(after: error.kind)
             if retry.isNews(error) {
@@ -111,7 +117,7 @@ final class CaptureStage: @unchecked Sendable {
             }
             state.sourceAvailable(false)
             state.sleep(delay)
-            return nil
+            return false
         }
     }
 
