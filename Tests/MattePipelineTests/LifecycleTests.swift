@@ -177,7 +177,10 @@ final class UnpluggedSource: FrameSource {
         )
         pipeline.start()
         pipeline.setActive(true)
-        #expect(eventually(1.5) { UnpluggedSource.open.withLock { $0 } == 0 }, "the lost source is still open")
+        #expect(
+            eventually(Sanitizer.stretched(1.5)) { UnpluggedSource.open.withLock { $0 } == 0 },
+            "the lost source is still open"
+        )
         pipeline.stop()
     }
 }
