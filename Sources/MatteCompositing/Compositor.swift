@@ -103,8 +103,14 @@ public final class Compositor {
 
     /// Whether a frame needs the person mask at all (a pass-through with no effects does not).
     public func needsMask(for background: BackgroundLayer) -> Bool {
-        if case .none = background { return !effects.isEmpty }
+        if case .none = background { return Self.needsMask(passThrough: true, effects: effects) }
         return true
+    }
+
+    /// The rule itself, for callers that hold settings rather than a compositor (the live camera's capture thread
+    /// decides from them whether to run the model at all).
+    public static func needsMask(passThrough: Bool, effects: [PersonEffect]) -> Bool {
+        !passThrough || !effects.isEmpty
     }
 
     /// - Parameters:

@@ -180,8 +180,9 @@ public final class FrameProcessor {
 
     /// Whether `settings` need the person mask at all: not for a pass-through with no effects and no framing.
     public static func needsMask(_ settings: ProcessingSettings) -> Bool {
-        if case .none = settings.background { return settings.framing != .off || !settings.effects.isEmpty }
-        return true
+        var passThrough = false
+        if case .none = settings.background { passThrough = true }
+        return settings.framing != .off || Compositor.needsMask(passThrough: passThrough, effects: settings.effects)
     }
 
     /// Composites one oriented frame into `output` with `mask`, the newest person mask (possibly of an earlier

@@ -215,7 +215,7 @@ public final class LiveSession {
             output: identity.output,
             outputProblem: pipeline.outputOutage,
             readers: readerCount,
-            droppedFrames: pipeline.statistics.snapshot().dropped,
+            droppedFrames: pipeline.statistics.dropped,
             rates: meter.rates,
             milliseconds: meter.stages,
             latency: meter.latency,

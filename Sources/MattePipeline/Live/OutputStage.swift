@@ -116,7 +116,7 @@ final class OutputStage: @unchecked Sendable {
 
     private func compositeAndWrite() {
         wrotePlaceholder = false
-        lastWrite = monotonicMilliseconds()
+        defer { lastWrite = monotonicMilliseconds() }
         // No one can read the output now (its daemon is gone): composite nothing until it is back.
         guard sink.outage == nil else { return }
         if still != nil {
@@ -133,7 +133,8 @@ final class OutputStage: @unchecked Sendable {
         if verdict.resetSmoothing { processor.compositor.resetSmoothing() }
         if verdict.turnAround { mask.mirror() }
         let start = monotonicMilliseconds()
-        let composed = processor.composite(frame.picture, mask: processor.needsMask ? mask : nil)
+        // A mask the settings do not need (no model runs then) is ignored by the compositor.
+        let composed = processor.composite(frame.picture, mask: mask)
         // Published only when it moves: while framing is off or settled that is never.
         if processor.crop != lastCrop {
             lastCrop = processor.crop
@@ -144,7 +145,6 @@ final class OutputStage: @unchecked Sendable {
         if write(composed, captureTime: frame.stamp.captureTime, scaled: true) {
             statistics.frameOut(latency: monotonicMilliseconds() - frame.stamp.captureTime, composite: composite)
         }
-        lastWrite = monotonicMilliseconds()
     }
 
     private func reportBackgroundProblem() {

@@ -31,6 +31,9 @@ public final class PipelineStatistics: Sendable {
     func placeholder() { counters.withLock { $0.placeholders += 1 } }
     /// A frame the sink dropped (`SinkResult.dropped`).
     func drop() { counters.withLock { $0.dropped += 1 } }
+
+    /// Frames the sink dropped so far, without the sort a `snapshot` does.
+    public var dropped: Int { counters.withLock { $0.dropped } }
     func frameOut(latency: Double, composite: Double) {
         counters.withLock {
             $0.framesOut += 1
@@ -42,8 +45,6 @@ public final class PipelineStatistics: Sendable {
 
     public struct Snapshot: Sendable {
         public let framesIn, framesOut, inferences, placeholders: Int
-        /// Frames the sink dropped because its consumer was not ready.
-        public let dropped: Int
         /// Mean time per frame in each stage: capture (conversion, mirror, model-input sampling), inference,
         /// compositing (everything from mask to finished frame).
         public let captureMilliseconds, inferenceMilliseconds, compositeMilliseconds: Double
@@ -65,7 +66,6 @@ public final class PipelineStatistics: Sendable {
                 framesOut: counts.framesOut,
                 inferences: counts.inferences,
                 placeholders: counts.placeholders,
-                dropped: counts.dropped,
                 captureMilliseconds: mean(counts.captureTotal, counts.framesIn),
                 inferenceMilliseconds: mean(counts.inferenceTotal, counts.inferences),
                 compositeMilliseconds: mean(counts.compositeTotal, counts.framesOut),
