@@ -253,29 +253,24 @@ final class ControlledSession {
     }
 
     @Test func pauseReleasesTheSourceAndShowsAStillUntilResumed() throws {
-        let opened = Mutex(0)
-        let live = Mutex(0)
-        let harness = try ControlledSession(source: {
-            opened.withLock { $0 += 1 }
-            return CountingSource()
-        })
+        let tally = SourceTally()
+        let harness = try ControlledSession(source: { CountingSource(tally) })
         defer { harness.stop() }
-        _ = live
         let client = try harness.client()
         #expect(client.greet())
-        let closedBefore = CountingSource.counts.closed
+        let closedBefore = tally.counts.closed
         client.send("pause\n")
         #expect(client.line() == "ok paused")
-        #expect(eventually(5) { CountingSource.counts.closed > closedBefore }, "the camera is released")
+        #expect(eventually(5) { tally.counts.closed > closedBefore }, "the camera is released")
         let start = monotonicMilliseconds()
         Thread.sleep(forTimeInterval: 1)
         harness.expectFramesFlowed(since: start, "stills while paused")
         client.send("status\n")
         #expect(client.line()?.contains("\"state\":\"paused\"") == true)
-        let openedWhilePaused = opened.withLock { $0 }
+        let openedWhilePaused = tally.counts.opened
         client.send("toggle-pause\n")
         #expect(client.line() == "ok resumed")
-        #expect(eventually(5) { opened.withLock { $0 } > openedWhilePaused }, "resume opens the camera again")
+        #expect(eventually(5) { tally.counts.opened > openedWhilePaused }, "resume opens the camera again")
         client.send("pause /no/such/picture.png\n")
         #expect(client.line()?.hasPrefix("err value: pause picture /no/such/picture.png") == true)
         client.send("pause away.png\n")

@@ -8,10 +8,19 @@ import MatteTestSupport
 import Synchronization
 import Testing
 
-/// A camera stand-in that counts how often it is opened and closed (released), and can be made to fail.
+/// How many of one test's sources were opened and closed (released). Each test keeps its own: suites run in
+/// parallel, and a count shared between them would see another test's sources come and go.
+final class SourceTally: Sendable {
+    private let opensAndCloses = Mutex((opened: 0, closed: 0))
+    var counts: (opened: Int, closed: Int) { opensAndCloses.withLock { $0 } }
+    func opened() { opensAndCloses.withLock { $0.opened += 1 } }
+    func closed() { opensAndCloses.withLock { $0.closed += 1 } }
+}
+
+/// A camera stand-in that reports its opening and closing to a tally.
 final class CountingSource: FrameSource {
-    private static let opensAndCloses = Mutex((opened: 0, closed: 0))
     let inner: SyntheticSource
+    let tally: SourceTally
     var width: Int { inner.width }
     var height: Int { inner.height }
     var frameRate: Double { inner.frameRate }
@@ -19,18 +28,17 @@ final class CountingSource: FrameSource {
     let corruptFrames = 0
     let lastCorruption: String? = nil
 
-    init() {
+    init(_ tally: SourceTally) {
         inner = SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 1)
-        Self.opensAndCloses.withLock { $0.opened += 1 }
+        self.tally = tally
+        tally.opened()
     }
 
-    deinit { Self.opensAndCloses.withLock { $0.closed += 1 } }
+    deinit { tally.closed() }
 
     func next(into out: PixelBuffer, timeout: Int32) throws(PipelineError) -> Double? {
         try inner.next(into: out, timeout: timeout)
     }
-
-    static var counts: (opened: Int, closed: Int) { opensAndCloses.withLock { $0 } }
 }
 
 /// Counts frames written and keeps the newest.
@@ -61,14 +69,11 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         var settings = ProcessingSettings()
         settings.background = .color(r: 0, g: 255, b: 0)
         let sink = CountingSink()
-        let before = CountingSource.counts
-        let released = try Self.exercise(settings: settings, sink: sink, before: before)
+        let tally = SourceTally()
+        let released = try Self.exercise(settings: settings, sink: sink, tally: tally)
         // The threads end just after stop() returns; their closures are the last references.
         #expect(eventually(5) { released.pipeline == nil }, "a stopped pipeline is released with its threads")
-        #expect(
-            CountingSource.counts.closed - before.closed == CountingSource.counts.opened - before.opened,
-            "every opened source is closed"
-        )
+        #expect(eventually(5) { tally.counts.closed == tally.counts.opened }, "every opened source is closed")
     }
 
     final class WeakPipeline { weak var pipeline: LivePipeline? }
@@ -76,12 +81,12 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
     static func exercise(
         settings: ProcessingSettings,
         sink: CountingSink,
-        before: (opened: Int, closed: Int)
+        tally: SourceTally
     ) throws -> WeakPipeline {
         let released = WeakPipeline()
         let pipeline = try testPipeline(
-            source: CountingSource(),
-            reopen: { CountingSource() },
+            source: CountingSource(tally),
+            reopen: { CountingSource(tally) },
             sink: sink,
             settings: settings,
             // Nobody in the picture: every pixel shows the background, whose colour the reload below changes.
@@ -93,18 +98,18 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         // Live, not just placeholders: the capture thread may have closed the source it was given (if it looked
         // before setActive) and be opening another.
         #expect(eventually(10) { pipeline.liveState == .live && sink.frames >= 5 }, "frames flow while active")
-        let flowing = CountingSource.counts
+        let flowing = tally.counts
 
         // Idle: the source is closed (released), and nothing is opened again while idle.
         pipeline.setActive(false)
-        #expect(eventually(10) { CountingSource.counts.closed - flowing.closed == 1 }, "idle closes the camera")
+        #expect(eventually(10) { tally.counts.closed - flowing.closed == 1 }, "idle closes the camera")
         Thread.sleep(forTimeInterval: 0.3)
-        #expect(CountingSource.counts.opened == flowing.opened, "nothing is opened while idle")
+        #expect(tally.counts.opened == flowing.opened, "nothing is opened while idle")
 
         // A reader returns: reopened, frames flow again.
         let written = sink.frames
         pipeline.setActive(true)
-        #expect(eventually(10) { CountingSource.counts.opened - flowing.opened == 1 }, "a reader reopens the camera")
+        #expect(eventually(10) { tally.counts.opened - flowing.opened == 1 }, "a reader reopens the camera")
         #expect(eventually(10) { sink.frames >= written + 5 }, "frames flow after reopening")
 
         // Reload: a grey background replaces the green one in what the sink gets.
@@ -132,7 +137,7 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func stopDuringARetryPauseIsPrompt() throws {
         let pipeline = try testPipeline(
-            source: CountingSource(),
+            source: CountingSource(SourceTally()),
             reopen: { () throws(PipelineError) -> FrameSource in throw PipelineError("unplugged") },
             sink: CountingSink()
         )
