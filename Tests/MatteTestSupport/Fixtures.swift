@@ -63,3 +63,25 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: Fixtures.modelsInstalled, "the MediaPipe models are not installed; run scripts/setup-models.sh")
     }
 }
+
+extension Fixtures {
+    /// Robust Video Matting, installed by `scripts/setup-models.sh --rvm` (GPL-3.0, never committed).
+    public static var rvmModelPath: String? { try? ModelLocator.path(for: .rvm) }
+
+    /// A raw little-endian uint16 fixture scaled to 0…1 (value ÷ 65535).
+    public static func unitValues(_ name: String) throws -> [Float] {
+        let data = try Data(contentsOf: directory.appendingPathComponent(name))
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 2)).map {
+                Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) / 65535
+            }
+        }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that run Robust Video Matting: skipped, saying why, where it is not installed.
+    public static var needsRVM: Self {
+        .enabled(if: Fixtures.rvmModelPath != nil, "Robust Video Matting is not installed; run scripts/setup-models.sh --rvm")
+    }
+}
