@@ -1,3 +1,5 @@
+import MatteMemory
+
 /// Why an .onnx file could not be read or run. `description` is the one line a user is shown.
 public enum ONNXError: Error, Equatable, CustomStringConvertible {
     /// A length or offset points past the end of the file (or of the message that contains it).
@@ -67,7 +69,8 @@ public struct ONNXNode: Equatable, Sendable {
     public let outputs: [String]
     public let attributes: [String: ONNXAttribute]
 
-    public init(opType: String, name: String, inputs: [String], outputs: [String], attributes: [String: ONNXAttribute]) {
+    public init(opType: String, name: String, inputs: [String], outputs: [String], attributes: [String: ONNXAttribute])
+    {
         self.opType = opType
         self.name = name
         self.inputs = inputs
