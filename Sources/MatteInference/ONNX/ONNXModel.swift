@@ -69,7 +69,8 @@ public struct ONNXNode: Equatable, Sendable {
     public let outputs: [String]
     public let attributes: [String: ONNXAttribute]
 
-    public init(opType: String, name: String, inputs: [String], outputs: [String], attributes: [String: ONNXAttribute]) {
+    public init(opType: String, name: String, inputs: [String], outputs: [String], attributes: [String: ONNXAttribute])
+    {
         self.opType = opType
         self.name = name
         self.inputs = inputs
