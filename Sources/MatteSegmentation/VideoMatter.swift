@@ -21,19 +21,31 @@ public final class VideoMatter {
     ///   - downsampleRatio: the share of the input's size at which the network itself runs (RVM's own advice:
     ///     about 0.25 for 1280×720, 0.4 for 512 px); its refiner brings the alpha back to full size.
     ///   - foreground: also compute the foreground colour.
-    public init(model: ONNXModel, width: Int, height: Int, downsampleRatio: Float, foreground: Bool = false) throws(ONNXError) {
+    public init(
+        model: ONNXModel,
+        width: Int,
+        height: Int,
+        downsampleRatio: Float,
+        foreground: Bool = false
+    ) throws(ONNXError) {
         guard width >= 1, height >= 1, downsampleRatio > 0, downsampleRatio <= 1 else {
             throw .unsupported("a \(width)×\(height) input at downsample ratio \(downsampleRatio)")
         }
         let stateNames = (1...4).map { (input: "r\($0)i", output: "r\($0)o") }
         let names = Set(model.inputs.map(\.name))
-        guard names.contains("src"), names.contains("downsample_ratio"), stateNames.allSatisfy({ names.contains($0.input) }) else {
-            throw .unsupported("the graph's inputs are \(model.inputs.map(\.name).sorted()); Robust Video Matting has src, r1i…r4i and downsample_ratio")
+        guard names.contains("src"), names.contains("downsample_ratio"),
+            stateNames.allSatisfy({ names.contains($0.input) })
+        else {
+            throw .unsupported(
+                "the graph's inputs are \(model.inputs.map(\.name).sorted()); Robust Video Matting has src, r1i…r4i and downsample_ratio"
+            )
         }
         engine = try ONNXEngine(
             model: model,
             inputs: ["src": ONNXEngine.Shape(channels: 3, height: height, width: width)],
-            constants: ["downsample_ratio": ONNXTensor(name: "downsample_ratio", shape: [1], values: .float([downsampleRatio]))],
+            constants: [
+                "downsample_ratio": ONNXTensor(name: "downsample_ratio", shape: [1], values: .float([downsampleRatio]))
+            ],
             outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : [])
         )
         guard let source = engine.tensor("src"), let alpha = engine.tensor("pha"),
@@ -55,8 +67,20 @@ public final class VideoMatter {
         self.foreground = foreground ? engine.tensor("fgr") : nil
     }
 
-    public convenience init(contentsOf path: String, width: Int, height: Int, downsampleRatio: Float, foreground: Bool = false) throws(ONNXError) {
-        try self.init(model: try ONNXModel(contentsOf: path), width: width, height: height, downsampleRatio: downsampleRatio, foreground: foreground)
+    public convenience init(
+        contentsOf path: String,
+        width: Int,
+        height: Int,
+        downsampleRatio: Float,
+        foreground: Bool = false
+    ) throws(ONNXError) {
+        try self.init(
+            model: try ONNXModel(contentsOf: path),
+            width: width,
+            height: height,
+            downsampleRatio: downsampleRatio,
+            foreground: foreground
+        )
     }
 
     /// Forgets the earlier frames: the next is matted as the first.
@@ -66,7 +90,10 @@ public final class VideoMatter {
 
     /// Mats one frame (RGB in 0…1, height × width × 3) and carries the state to the next; the alpha lands in
     /// `alpha` (height × width).
-    public func mat(_ rgb: UnsafeBufferPointer<Float>, into alphaOut: UnsafeMutableBufferPointer<Float>) throws(ONNXError) {
+    public func mat(
+        _ rgb: UnsafeBufferPointer<Float>,
+        into alphaOut: UnsafeMutableBufferPointer<Float>
+    ) throws(ONNXError) {
         precondition(rgb.count == source.count && alphaOut.count == alpha.count, "the frame is at the matter's size")
         _ = source.update(fromContentsOf: rgb)
         try engine.run()

@@ -82,6 +82,9 @@ extension Fixtures {
 extension Trait where Self == ConditionTrait {
     /// For tests that run Robust Video Matting: skipped, saying why, where it is not installed.
     public static var needsRVM: Self {
-        .enabled(if: Fixtures.rvmModelPath != nil, "Robust Video Matting is not installed; run scripts/setup-models.sh --rvm")
+        .enabled(
+            if: Fixtures.rvmModelPath != nil,
+            "Robust Video Matting is not installed; run scripts/setup-models.sh --rvm"
+        )
     }
 }

@@ -37,11 +37,15 @@ enum ConstantFolding {
             let data = try vector(inputs.first ?? nil, node)
             let range = try sliceRanges(node, inputs, dims: data.shape)[0]
             switch data.values {
-            case let .int64(values): return [ONNXTensor(name: name, shape: [range.count], values: .int64(Array(values[range])))]
-            case let .float(values): return [ONNXTensor(name: name, shape: [range.count], values: .float(Array(values[range])))]
+            case let .int64(values):
+                return [ONNXTensor(name: name, shape: [range.count], values: .int64(Array(values[range])))]
+            case let .float(values):
+                return [ONNXTensor(name: name, shape: [range.count], values: .float(Array(values[range])))]
             }
         default:
-            throw .unsupported("node '\(node.name)' (\(node.opType)) computes on constants only, which Matte does not fold")
+            throw .unsupported(
+                "node '\(node.name)' (\(node.opType)) computes on constants only, which Matte does not fold"
+            )
         }
     }
 
@@ -69,7 +73,9 @@ enum ConstantFolding {
         let axes = try list(3) ?? Array(0..<starts.count)
         let steps = try list(4) ?? [Int](repeating: 1, count: starts.count)
         guard axes.count == starts.count, steps.allSatisfy({ $0 == 1 }) else {
-            throw .unsupported("node '\(node.name)' (Slice) has axes \(axes) and steps \(steps); Matte slices with step 1")
+            throw .unsupported(
+                "node '\(node.name)' (Slice) has axes \(axes) and steps \(steps); Matte slices with step 1"
+            )
         }
         var ranges = dims.map { 0..<$0 }
         for (index, rawAxis) in axes.enumerated() {

@@ -36,7 +36,7 @@ final class GraphPlanner {
     private var steps: [Step] = []
     private var ownsOperators = true
     private var pool: [Plane<Float>] = []
-    /// Constants the operators point into (and kernels' tables), kept for the engine's lifetime.
+    /// Every buffer and constant the steps point into, kept for the engine's lifetime.
     private(set) var keptAlive: [AnyObject] = []
     private var lastUse: [String: Int] = [:]
     private var consumers: [String: [Int]] = [:]
@@ -122,12 +122,15 @@ final class GraphPlanner {
 
     private func allocate(_ shape: Shape, pinned: Bool, for name: String) throws(ONNXError) -> Tensor {
         let count = shape.count
-        if !pinned, let best = pool.indices.filter({ pool[$0].count >= count }).min(by: { pool[$0].count < pool[$1].count }) {
+        if !pinned,
+            let best = pool.indices.filter({ pool[$0].count >= count }).min(by: { pool[$0].count < pool[$1].count })
+        {
             let plane = pool.remove(at: best)
             return Tensor(storage: Storage(plane: plane, pinned: false), shape: shape)
         }
         do {
             let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor '\(name)' \(shape)")
+            keptAlive.append(plane)
             return Tensor(storage: Storage(plane: plane, pinned: pinned), shape: shape)
         } catch {
             throw .outOfMemory("run the model")
@@ -160,13 +163,17 @@ final class GraphPlanner {
         let inputs = try node.inputs.map { (name: String) throws(ONNXError) -> Value? in
             guard !name.isEmpty else { return nil }
             guard let value = values[name] else {
-                throw .malformed("node '\(node.name)' (\(node.opType)) reads '\(name)', which nothing before it produces")
+                throw .malformed(
+                    "node '\(node.name)' (\(node.opType)) reads '\(name)', which nothing before it produces"
+                )
             }
             return value
         }
         // Nodes whose inputs are all known fold to constants: this is the graph's shape arithmetic.
         if node.opType == "Constant" || node.opType == "Shape"
-            || !inputs.contains(where: { if case .tensor = $0 { true } else if case .state = $0 { true } else { false } })
+            || !inputs.contains(where: {
+                if case .tensor = $0 { true } else if case .state = $0 { true } else { false }
+            })
         {
             let folded = try ConstantFolding.fold(node, inputs)
             for (name, tensor) in zip(node.outputs, folded) { values[name] = .constant(tensor) }
@@ -178,12 +185,18 @@ final class GraphPlanner {
         case "Clip":
             let (low, high) = try clipRange(node, inputs)
             try planClamp(node, inputs, min: low, max: high)
-        case "Sigmoid": try planUnary(node, inputs) { channels, op in xnn_create_sigmoid_nc_f32(channels, channels, channels, 0, op) } setup: { op, batch, input, output in xnn_setup_sigmoid_nc_f32(op, batch, input, output, nil) }
+        case "Sigmoid":
+            try planUnary(node, inputs) { channels, op in
+                xnn_create_sigmoid_nc_f32(channels, channels, channels, 0, op)
+            } setup: { op, batch, input, output in
+                xnn_setup_sigmoid_nc_f32(op, batch, input, output, nil)
+            }
         case "HardSigmoid": try planHardSigmoid(node, inputs, at: index)
         case "Tanh":
             let (x, output) = try elementwise(node, inputs)
             let count = x.shape.count
-            let from = x.pointer, to = output.pointer
+            let from = x.pointer
+            let to = output.pointer
             steps.append(.kernel { hyperbolicTangent(from, count: count, into: to) })
         case "Add", "Sub", "Mul", "Div": try planBinary(node, inputs)
         case "GlobalAveragePool": try planGlobalAveragePool(node, inputs)
@@ -207,7 +220,10 @@ final class GraphPlanner {
     }
 
     /// Keeps a created operator as a step (so it is deleted with the engine, or with the planner on failure).
-    private func add(_ node: ONNXNode, create: (UnsafeMutablePointer<xnn_operator_t?>) -> xnn_status) throws(ONNXError) -> xnn_operator_t {
+    private func add(
+        _ node: ONNXNode,
+        create: (UnsafeMutablePointer<xnn_operator_t?>) -> xnn_status
+    ) throws(ONNXError) -> xnn_operator_t {
         var op: xnn_operator_t? = nil
         try check(create(&op), node)
         guard let op else { throw .outOfMemory("load the model") }
@@ -252,12 +268,15 @@ final class GraphPlanner {
         else { throw .unsupported("node '\(node.name)' (Conv) needs constant float weights [O, I, kH, kW]") }
         let attributes = NodeAttributes(node)
         let groups = try attributes.int("group", default: 1)
-        let outputChannels = weight.shape[0], groupInput = weight.shape[1]
+        let outputChannels = weight.shape[0]
+        let groupInput = weight.shape[1]
         let kernel = (height: weight.shape[2], width: weight.shape[3])
         guard groups >= 1, groupInput * groups == x.shape.channels, outputChannels % groups == 0, kernel.height > 0,
             kernel.width > 0
         else {
-            throw .malformed("node '\(node.name)' (Conv) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)")
+            throw .malformed(
+                "node '\(node.name)' (Conv) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
+            )
         }
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET" else {
             throw .unsupported("node '\(node.name)' (Conv) uses auto_pad; Matte needs explicit pads")
@@ -273,7 +292,9 @@ final class GraphPlanner {
         var bias = [Float](repeating: 0, count: outputChannels)
         if let biasTensor = try constantInput(node, inputs, 2) {
             guard case let .float(values) = biasTensor.values, values.count == outputChannels else {
-                throw .malformed("node '\(node.name)' (Conv) bias has shape \(biasTensor.shape), not [\(outputChannels)]")
+                throw .malformed(
+                    "node '\(node.name)' (Conv) bias has shape \(biasTensor.shape), not [\(outputChannels)]"
+                )
             }
             bias = values
         }
@@ -293,7 +314,8 @@ final class GraphPlanner {
         if let (consumerIndex, consumer) = soleConsumer(of: outputName) {
             if consumer.opType == "Relu" {
                 range = (0, .infinity)
-            } else if consumer.opType == "Clip", let clip = try? clipRange(consumer, consumer.inputs.map { values[$0] }) {
+            } else if consumer.opType == "Clip", let clip = try? clipRange(consumer, consumer.inputs.map { values[$0] })
+            {
                 range = clip
             }
             if range != (-.infinity, .infinity), let fusedName = consumer.outputs.first {
@@ -306,11 +328,27 @@ final class GraphPlanner {
             packed.withUnsafeBufferPointer { packedWeights in
                 bias.withUnsafeBufferPointer { biases in
                     xnn_create_convolution2d_nhwc_f32(
-                        UInt32(pads[0]), UInt32(pads[3]), UInt32(pads[2]), UInt32(pads[1]),
-                        UInt32(kernel.height), UInt32(kernel.width), UInt32(strides[0]), UInt32(strides[1]),
-                        UInt32(dilations[0]), UInt32(dilations[1]), UInt32(groups), groupInput,
-                        outputChannels / groups, x.shape.channels, outputChannels, packedWeights.baseAddress,
-                        biases.baseAddress, range.min, range.max, 0, op
+                        UInt32(pads[0]),
+                        UInt32(pads[3]),
+                        UInt32(pads[2]),
+                        UInt32(pads[1]),
+                        UInt32(kernel.height),
+                        UInt32(kernel.width),
+                        UInt32(strides[0]),
+                        UInt32(strides[1]),
+                        UInt32(dilations[0]),
+                        UInt32(dilations[1]),
+                        UInt32(groups),
+                        groupInput,
+                        outputChannels / groups,
+                        x.shape.channels,
+                        outputChannels,
+                        packedWeights.baseAddress,
+                        biases.baseAddress,
+                        range.min,
+                        range.max,
+                        0,
+                        op
                     )
                 }
             }
@@ -321,10 +359,19 @@ final class GraphPlanner {
         )
     }
 
-    private func windowed(_ size: Int, _ padding: Int, _ kernel: Int, _ stride: Int, _ dilation: Int, _ node: ONNXNode) throws(ONNXError) -> Int {
+    private func windowed(
+        _ size: Int,
+        _ padding: Int,
+        _ kernel: Int,
+        _ stride: Int,
+        _ dilation: Int,
+        _ node: ONNXNode
+    ) throws(ONNXError) -> Int {
         let span = dilation * (kernel - 1) + 1
         guard size + padding >= span else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model")
+            throw .unsupported(
+                "node '\(node.name)' (\(node.opType)): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model"
+            )
         }
         return (size + padding - span) / stride + 1
     }
@@ -375,13 +422,16 @@ final class GraphPlanner {
         {
             absorbed.insert(mulIndex)
             let output = try define(product, x.shape)
-            let op = try add(node) { xnn_create_hardswish_nc_f32(x.shape.channels, x.shape.channels, x.shape.channels, 0, $0) }
+            let op = try add(node) {
+                xnn_create_hardswish_nc_f32(x.shape.channels, x.shape.channels, x.shape.channels, 0, $0)
+            }
             try check(xnn_setup_hardswish_nc_f32(op, x.shape.pixels, x.pointer, output.pointer, nil), node)
             return
         }
         let (_, output) = try elementwise(node, inputs)
         let count = x.shape.count
-        let from = x.pointer, to = output.pointer
+        let from = x.pointer
+        let to = output.pointer
         steps.append(.kernel { hardSigmoid(from, count: count, alpha: alpha, beta: beta, into: to) })
     }
 
@@ -390,7 +440,8 @@ final class GraphPlanner {
         guard inputs.count == 2, let first = inputs[0], let second = inputs[1] else {
             throw .malformed("node '\(node.name)' (\(node.opType)) needs two inputs")
         }
-        let a = try operand(first, node), b = try operand(second, node)
+        let a = try operand(first, node)
+        let b = try operand(second, node)
         var dims = [Int]()
         for axis in 0..<4 {
             let (p, q) = (a.dims[axis], b.dims[axis])
@@ -410,14 +461,59 @@ final class GraphPlanner {
             }
         }
         // XNNPACK broadcasts NHWC shapes.
-        let shapeA = [a.dims[0], a.dims[2], a.dims[3], a.dims[1]], shapeB = [b.dims[0], b.dims[2], b.dims[3], b.dims[1]]
+        let shapeA = [a.dims[0], a.dims[2], a.dims[3], a.dims[1]]
+        let shapeB = [b.dims[0], b.dims[2], b.dims[3], b.dims[1]]
         let status = shapeA.withUnsafeBufferPointer { sa in
             shapeB.withUnsafeBufferPointer { sb in
                 switch node.opType {
-                case "Add": xnn_setup_add_nd_f32(op, 4, sa.baseAddress, 4, sb.baseAddress, a.pointer, b.pointer, output.pointer, nil)
-                case "Sub": xnn_setup_subtract_nd_f32(op, 4, sa.baseAddress, 4, sb.baseAddress, a.pointer, b.pointer, output.pointer, nil)
-                case "Mul": xnn_setup_multiply_nd_f32(op, 4, sa.baseAddress, 4, sb.baseAddress, a.pointer, b.pointer, output.pointer, nil)
-                default: xnn_setup_divide_nd_f32(op, 4, sa.baseAddress, 4, sb.baseAddress, a.pointer, b.pointer, output.pointer, nil)
+                case "Add":
+                    xnn_setup_add_nd_f32(
+                        op,
+                        4,
+                        sa.baseAddress,
+                        4,
+                        sb.baseAddress,
+                        a.pointer,
+                        b.pointer,
+                        output.pointer,
+                        nil
+                    )
+                case "Sub":
+                    xnn_setup_subtract_nd_f32(
+                        op,
+                        4,
+                        sa.baseAddress,
+                        4,
+                        sb.baseAddress,
+                        a.pointer,
+                        b.pointer,
+                        output.pointer,
+                        nil
+                    )
+                case "Mul":
+                    xnn_setup_multiply_nd_f32(
+                        op,
+                        4,
+                        sa.baseAddress,
+                        4,
+                        sb.baseAddress,
+                        a.pointer,
+                        b.pointer,
+                        output.pointer,
+                        nil
+                    )
+                default:
+                    xnn_setup_divide_nd_f32(
+                        op,
+                        4,
+                        sa.baseAddress,
+                        4,
+                        sb.baseAddress,
+                        a.pointer,
+                        b.pointer,
+                        output.pointer,
+                        nil
+                    )
                 }
             }
         }
@@ -425,13 +521,20 @@ final class GraphPlanner {
     }
 
     /// A binary operand as ONNX dims [N, C, H, W] (right-aligned, as broadcasting reads them) and NHWC data.
-    private func operand(_ value: Value, _ node: ONNXNode) throws(ONNXError) -> (dims: [Int], pointer: UnsafeMutablePointer<Float>) {
+    private func operand(
+        _ value: Value,
+        _ node: ONNXNode
+    ) throws(ONNXError) -> (dims: [Int], pointer: UnsafeMutablePointer<Float>) {
         switch value {
         case let .tensor(tensor):
             return ([1, tensor.shape.channels, tensor.shape.height, tensor.shape.width], tensor.pointer)
         case let .constant(constant):
-            guard case let .float(data) = constant.values, constant.shape.count <= 4, data.count == constant.elementCount else {
-                throw .unsupported("node '\(node.name)' (\(node.opType)) has a constant operand of shape \(constant.shape) Matte cannot broadcast")
+            guard case let .float(data) = constant.values, constant.shape.count <= 4,
+                data.count == constant.elementCount
+            else {
+                throw .unsupported(
+                    "node '\(node.name)' (\(node.opType)) has a constant operand of shape \(constant.shape) Matte cannot broadcast"
+                )
             }
             let dims = [Int](repeating: 1, count: 4 - constant.shape.count) + constant.shape
             let (n, c, h, w) = (dims[0], dims[1], dims[2], dims[3])
@@ -440,7 +543,8 @@ final class GraphPlanner {
                 for channel in 0..<c {
                     for y in 0..<h {
                         for x in 0..<w {
-                            plane[((batch * h + y) * w + x) * c + channel] = data[((batch * c + channel) * h + y) * w + x]
+                            plane[((batch * h + y) * w + x) * c + channel] =
+                                data[((batch * c + channel) * h + y) * w + x]
                         }
                     }
                 }
@@ -448,7 +552,9 @@ final class GraphPlanner {
             keptAlive.append(plane)
             return (dims, plane.pointer)
         case .state:
-            throw .unsupported("node '\(node.name)' (\(node.opType)) reads recurrent state before an Expand gives it a shape")
+            throw .unsupported(
+                "node '\(node.name)' (\(node.opType)) reads recurrent state before an Expand gives it a shape"
+            )
         }
     }
 
@@ -458,7 +564,9 @@ final class GraphPlanner {
         let x = try tensorInput(node, inputs, 0)
         let output = try define(node.outputs.first ?? "", Shape(channels: x.shape.channels, height: 1, width: 1))
         let channels = x.shape.channels
-        let op = try add(node) { xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -.infinity, .infinity, 0, $0) }
+        let op = try add(node) {
+            xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -.infinity, .infinity, 0, $0)
+        }
         try check(xnn_setup_global_average_pooling_nwc_f32(op, 1, x.shape.pixels, x.pointer, output.pointer, nil), node)
     }
 
@@ -472,7 +580,9 @@ final class GraphPlanner {
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET", pads.allSatisfy({ $0 == 0 }) else {
             throw .unsupported("node '\(node.name)' (AveragePool) pads its input; Matte pools without padding")
         }
-        guard kernel.allSatisfy({ $0 >= 1 }), strides.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0], x.shape.width >= kernel[1] else {
+        guard kernel.allSatisfy({ $0 >= 1 }), strides.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0],
+            x.shape.width >= kernel[1]
+        else {
             throw .unsupported("node '\(node.name)' (AveragePool) kernel \(kernel) does not fit input \(x.shape)")
         }
         func outputSize(_ size: Int, _ kernel: Int, _ stride: Int) -> Int {
@@ -491,9 +601,15 @@ final class GraphPlanner {
         steps.append(
             .kernel {
                 averagePool(
-                    from, height: input.height, width: input.width, channels: input.channels,
-                    kernel: (kernel[0], kernel[1]), stride: (strides[0], strides[1]),
-                    outputHeight: shape.height, outputWidth: shape.width, into: to
+                    from,
+                    height: input.height,
+                    width: input.width,
+                    channels: input.channels,
+                    kernel: (kernel[0], kernel[1]),
+                    stride: (strides[0], strides[1]),
+                    outputHeight: shape.height,
+                    outputWidth: shape.width,
+                    into: to
                 )
             }
         )
@@ -506,7 +622,10 @@ final class GraphPlanner {
         guard axes == [1] || axes == [-3], try attributes.int("keepdims", default: 1) == 1 else {
             throw .unsupported("node '\(node.name)' (ReduceMean) over axes \(axes); Matte averages channels only")
         }
-        let output = try define(node.outputs.first ?? "", Shape(channels: 1, height: x.shape.height, width: x.shape.width))
+        let output = try define(
+            node.outputs.first ?? "",
+            Shape(channels: 1, height: x.shape.height, width: x.shape.width)
+        )
         let (from, to, pixels, channels) = (x.pointer, output.pointer, x.shape.pixels, x.shape.channels)
         steps.append(.kernel { channelMean(from, pixels: pixels, channels: channels, into: to) })
     }
@@ -519,7 +638,9 @@ final class GraphPlanner {
         let mode = try attributes.string("mode", default: "nearest")
         let coordinates = try attributes.string("coordinate_transformation_mode", default: "half_pixel")
         guard mode == "linear", coordinates == "pytorch_half_pixel" || coordinates == "half_pixel" else {
-            throw .unsupported("node '\(node.name)' (Resize) is \(mode) with \(coordinates) coordinates; Matte implements linear with half-pixel coordinates")
+            throw .unsupported(
+                "node '\(node.name)' (Resize) is \(mode) with \(coordinates) coordinates; Matte implements linear with half-pixel coordinates"
+            )
         }
         var scale: (height: Float, width: Float)
         var size: (height: Int, width: Int)
@@ -540,13 +661,20 @@ final class GraphPlanner {
             throw .malformed("node '\(node.name)' (Resize) has neither scales nor sizes")
         }
         guard size.height >= 1, size.width >= 1 else {
-            throw .unsupported("node '\(node.name)' (Resize) shrinks \(x.shape) to nothing; the frame is too small for this downsample ratio")
+            throw .unsupported(
+                "node '\(node.name)' (Resize) shrinks \(x.shape) to nothing; the frame is too small for this downsample ratio"
+            )
         }
-        let output = try define(node.outputs.first ?? "", Shape(channels: x.shape.channels, height: size.height, width: size.width))
+        let output = try define(
+            node.outputs.first ?? "",
+            Shape(channels: x.shape.channels, height: size.height, width: size.width)
+        )
         let rows = ResizeTaps(input: x.shape.height, output: size.height, scale: scale.height)
         let columns = ResizeTaps(input: x.shape.width, output: size.width, scale: scale.width)
         let (from, to, width, channels) = (x.pointer, output.pointer, x.shape.width, x.shape.channels)
-        steps.append(.kernel { resizeBilinear(from, width: width, channels: channels, rows: rows, columns: columns, into: to) })
+        steps.append(
+            .kernel { resizeBilinear(from, width: width, channels: channels, rows: rows, columns: columns, into: to) }
+        )
     }
 
     /// Copies `channels` floats per pixel (or row) with XNNPACK's strided copy: how Concat, Split and Slice
@@ -564,24 +692,41 @@ final class GraphPlanner {
         try check(xnn_setup_copy_nc_x32(op, rows, from, to, nil), node)
     }
 
-    private func channelAxis(_ node: ONNXNode, default fallback: Int?) throws(ONNXError) -> Void {
+    private func channelAxis(_ node: ONNXNode, default fallback: Int?) throws(ONNXError) {
         let axis = try NodeAttributes(node).int("axis", default: fallback)
         guard axis == 1 || axis == -3 else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) works along axis \(axis); Matte joins and splits channels only")
+            throw .unsupported(
+                "node '\(node.name)' (\(node.opType)) works along axis \(axis); Matte joins and splits channels only"
+            )
         }
     }
 
     private func planConcat(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
         try channelAxis(node, default: nil)
-        let parts = try inputs.indices.map { (index: Int) throws(ONNXError) -> Tensor in try tensorInput(node, inputs, index) }
+        let parts = try inputs.indices.map { (index: Int) throws(ONNXError) -> Tensor in
+            try tensorInput(node, inputs, index)
+        }
         guard let first = parts.first,
             parts.allSatisfy({ $0.shape.height == first.shape.height && $0.shape.width == first.shape.width })
-        else { throw .malformed("node '\(node.name)' (Concat) joins tensors of different sizes: \(parts.map(\.shape))") }
+        else {
+            throw .malformed("node '\(node.name)' (Concat) joins tensors of different sizes: \(parts.map(\.shape))")
+        }
         let total = parts.reduce(0) { $0 + $1.shape.channels }
-        let output = try define(node.outputs.first ?? "", Shape(channels: total, height: first.shape.height, width: first.shape.width))
+        let output = try define(
+            node.outputs.first ?? "",
+            Shape(channels: total, height: first.shape.height, width: first.shape.width)
+        )
         var offset = 0
         for part in parts {
-            try planCopy(node, rows: part.shape.pixels, channels: part.shape.channels, from: part.pointer, stride: part.shape.channels, to: output.pointer + offset, stride: total)
+            try planCopy(
+                node,
+                rows: part.shape.pixels,
+                channels: part.shape.channels,
+                from: part.pointer,
+                stride: part.shape.channels,
+                to: output.pointer + offset,
+                stride: total
+            )
             offset += part.shape.channels
         }
     }
@@ -592,13 +737,22 @@ final class GraphPlanner {
         let equal = [Int](repeating: x.shape.channels / max(node.outputs.count, 1), count: node.outputs.count)
         var parts = try NodeAttributes(node).ints("split", default: equal, count: node.outputs.count)
         if let given = try constantInput(node, inputs, 1), case let .int64(sizes) = given.values { parts = sizes }
-        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 }), parts.reduce(0, +) == x.shape.channels else {
+        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 }), parts.reduce(0, +) == x.shape.channels
+        else {
             throw .malformed("node '\(node.name)' (Split) splits \(x.shape.channels) channels as \(parts)")
         }
         var offset = 0
         for (name, channels) in zip(node.outputs, parts) {
             let output = try define(name, Shape(channels: channels, height: x.shape.height, width: x.shape.width))
-            try planCopy(node, rows: x.shape.pixels, channels: channels, from: x.pointer + offset, stride: x.shape.channels, to: output.pointer, stride: channels)
+            try planCopy(
+                node,
+                rows: x.shape.pixels,
+                channels: channels,
+                from: x.pointer + offset,
+                stride: x.shape.channels,
+                to: output.pointer,
+                stride: channels
+            )
             offset += channels
         }
     }
@@ -620,12 +774,24 @@ final class GraphPlanner {
         if channels.count == x.shape.channels {
             // A crop: each output row is one run of the input row.
             try planCopy(
-                node, rows: rows.count, channels: columns.count * x.shape.channels,
+                node,
+                rows: rows.count,
+                channels: columns.count * x.shape.channels,
                 from: x.pointer + (rows.lowerBound * x.shape.width + columns.lowerBound) * x.shape.channels,
-                stride: x.shape.width * x.shape.channels, to: output.pointer, stride: shape.width * shape.channels
+                stride: x.shape.width * x.shape.channels,
+                to: output.pointer,
+                stride: shape.width * shape.channels
             )
         } else if rows.count == x.shape.height && columns.count == x.shape.width {
-            try planCopy(node, rows: x.shape.pixels, channels: channels.count, from: x.pointer + channels.lowerBound, stride: x.shape.channels, to: output.pointer, stride: channels.count)
+            try planCopy(
+                node,
+                rows: x.shape.pixels,
+                channels: channels.count,
+                from: x.pointer + channels.lowerBound,
+                stride: x.shape.channels,
+                to: output.pointer,
+                stride: channels.count
+            )
         } else {
             throw .unsupported("node '\(node.name)' (Slice) cuts channels and pixels at once")
         }
@@ -647,7 +813,9 @@ final class GraphPlanner {
         case let .tensor(tensor)? where tensor.shape == shape:
             bind(node.outputs.first ?? "", tensor)
         default:
-            throw .unsupported("node '\(node.name)' (Expand) broadcasts to \(shape); Matte expands only state of that shape")
+            throw .unsupported(
+                "node '\(node.name)' (Expand) broadcasts to \(shape); Matte expands only state of that shape"
+            )
         }
     }
 }
@@ -664,7 +832,12 @@ struct NodeAttributes {
     func int(_ name: String, default fallback: Int?) throws(ONNXError) -> Int {
         switch node.attributes[name] {
         case let .int(value)?: return value
-        case nil: if let fallback { return fallback } else { throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)") }
+        case nil:
+            if let fallback {
+                return fallback
+            } else {
+                throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)")
+            }
         default: throw wrongKind(name, "an integer")
         }
     }
@@ -695,7 +868,9 @@ struct NodeAttributes {
         default: throw wrongKind(name, "a list of integers")
         }
         if let count, values.count != count {
-            throw .malformed("node '\(node.name)' (\(node.opType)) attribute \(name) has \(values.count) values, not \(count)")
+            throw .malformed(
+                "node '\(node.name)' (\(node.opType)) attribute \(name) has \(values.count) values, not \(count)"
+            )
         }
         return values
     }
