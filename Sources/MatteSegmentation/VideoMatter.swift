@@ -118,3 +118,31 @@ extension VideoMatter: PersonMaskMaker {
         }
     }
 }
+
+extension VideoMatter {
+    /// What the network is fed for a frame, and at what downsample ratio.
+    public struct Sizing: Equatable, Sendable {
+        public let width: Int, height: Int
+        public let downsampleRatio: Float
+
+        /// Every frame of a file, at the frame's own size: the network runs with its short side near 180 px
+        /// (RVM's advice: a ratio of 0.25 for 720p, 0.4 for 512 px), its refiner brings alpha to full size.
+        public static func file(frameWidth: Int, frameHeight: Int) -> Sizing {
+            Sizing(
+                width: frameWidth,
+                height: frameHeight,
+                downsampleRatio: min(1, 180 / Float(min(frameWidth, frameHeight)))
+            )
+        }
+    }
+
+    public convenience init(contentsOf path: String, sizing: Sizing, foreground: Bool = false) throws(ONNXError) {
+        try self.init(
+            contentsOf: path,
+            width: sizing.width,
+            height: sizing.height,
+            downsampleRatio: sizing.downsampleRatio,
+            foreground: foreground
+        )
+    }
+}

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // The operators XNNPACK (2022) lacks or defines differently from ONNX, on float32 NHWC tensors of batch 1.
 // Each is a plain loop: the reference implementation and the one that runs are the same code, checked
 // against ONNX Runtime's outputs by the fidelity tests.
@@ -107,8 +103,13 @@ func channelMean(_ input: UnsafePointer<Float>, pixels: Int, channels: Int, into
     }
 }
 
-func hyperbolicTangent(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>) {
-    for index in 0..<count { output[index] = tanhf(input[index]) }
+func scale(_ input: UnsafePointer<Float>, count: Int, by factor: Float, into output: UnsafeMutablePointer<Float>) {
+    for index in 0..<count { output[index] = input[index] * factor }
+}
+
+/// 2v − 1 in place: with `scale` and a sigmoid, tanh.
+func twiceMinusOne(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    for index in 0..<count { values[index] = 2 * values[index] - 1 }
 }
 
 /// ONNX HardSigmoid: max(0, min(1, alpha·x + beta)).
@@ -120,4 +121,54 @@ func hardSigmoid(
     into output: UnsafeMutablePointer<Float>
 ) {
     for index in 0..<count { output[index] = max(0, min(1, alpha * input[index] + beta)) }
+}
+
+/// The end of RVM's deep guided filter in one pass over the full-resolution image: per-pixel linear
+/// coefficients A and b (4 channels each, at low resolution) are resized bilinearly to the image and applied
+/// to [r, g, b, mean(r, g, b)]: out = A·x + b; foreground = clip(out.rgb + rgb, 0, 1), alpha = clip(out.a, 0, 1).
+/// The graph does this as two full-size resizes, a concatenation, a multiply, two adds, a split and two
+/// clips, most of RVM's time at small downsample ratios; here each output row blends two coefficient rows
+/// once, and only the channels a wanted output needs are interpolated.
+func applyUpsampledCoefficients(
+    a: UnsafePointer<Float>,
+    b: UnsafePointer<Float>,
+    coefficientWidth: Int,
+    image: UnsafePointer<Float>,
+    rows: ResizeTaps,
+    columns: ResizeTaps,
+    alpha: UnsafeMutablePointer<Float>?,
+    foreground: UnsafeMutablePointer<Float>?,
+    scratch: UnsafeMutablePointer<Float>
+) {
+    let width = columns.weight.count
+    let rowStride = coefficientWidth * 4
+    // Only alpha wanted: channel 3 alone.
+    let firstChannel = foreground == nil ? 3 : 0
+    let blendedA = scratch
+    let blendedB = scratch + rowStride
+    for y in 0..<rows.weight.count {
+        let wy = rows.weight[y]
+        let (topA, bottomA) = (a + rows.lower[y] * rowStride, a + rows.upper[y] * rowStride)
+        let (topB, bottomB) = (b + rows.lower[y] * rowStride, b + rows.upper[y] * rowStride)
+        for index in 0..<rowStride {
+            blendedA[index] = topA[index] + wy * (bottomA[index] - topA[index])
+            blendedB[index] = topB[index] + wy * (bottomB[index] - topB[index])
+        }
+        for x in 0..<width {
+            let left = columns.lower[x] * 4
+            let right = columns.upper[x] * 4
+            let wx = columns.weight[x]
+            let pixel = image + (y * width + x) * 3
+            let mean = (pixel[0] + pixel[1] + pixel[2]) / 3
+            for c in firstChannel..<4 {
+                let coefficient = blendedA[left + c] + wx * (blendedA[right + c] - blendedA[left + c])
+                let offset = blendedB[left + c] + wx * (blendedB[right + c] - blendedB[left + c])
+                if c == 3 {
+                    alpha?[y * width + x] = max(0, min(1, coefficient * mean + offset))
+                } else {
+                    foreground![(y * width + x) * 3 + c] = max(0, min(1, coefficient * pixel[c] + offset + pixel[c]))
+                }
+            }
+        }
+    }
 }
