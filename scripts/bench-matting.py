@@ -12,12 +12,14 @@ The truth (--truth shape, the default) is made by construction, not by any model
           constant width 0.5–3 px (log-uniform, in the frame's own pixels at every size), drawn with exact
           coverage (8×8 = 64 samples a pixel against the distance to the curve) in hair colours, laid over the
           body with the over operator.
+The truth includes the black helmet she holds (cut almost straight down at x ≈ 785 of 1280): a held object is foreground.
 The photo's own background (flag, backdrop, shuttle) is replaced, so every pixel of a frame is
 alpha·foreground + (1 − alpha)·background with alpha known exactly, over real textured backgrounds:
 FFmpeg's mandelbrot and testsrc2, a checkerboard and a photo (scikit-image's coffee cup, scaled to cover);
-still and moving 8 px a frame, with Gaussian sensor noise (sigma 3 levels), and a dim scene (the coffee
-background; foreground and background each darkened to 255·0.35·(v/255)^1.25 before they are mixed, so the
-truth stays exact). --truth mask is the old scene: the LiteRT landscape mask made a matte (favours MediaPipe).
+still and moving 8 px a frame, with Gaussian sensor noise (sigma 3 levels, --seed), and dim scenes (--dim-on,
+coffee and mandelbrot: foreground and background each darkened to 255·G·(v/255)^1.25, G = --dim-gain 0.35,
+before they are mixed, so the truth stays exact; then the same noise). --truth mask is the old scene: the
+LiteRT landscape mask made a matte (it favours MediaPipe; --truth mask --frames 10 reproduces the old table).
 
 Matte renders each scene twice with solid backgrounds (black and white), so its alpha comes back exactly from
 the two outputs: Y_white - Y_black = (1 - alpha) * (235 - 16). Outputs are y4m (lossless). Reported per model
@@ -30,7 +32,7 @@ and setting (lower is better except "kept", where 1 is right):
   kept         sum of alpha over those pixels / sum of truth: 0 = strands cut away, > 1 = spread into a halo
   flicker      mean |alpha_t - alpha_t-1| over the edge band, still noisy scenes (the truth does not move)
   moving err   edge err on the moving scenes (includes lag: smoothing that trails the person)
-  dim err      edge err on the dim scene
+  dim err      edge err on the dim scenes (still)
   best shift   the whole-pixel shift (x, y) of the truth that best matches the recovered alpha on the edge band
   cpu ms/f     CPU time (user + system) of `matte render` per frame, averaged over the setting's renders; the
                header gives the same for a pass-through render (decode and encode alone)
@@ -47,10 +49,15 @@ up with AlphaExpander's positions (columns at cell centres, rows at the sampled 
 (the reference runtime, no Matte smoothing) scores the raw network alpha at both ratios too.
 
 --crops DIR: side-by-side PNG crops (input | truth | each model), all from `matte render` over a flat green
-(default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene. Use with --size 1280x720.
+(default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene over coffee.
+
+--quick: 640×360, 8 frames, testsrc2 and coffee (dim: coffee), defaults only: about 30 s with both models.
+The full run (4 backgrounds, 2 dim scenes, 24 frames, every setting): about 4.5 min at 640×360 and 15 min at
+1280×720 with --live-path and --crops, on a 2-core machine.
 
 Usage: scripts/bench-matting.py [MATTE] [--size 640x360] [--frames 24] [--models landscape,rvm] [--only LABELS]
-                                [--truth shape|mask] [--live-path] [--crops DIR] [--quick]
+                                [--truth shape|mask] [--backgrounds LIST] [--dim-on LIST] [--dim-gain G]
+                                [--clips still,moving,dim] [--seed N] [--live-path] [--crops DIR] [--quick]
 It runs in the tools venv (scripts/python-tools.sh), re-starting itself there when numpy, scikit-image or
 Pillow is missing.
 """
@@ -99,17 +106,21 @@ parser.add_argument("--models", help="comma-separated: landscape, general, rvm (
 parser.add_argument("--truth", choices=["shape", "mask"], default="shape",
                     help="shape: the constructed alpha (default); mask: LiteRT's landscape mask made a matte (old)")
 parser.add_argument("--backgrounds", help="comma-separated subset of mandelbrot,testsrc2,checker,coffee")
-parser.add_argument("--dim-gain", type=float, default=0.35, help="the dim scene's gain (default 0.35)")
+parser.add_argument("--dim-on", default="coffee,mandelbrot", help="backgrounds of the dim scenes (default coffee,mandelbrot)")
+parser.add_argument("--dim-gain", type=float, default=0.35, help="the dim scenes' gain (default 0.35)")
+parser.add_argument("--clips", default="still,moving,dim", help="which kinds of clip to make (default all)")
+parser.add_argument("--seed", type=int, default=7, help="the sensor noise's seed (default 7)")
 parser.add_argument("--live-path", action="store_true", help="also score the live camera's RVM path (1280x720)")
 parser.add_argument("--crops", metavar="DIR", help="write side-by-side crops (PNG) of each model's render here")
 parser.add_argument("--quick", action="store_true",
-                    help="640x360, 8 frames, two backgrounds, defaults only (about a minute with both models)")
+                    help="640x360, 8 frames, two backgrounds, defaults only (about 30 s with both models)")
 parser.add_argument("--keep", action="store_true", help="keep the work directory (clips and renders)")
 arguments = parser.parse_args()
 if arguments.quick:
     arguments.size, arguments.frames = "640x360", min(arguments.frames, 8)
     arguments.only = arguments.only or "defaults"
     arguments.backgrounds = arguments.backgrounds or "testsrc2,coffee"
+    arguments.dim_on = "coffee" if arguments.dim_on == parser.get_default("dim_on") else arguments.dim_on
 W, H = map(int, arguments.size.split("x"))
 N = arguments.frames
 # Unscored first frames: the temporal history builds up in 2, RVM's recurrent state settles in about 8.
@@ -335,7 +346,8 @@ class Scene:
             frames.append(np.clip(frame.round(), 0, 255).astype(np.uint8))
             truths.append(a)
             bands.append(shifted(self.band, dx) if moving else self.band)
-        return np.stack(frames), np.stack(truths), bands
+        truths = np.stack(truths) if moving else np.broadcast_to(self.alpha, (count, *self.alpha.shape))
+        return np.stack(frames), truths, bands
 
 
 def write_clip(path, frames):
@@ -400,7 +412,7 @@ def best_shift(alpha, moved_truths, band):
     return SHIFTS[int(np.abs(alpha[band][None] - moved_truths).mean(1).argmin())]
 
 
-def background_images(w, h):
+def background_images(w, h, wanted):
     checker = np.kron(np.indices((h // 20 + 1, w // 20 + 1)).sum(0) % 2, np.ones((20, 20)))[:h, :w]
     images = {
         "mandelbrot": lambda: read_rgb(["-f", "lavfi", "-i", f"mandelbrot=size={w}x{h}"], w, h),
@@ -408,26 +420,31 @@ def background_images(w, h):
         "checker": lambda: checker[..., None].repeat(3, 2) * 160 + 40,
         "coffee": lambda: cover(skimage.data.coffee(), w, h),
     }
-    wanted = arguments.backgrounds.split(",") if arguments.backgrounds else list(images)
-    if arguments.truth == "mask":
-        wanted = [name for name in wanted if name != "coffee"] if not arguments.backgrounds else wanted
     return {name: images[name]() for name in wanted}
+
+
+ALL_BACKGROUNDS = ["mandelbrot", "testsrc2", "checker", "coffee"]
+still_names = arguments.backgrounds.split(",") if arguments.backgrounds else (
+    ALL_BACKGROUNDS if arguments.truth == "shape" else ALL_BACKGROUNDS[:3])  # the old scene had no photo
+dim_names = arguments.dim_on.split(",") if arguments.truth == "shape" else []
+kinds = set(arguments.clips.split(","))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 
 scene = Scene(W, H, arguments.truth)
-backgrounds = background_images(W, H)
-rng = np.random.default_rng(7)
+backgrounds = background_images(W, H, list(dict.fromkeys(still_names + dim_names)))
+rng = np.random.default_rng(arguments.seed)
 clips = {}  # name -> (clip path, truths, bands, kind)
-for name, image in backgrounds.items():
+for name in still_names:
     for kind, moving in (("still", False), ("moving", True)):
-        frames, truths, bands = scene.frames(image, moving, rng)
-        clips[f"{kind}-{name}"] = (write_clip(os.path.join(work, f"{kind}-{name}.mkv"), frames), truths, bands, kind)
-dim_background = "coffee" if "coffee" in backgrounds else next(iter(backgrounds))
-if arguments.truth == "shape":
-    frames, truths, bands = scene.dimmed().frames(backgrounds[dim_background], False, rng, darken=True)
-    clips[f"dim-{dim_background}"] = (write_clip(os.path.join(work, "dim.mkv"), frames), truths, bands, "dim")
+        if kind in kinds:
+            frames, truths, bands = scene.frames(backgrounds[name], moving, rng)
+            clips[f"{kind}-{name}"] = (write_clip(os.path.join(work, f"{kind}-{name}.mkv"), frames), truths, bands, kind)
+for name in dim_names if "dim" in kinds else []:
+    frames, truths, bands = scene.dimmed().frames(backgrounds[name], False, rng, darken=True)
+    clips[f"dim-{name}"] = (write_clip(os.path.join(work, f"dim-{name}.mkv"), frames), truths, bands, "dim")
+assert clips, "no clips: see --clips and --backgrounds"
 
 settings_by_model = {
     "landscape": [
@@ -503,7 +520,8 @@ for model in models:
 
 print(f"matting quality at {W}x{H}, {N} frames a clip (first {SKIP} unscored), truth: "
       f"{'constructed (body outline + strands)' if arguments.truth == 'shape' else 'LiteRT landscape mask (old)'}, "
-      f"backgrounds: {', '.join(backgrounds)}; edge band {scene.radius} px; lower is better")
+      f"backgrounds: {', '.join(still_names)}, dim: {', '.join(dim_names) or 'none'} (gain {DIM_GAIN}), "
+      f"noise seed {arguments.seed}; edge band {scene.radius} px; lower is better")
 print(f"the person found (mean alpha over the body's core / far background, defaults), per background:")
 for model, label, result in results:
     if label == "defaults":
@@ -564,12 +582,14 @@ def ort_alpha(frames, ratio):
 def live_path():
     assert rvm_path(), "--live-path needs Robust Video Matting"
     big = scene if (W, H) == (1280, 720) else Scene(1280, 720, arguments.truth)
-    big_backgrounds = backgrounds if (W, H) == (1280, 720) else background_images(1280, 720)
-    live_rng = np.random.default_rng(11)
-    rows = {}
+    big_backgrounds = backgrounds if (W, H) == (1280, 720) else background_images(1280, 720, list(backgrounds))
+    live_rng = np.random.default_rng(arguments.seed + 1)
+    sources = [(name, big, big_backgrounds[name], False) for name in still_names]
+    sources += [(f"dim-{name}", big.dimmed(), big_backgrounds[name], True) for name in dim_names]
+    rows = {}  # label -> clip -> metrics
 
-    def add(label, alpha, truths):
-        entry = rows.setdefault(label, {"edge": [], "strands": [], "overall": [], "flicker": []})
+    def add(label, clip, alpha, truths):
+        entry = rows.setdefault(label, {}).setdefault(clip, {"edge": [], "strands": [], "overall": [], "flicker": []})
         for t in range(SKIP, len(truths)):
             error = np.abs(alpha[t] - truths[t])
             entry["edge"].append(error[big.band].mean())
@@ -577,25 +597,33 @@ def live_path():
             entry["overall"].append(error.mean())
             entry["flicker"].append(np.abs(alpha[t] - alpha[t - 1])[big.band].mean())
 
-    for name, image in big_backgrounds.items():
-        frames, truths, _ = big.frames(image, False, live_rng)
+    for name, source, image, darken in sources:
+        frames, truths, _ = source.frames(image, False, live_rng, darken=darken)
         full_clip = write_clip(os.path.join(work, f"live-full-{name}.mkv"), frames)
-        small = frames[:, ::2, ::2]  # ModelInputSampler at 1280x720 -> 640x360: src = 2·dst, no interpolation
-        small_clip = write_clip(os.path.join(work, f"live-small-{name}.mkv"), np.ascontiguousarray(small))
-        add("matte render 1280x720 (network 320x180)", recovered_alpha(full_clip, "rvm", [], N, None), truths)
-        add("matte render 640x360 sampled, brought up (network 320x180)",
+        small = np.ascontiguousarray(frames[:, ::2, ::2])  # ModelInputSampler 1280x720 -> 640x360: src = 2·dst
+        small_clip = write_clip(os.path.join(work, f"live-small-{name}.mkv"), small)
+        add("matte render 1280x720 (network 320x180)", name, recovered_alpha(full_clip, "rvm", [], N, None), truths)
+        add("matte render 640x360 sampled, brought up (network 320x180)", name,
             expand_live(recovered_alpha(small_clip, "rvm", [], N, None), 1280, 720), truths)
-        add("ONNX Runtime 1280x720, ratio 0.25 (network 320x180)", ort_alpha(frames, 0.25), truths)
-        add("ONNX Runtime 640x360 sampled, ratio 0.5 (network 320x180), brought up",
+        add("ONNX Runtime 1280x720, ratio 0.25 (network 320x180)", name, ort_alpha(frames, 0.25), truths)
+        add("ONNX Runtime 640x360 sampled, ratio 0.5 (network 320x180), brought up", name,
             expand_live(ort_alpha(small, 0.5), 1280, 720), truths)
-        add("ONNX Runtime 640x360 sampled, ratio 0.4 (network 256x144: live), brought up",
+        add("ONNX Runtime 640x360 sampled, ratio 0.4 (network 256x144: live), brought up", name,
             expand_live(ort_alpha(small, 0.4), 1280, 720), truths)
-    print(f"\nthe live camera's RVM path at 1280x720, still scenes ({', '.join(big_backgrounds)}), {N} frames, "
-          f"edge band {big.radius} px; matte render rows with default settings, ONNX Runtime rows the raw network alpha")
+    still = list(still_names)
+    print(f"\nthe live camera's RVM path at 1280x720, {N} frames a clip, edge band {big.radius} px; matte render rows "
+          f"with default settings, ONNX Runtime rows the raw network alpha; still scenes ({', '.join(still)}):")
     print(f"{'path':80} {'overall':>8} {'edge err':>8} {'strands':>8} {'flicker':>8}")
-    for label, entry in rows.items():
-        print(f"{label:80} {np.mean(entry['overall']):8.4f} {np.mean(entry['edge']):8.4f} "
-              f"{np.nanmean(entry['strands']):8.4f} {np.mean(entry['flicker']):8.4f}")
+    for label, clips_of in rows.items():
+        values = {key: [v for clip in still for v in clips_of[clip][key]] for key in ("overall", "edge", "strands", "flicker")}
+        print(f"{label:80} {np.mean(values['overall']):8.4f} {np.mean(values['edge']):8.4f} "
+              f"{np.nanmean(values['strands']):8.4f} {np.mean(values['flicker']):8.4f}")
+    names = [name for name, *_ in sources]
+    print("overall / edge err per clip:")
+    print(f"{'path':80} " + " ".join(f"{name:>15}" for name in names))
+    for label, clips_of in rows.items():
+        print(f"{label:80} " + " ".join(f"{np.mean(clips_of[n]['overall']):7.4f}/{np.mean(clips_of[n]['edge']):.4f}"
+                                          for n in names))
 
 
 if arguments.live_path:
