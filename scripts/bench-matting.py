@@ -48,10 +48,10 @@ up with AlphaExpander's positions (columns at cell centres, rows at the sampled 
 `matte render` runs the network at a short side of 180 px; live runs it at 144 (ratio 0.4), so ONNX Runtime
 (the reference runtime, no Matte smoothing) scores the raw network alpha at both ratios too.
 
---crops DIR: side-by-side PNG crops (input | truth | each model), all from `matte render` over a flat green
-(default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene over coffee. Each clip's
-noise comes from --seed and the clip's name, so `--only none --crops DIR` (no table) crops the clips a full run
-scores.
+--crops DIR: side-by-side PNG crops (input | truth | each model; below 720p enlarged ×2), all from `matte render`
+over a flat green (default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene over
+coffee. Each clip's noise comes from --seed and the clip's name, so `--only none --crops DIR` (no table) crops
+the clips a full run scores.
 
 --quick: 640×360, 8 frames, testsrc2 and coffee (dim: coffee), defaults only: about 30 s with both models.
 The full run (4 backgrounds, 2 dim scenes, 24 frames, every setting): about 4.5 min at 640×360 and 15 min at
@@ -538,6 +538,9 @@ for model, label, result in results:
     if label == "defaults":
         print(f"  {model:10} " + "  ".join(f"{bg} {core:.3f}/{far:.3f}" for bg, (core, far) in result["found"].items()))
 print(f"pass-through render (decode + encode, no mask): {np.mean(cpu_log['pass-through']) * 1000:.1f} ms CPU a frame")
+if scene.strands.any():
+    print(f"strands: alpha 0 on every strand pixel would score {scene.alpha[scene.strands].mean():.4f}, "
+          f"kept 0.00 ({scene.strands.sum()} pixels)")
 print(f"{'model':10} {'setting':18} {'overall':>8} {'edge err':>8} {'interior':>8} {'strands':>8} {'kept':>6} "
       f"{'flicker':>8} {'moving':>8} {'dim err':>8} {'shift':>6} {'cpu ms/f':>8}")
 for model, label, r in results:
@@ -647,7 +650,7 @@ CROPS = [
     # (file, clip, region in 1280×720 photo coordinates: x, y, width, height)
     ("strands", "still-mandelbrot", (490, 0, 210, 130)),
     ("edge-testsrc2", "still-testsrc2", (310, 260, 160, 130)),
-    ("dim", "dim-coffee", (500, 40, 190, 150)),
+    ("dim", "dim-coffee", (455, 30, 230, 150)),
 ]
 
 
@@ -677,13 +680,16 @@ def crops(directory):
         panels = [("input", source[region]), ("truth", ideal[region])]
         for model in models:
             out = render(clip, os.path.join(work, "crop.y4m"), model, GREEN, [], len(truths))
-            title = {"landscape": "MediaPipe landscape", "general": "MediaPipe general", "rvm": "RVM"}[model]
+            title = {"landscape": "MediaPipe", "general": "MediaPipe general", "rvm": "RVM"}[model]
             panels.append((title, rgb_frames(out)[last][region]))
+        zoom = 2 if H < 720 else 1  # below 720p each pixel is shown as 2×2
+        w, h = w * zoom, h * zoom
         gap, label_height = 4, 14
         sheet = Image.new("RGB", (len(panels) * (w + gap) - gap, h + label_height), (255, 255, 255))
         draw = ImageDraw.Draw(sheet)
         for index, (name, pixels) in enumerate(panels):
-            sheet.paste(Image.fromarray(np.ascontiguousarray(pixels)), (index * (w + gap), label_height))
+            picture = Image.fromarray(np.ascontiguousarray(pixels)).resize((w, h), Image.NEAREST)
+            sheet.paste(picture, (index * (w + gap), label_height))
             draw.text((index * (w + gap) + 2, 1), name, fill=(0, 0, 0))
         path = os.path.join(directory, f"matting-{file}{'' if (W, H) == (1280, 720) else f'-{W}x{H}'}.png")
         sheet.save(path, optimize=True)
