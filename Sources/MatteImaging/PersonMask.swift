@@ -8,11 +8,15 @@ public struct FrameStamp: Sendable, Equatable {
     public var mirrored: Bool
     /// When the camera captured it (CLOCK_MONOTONIC ms).
     public var captureTime: Double
+    /// Counts unbroken stretches of video: a reopened camera or a cut starts the next, and a mask maker that
+    /// remembers earlier frames forgets them there.
+    public var stretch: Int
 
-    public init(sequence: Int = 0, mirrored: Bool = false, captureTime: Double = 0) {
+    public init(sequence: Int = 0, mirrored: Bool = false, captureTime: Double = 0, stretch: Int = 0) {
         self.sequence = sequence
         self.mirrored = mirrored
         self.captureTime = captureTime
+        self.stretch = stretch
     }
 }
 
@@ -91,11 +95,16 @@ public protocol PersonMaskMaker: AnyObject {
     var maskHeight: Int { get }
     /// Writes the person mask for `input` into `mask` (maskWidth × maskHeight); the caller stamps it.
     func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError)
+    /// Forgets earlier frames (a recurrent network's state): the next input starts a new stretch of video.
+    func resetState()
     /// Masks a second the live camera makes unless the user says otherwise: what the maker's cost allows.
     var liveInferenceRate: Double { get }
 }
 
 extension PersonMaskMaker {
+    /// A maker that sees each frame alone has nothing to forget.
+    public func resetState() {}
+
     /// The selfie models' rate: 15 masks a second for a few milliseconds each.
     public var liveInferenceRate: Double { 15 }
 }

@@ -189,3 +189,41 @@ final class UnpluggedSource: FrameSource {
         pipeline.stop()
     }
 }
+
+@Suite(.serialized) struct RecurrentStateTests {
+    /// A matting network's memory of the scene is forgotten when the camera is opened again and when the
+    /// picture is mirrored, and kept while the video runs on.
+    @Test func theMakerForgetsAtAReopenAndAMirrorOnly() throws {
+        let tally = SourceTally()
+        let maker = BrightnessMaskMaker(threshold: 0.3)
+        var settings = ProcessingSettings()
+        settings.background = .color(r: 0, g: 255, b: 0)
+        let pipeline = try testPipeline(
+            source: CountingSource(tally),
+            reopen: { CountingSource(tally) },
+            sink: CountingSink(),
+            settings: settings,
+            maker: maker,
+            inferenceRate: nil
+        )
+        pipeline.start()
+        pipeline.setActive(true)
+        #expect(eventually(10) { maker.calls >= 10 }, "masks are made")
+        #expect(maker.resets == 0, "one stretch of video: nothing to forget")
+
+        pipeline.setActive(false)
+        #expect(eventually(10) { tally.counts.closed >= 1 }, "idle closes the camera")
+        let before = maker.calls
+        pipeline.setActive(true)
+        #expect(eventually(10) { maker.calls >= before + 3 }, "masks again after reopening")
+        #expect(maker.resets == 1, "the reopened camera starts a new stretch")
+
+        var mirrored = settings
+        mirrored.mirror = true
+        pipeline.reload(mirrored)
+        let beforeMirror = maker.calls
+        #expect(eventually(10) { maker.calls >= beforeMirror + 3 }, "masks of mirrored frames")
+        #expect(maker.resets == 2, "mirrored frames do not fit the remembered scene")
+        pipeline.stop()
+    }
+}

@@ -76,6 +76,31 @@ import Testing
         #expect(Self.run(rate: nil, moving: true, busy: { $0 < 1000 }).count == 30)
     }
 
+    @Test func aNewPictureIsACutAMovingPersonIsNot() {
+        var schedule = InferenceSchedule(rate: 15)
+        let scenes = Self.scenes()
+        #expect(!schedule.isCut(scenes[0]), "nothing segmented yet: nothing to cut from")
+        let admitted = schedule.admit(at: 0, scene: scenes[0])
+        #expect(admitted)
+        #expect(!schedule.isCut(scenes[0]))
+        #expect(!schedule.isCut(scenes[1]), "a block moving across the picture")
+        let other = YUYVKernels.testPattern(width: 320, height: 180, seed: 9)
+        for at in stride(from: 0, to: other.bytes.count, by: 2) { other.bytes[at] = 255 &- other.bytes[at] }
+        var switched = SceneThumbnail()
+        switched.measure(other)
+        #expect(schedule.isCut(switched), "another camera's picture")
+        let dark = YUYVKernels.testPattern(width: 320, height: 180)
+        for at in stride(from: 0, to: dark.bytes.count, by: 2) { dark.bytes[at] /= 4 }
+        var before = SceneThumbnail()
+        var after = SceneThumbnail()
+        before.measure(YUYVKernels.testPattern(width: 320, height: 180))
+        after.measure(dark)
+        var lights = InferenceSchedule(rate: 15)
+        let lit = lights.admit(at: 0, scene: before)
+        #expect(lit)
+        #expect(lights.isCut(after), "the lights going out")
+    }
+
     @Test func nothingIsSampledWhenNoMaskIsNeededOrTheMakerIsBusy() {
         #expect(Self.run(rate: 15, moving: true, maskNeeded: false).isEmpty)
         #expect(Self.run(rate: 15, moving: true, busy: { _ in true }).isEmpty)

@@ -44,6 +44,19 @@ struct InferenceSchedule {
         maskNeeded && !makerBusy && now - lastStart >= interval * 0.9
     }
 
+    /// A cut: most of the picture changed at once since the last frame segmented (a camera switched, a slide
+    /// shown, lights on), far beyond what anyone moving in front of the camera does.
+    static let cutThreshold: Float = 32 / 255
+    static let cutShare = 0.6
+
+    /// Whether `scene` is a cut from the last frame segmented.
+    func isCut(_ scene: SceneThumbnail) -> Bool {
+        guard let lastScene else { return false }
+        let cells = SceneThumbnail.columns * SceneThumbnail.rows
+        return Double(scene.changedCells(from: lastScene, threshold: Self.cutThreshold)) >= Double(cells)
+            * Self.cutShare
+    }
+
     /// For a frame `due` let through: whether its scene moved enough to segment it; if so, it is recorded as
     /// the last one segmented.
     mutating func admit(at now: Double, scene: SceneThumbnail) -> Bool {
