@@ -63,3 +63,22 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: Fixtures.modelsInstalled, "the MediaPipe models are not installed; run scripts/setup-models.sh")
     }
 }
+
+extension Fixtures {
+    /// Robust Video Matting's ONNX export (never committed), where models are looked for: the first models
+    /// directory (`ModelLocator.searchDirectories()`) that holds it, or nil.
+    public static var rvmModelPath: String? {
+        ModelLocator.searchDirectories().map { $0 + "/rvm_mobilenetv3_fp32.onnx" }
+            .first { FileManager.default.isReadableFile(atPath: $0) }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that read Robust Video Matting's ONNX model: skipped, saying why, where it is not installed.
+    public static var needsRVMModel: Self {
+        .enabled(
+            if: Fixtures.rvmModelPath != nil,
+            "rvm_mobilenetv3_fp32.onnx is not in any models directory (\(ModelLocator.searchDirectories().joined(separator: ", ")))"
+        )
+    }
+}
