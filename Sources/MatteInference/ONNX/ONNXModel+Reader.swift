@@ -2,10 +2,9 @@ import MatteFileNames
 
 extension ONNXModel {
     /// Bounds on what a file may declare; real models are far below (Robust Video Matting has 353 nodes, rank 4
-    /// and 230,400 weights in its largest tensor), hostile files are not.
-    static let maxNodes = 1 << 16
-    /// Also the bound on initializers, graph inputs and outputs, and a node's inputs and outputs.
-    static let maxListLength = maxNodes
+    /// and 230,400 weights in its largest tensor), hostile files are not. This one is the most nodes, initializers,
+    /// graph inputs or outputs, or inputs or outputs of one node.
+    static let maxListLength = 1 << 16
     static let maxAttributes = 64
     static let maxRank = 8
     /// A float32 tensor this large fills a file of `maxFileSize`.
@@ -72,7 +71,7 @@ extension ONNXModel {
             switch field.number {
             case 1:
                 var message = try reader.message(field, name: "node \(nodes.count)")
-                try nodes.append(try parseNode(&message), limit: maxNodes, "graph's node list")
+                try nodes.append(try parseNode(&message), limit: maxListLength, "graph's node list")
             case 5:
                 guard initializers.count < maxListLength else {
                     throw .malformed("graph has more than \(maxListLength) initializers")
@@ -242,7 +241,8 @@ extension ONNXModel {
             case 13:  // external_data
                 external = true
                 try reader.skip(field)
-            case 14: external = try reader.int(field) == 1  // data_location EXTERNAL
+            case 14:  // data_location, 1 being EXTERNAL
+                if try reader.int(field) == 1 { external = true }
             default: try reader.skip(field)
             }
         }
