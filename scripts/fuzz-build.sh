@@ -18,9 +18,9 @@ build_inference_fuzzer() {
     work=$(dirname "$binary")
     local dependencies=(MatteMemory MatteFileNames) dependency_sources=()
     for module in "${dependencies[@]}"; do dependency_sources+=("$repo/Sources/$module"/*.swift); done
-    if [ -x "$binary" ] && [ -z "$(find "${sources[@]}" "${dependency_sources[@]}" -newer "$binary" 2>/dev/null)" ]; then
-        return 0
-    fi
+    local newer
+    newer=$(find "${sources[@]}" "${dependency_sources[@]}" -newer "$binary" 2>/dev/null || true)
+    if [ -x "$binary" ] && [ -z "$newer" ]; then return 0; fi
     echo "$(basename "$0" .sh): building $binary"
     for module in "${dependencies[@]}"; do
         swiftc -O -sanitize=address -parse-as-library -module-name "$module" -emit-module \

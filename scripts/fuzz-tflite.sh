@@ -15,6 +15,7 @@ for model in "$models"/selfie_segmentation*.tflite; do
     cp -n "$model" "$work/corpus/" 2>/dev/null || true
 done
 
+# shellcheck source-path=SCRIPTDIR source=fuzz-build.sh
 source "$repo/scripts/fuzz-build.sh"
 build_inference_fuzzer "$work/tflite-fuzzer" "$repo"/Sources/MatteInference/*.swift \
     "$repo"/Sources/MatteInference/TFLite/*.swift "$repo"/Sources/MatteInference/XNNPACK/*.swift \

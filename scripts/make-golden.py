@@ -51,6 +51,9 @@ MODELS = {
 
 SOURCES = ["astronaut", "astronaut-1280x720"]
 
+# The README's last section, written by scripts/make-rvm-reference.py; write_readme keeps it.
+RVM_SECTION = "## Robust Video Matting (ONNX Runtime)"
+
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
@@ -207,8 +210,9 @@ def main() -> int:
                   f" | mask-full {W}x{H} >0.5: {fg:.4f}")
 
     write_readme(out, rows, model_paths)
-    total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
-    print(f"make-golden: wrote {len(list(out.iterdir()))} files, {total / 1e6:.2f} MB, to {out}")
+    files = [p for p in out.iterdir() if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    print(f"make-golden: wrote {len(files)} files, {total / 1e6:.2f} MB, to {out}")
     print(f"make-golden: mask previews in {args.preview}")
     return 0
 
@@ -292,7 +296,14 @@ def write_readme(out: Path, rows, model_paths) -> None:
             L.append(f"{sha256_file(p)}  {p.name}")
     L.append("```")
     L.append("")
-    write_atomic(out / "README.md", "\n".join(L).encode())
+    text = "\n".join(L)
+    # The Robust Video Matting section (scripts/make-rvm-reference.py) comes last and is kept as it is.
+    readme = out / "README.md"
+    old = readme.read_text() if readme.exists() else ""
+    cut = old.find("\n" + RVM_SECTION + "\n")
+    if cut >= 0:
+        text += "\n" + old[cut + 1:]
+    write_atomic(readme, text.encode())
 
 
 if __name__ == "__main__":

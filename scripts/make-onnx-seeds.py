@@ -81,7 +81,8 @@ SEEDS = {
         + length_delimited(12, value_info("z", [1, 2, 4, 4]))),
     "constant": model(
         length_delimited(1, node("Constant", [], ["c"], [
-            attribute("value", 4, length_delimited(5, tensor("", [2], 7, length_delimited(9, struct.pack("<2q", 3, -4))))),
+            attribute("value", 4,
+                      length_delimited(5, tensor("", [2], 7, length_delimited(9, struct.pack("<2q", 3, -4))))),
         ]))
         + length_delimited(1, node("Resize", ["x", "", "c"], ["y"], [
             attribute("mode", 3, string(4, "linear")),

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Python tool environment for reference work (golden fixtures, LiteRT benchmarks).
+# Python tool environment for reference work (golden fixtures, LiteRT and ONNX Runtime benchmarks).
 #
 # Source it from another script:
 #
@@ -17,6 +17,7 @@
 MATTE_TOOLS_PINS=(
     "ai-edge-litert==2.3.0"
     "numpy==2.4.6"
+    "onnxruntime==1.32.0"
     "pillow==13.0.0"
     "scikit-image==0.26.0"
 )
@@ -79,7 +80,7 @@ matte_python_tools_setup() {
     _matte_tools_make_venv "$base" || return 1
     "$MATTE_PY" -m pip install --quiet --disable-pip-version-check "${MATTE_TOOLS_PINS[@]}" \
         || { _matte_tools_log "pip install failed (is PyPI reachable?)"; return 1; }
-    "$MATTE_PY" -c 'from ai_edge_litert.interpreter import Interpreter; import numpy, PIL, skimage' \
+    "$MATTE_PY" -c 'from ai_edge_litert.interpreter import Interpreter; import numpy, onnxruntime, PIL, skimage' \
         || { _matte_tools_log "the installed packages do not import"; return 1; }
     printf '%s\n' "$want" >"$stamp"
     _matte_tools_log "ready in $((SECONDS - start)) s: $MATTE_PY"

@@ -1,37 +1,39 @@
 import MatteCore
-import MatteSegmentation
+import MatteImaging
 
-/// One model inference (single-threaded XNNPACK) on a fixed input, wall and CPU time.
+/// One model inference (single-threaded XNNPACK) on a fixed input, wall and CPU time: the mask maker's whole
+/// call, copying its input in and its mask out included.
 public struct InferenceBenchmark {
-    public let segmenter: Segmenter
+    public let maker: PersonMaskMaker
     public let runs: Int
 
-    public init(segmenter: Segmenter, runs: Int) {
-        self.segmenter = segmenter
+    public init(maker: PersonMaskMaker, runs: Int) {
+        self.maker = maker
         self.runs = runs
     }
 
     public func run(label: String, report: (String) -> Void) throws(PipelineError) {
-        let engine = segmenter.engine
+        var input = ModelInput(width: maker.inputWidth, height: maker.inputHeight)
         // A smooth gradient: the cost of these convolutions does not depend on the pixel values.
-        for index in 0..<engine.input.count { engine.input[index] = Float(index % 251) / 251 }
+        for index in input.values.indices { input.values[index] = Float(index % 251) / 251 }
+        var mask = PersonMask(width: maker.maskWidth, height: maker.maskHeight)
         var wall: [Double] = []
         var cpu: [Double] = []
         wall.reserveCapacity(runs)
         cpu.reserveCapacity(runs)
         do {
-            for _ in 0..<10 { try engine.run() }
+            for _ in 0..<10 { try maker.makeMask(from: input, into: &mask) }
             for _ in 0..<runs {
                 let (wallStart, cpuStart) = (monotonicMilliseconds(), threadCPUMilliseconds())
-                try engine.run()
+                try maker.makeMask(from: input, into: &mask)
                 wall.append(monotonicMilliseconds() - wallStart)
                 cpu.append(threadCPUMilliseconds() - cpuStart)
             }
-        } catch { throw PipelineError("inference failed: \(error.description)") }
+        } catch { throw PipelineError(error.description) }
         wall.sort()
         cpu.sort()
         report(
-            "\(label) (\(segmenter.modelWidth)×\(segmenter.modelHeight)): median \(format(wall[runs / 2])) ms, "
+            "\(label) (\(maker.inputWidth)×\(maker.inputHeight)): median \(format(wall[runs / 2])) ms, "
                 + "p10 \(format(wall[runs / 10])) ms, cpu \(format(cpu[runs / 2])) ms per inference "
                 + "(\(runs) runs, 1 thread)"
         )

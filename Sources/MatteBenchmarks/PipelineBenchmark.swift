@@ -52,7 +52,7 @@ public struct PipelineBenchmark {
     }
 
     public func run(
-        segmenter makeSegmenter: (_ width: Int, _ height: Int) throws -> Segmenter,
+        maker makeMaker: (_ width: Int, _ height: Int) throws -> PersonMaskMaker,
         logger: Logger,
         report: (String) -> Void
     ) throws {
@@ -78,7 +78,7 @@ public struct PipelineBenchmark {
                 reopen: { source },
                 sink: NullSink(),
                 outputSize: nil,
-                maker: try makeSegmenter(width, height),
+                maker: try makeMaker(width, height),
                 settings: settings,
                 inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
                 logger: logger

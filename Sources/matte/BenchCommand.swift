@@ -17,19 +17,41 @@ struct InferenceBench: ParsableCommand {
         abstract: "Time one model inference (single-threaded XNNPACK) on a fixed input."
     )
 
-    @Option(help: "general, landscape, or a path to a .tflite model.", transform: ModelChoice.parse)
+    @Option(help: "general, landscape, rvm, or a path to a .tflite or .onnx model.", transform: ModelChoice.parse)
     var model: ModelChoice = .landscape
+
+    @Option(help: "The frame size the model is planned for (the matting network runs at it), WIDTHxHEIGHT.")
+    var size: String = "1280x720"
+
+    @Option(help: "The matting network's downsample ratio (default: as `matte render` chooses for --size).")
+    var downsampleRatio: Float?
 
     @Option(help: "Timed runs after 10 warm-up runs.")
     var runs: Int = 200
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        _ = try frameSize(size, option: "--size")
+        if let downsampleRatio, !(downsampleRatio > 0 && downsampleRatio <= 1) {
+            throw ValidationError("--downsample-ratio must be above 0 and at most 1")
+        }
     }
 
     func run() throws {
-        let segmenter = try loadSegmenter(model, frameWidth: 1280, frameHeight: 720)
-        try InferenceBenchmark(segmenter: segmenter, runs: runs).run(label: "\(model)") { print($0) }
+        let (width, height) = try frameSize(size, option: "--size")
+        var maker = try loadMaskMaker(model, frameWidth: width, frameHeight: height)
+        var label = "\(model)"
+        if let matter = maker as? VideoMatter {
+            let ratio = downsampleRatio ?? matter.downsampleRatio
+            if ratio != matter.downsampleRatio {
+                let path = try ModelLocator.path(for: model)
+                do {
+                    maker = try VideoMatter(contentsOf: path, width: width, height: height, downsampleRatio: ratio)
+                } catch { throw CommandError("model \(path): \(error.description)") }
+            }
+            label += " at downsample ratio \(ratio)"
+        }
+        try InferenceBenchmark(maker: maker, runs: runs).run(label: label) { print($0) }
     }
 }
 
@@ -117,7 +139,7 @@ struct PipelineBench: ParsableCommand {
         )
         let logger = Logger(label: "bench") { _ in LineLogHandler(logLevel: .warning) }
         try benchmark.run(
-            segmenter: { width, height in try loadSegmenter(.automatic, frameWidth: width, frameHeight: height) },
+            maker: { width, height in try loadMaskMaker(.automatic, frameWidth: width, frameHeight: height) },
             logger: logger,
             report: { print($0) }
         )

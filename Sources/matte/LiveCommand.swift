@@ -135,7 +135,7 @@ extension LiveCommand {
             LivePipeline.placeholder(width: camera.width, height: camera.height),
             captureTime: monotonicMilliseconds()
         )
-        let segmenter = try loadSegmenter(
+        let maker = try loadMaskMaker(
             options.processing.model,
             frameWidth: source.width,
             frameHeight: source.height
@@ -145,7 +145,7 @@ extension LiveCommand {
             reopen: options.openSource,
             sink: camera.sink,
             outputSize: (camera.width, camera.height),
-            maker: segmenter,
+            maker: maker,
             settings: settings,
             inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
             logger: logger

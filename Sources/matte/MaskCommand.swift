@@ -35,16 +35,25 @@ struct MaskCommand: ParsableCommand {
         }
         let target = try OutputFile(output, inputs: [image])
         interruption.removeOnSecondSignal(target.temporary)
-        let segmenter = try loadSegmenter(model, frameWidth: frame.width, frameHeight: frame.height)
-        let probabilities = try segmenter.segment(frame)
+        let maker = try loadMaskMaker(model, frameWidth: frame.width, frameHeight: frame.height)
+        var input = ModelInput(width: maker.inputWidth, height: maker.inputHeight)
+        let sampler = ModelInputSampler(
+            sourceWidth: frame.width,
+            sourceHeight: frame.height,
+            targetWidth: maker.inputWidth,
+            targetHeight: maker.inputHeight
+        )
+        input.values.withUnsafeMutableBufferPointer { sampler.sample(frame, into: $0.baseAddress!) }
+        var personMask = PersonMask(width: maker.maskWidth, height: maker.maskHeight)
+        do { try maker.makeMask(from: input, into: &personMask) } catch { throw CommandError(error.description) }
         let mask = try PixelBuffer.allocate(width: frame.width, height: frame.height, format: .gray8, for: image)
-        MaskUpscaler(
-            sourceWidth: segmenter.modelWidth,
-            sourceHeight: segmenter.modelHeight,
+        let upscaler = MaskUpscaler(
+            sourceWidth: maker.maskWidth,
+            sourceHeight: maker.maskHeight,
             targetWidth: frame.width,
             targetHeight: frame.height
         )
-        .upscale(probabilities.baseAddress!, into: mask)
+        personMask.values.withUnsafeBufferPointer { upscaler.upscale($0.baseAddress!, into: mask) }
         let png = try ImageFile.encodePNG(mask, path: output)
         try interruption.stopIfInterrupted("\(output) was not written")
         try target.write(png)

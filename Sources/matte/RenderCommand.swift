@@ -31,12 +31,12 @@ struct RenderCommand: ParsableCommand {
             throw CommandError("\(input): \(problem)")
         }
         let rate = decoder.frameRate ?? 30
-        let segmenter = try loadSegmenter(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
+        let maker = try loadMaskMaker(processing.model, frameWidth: decoder.width, frameHeight: decoder.height)
         let processor = try FrameProcessor(
             width: decoder.frameWidth,
             height: decoder.height,
-            modelWidth: segmenter.modelWidth,
-            modelHeight: segmenter.modelHeight,
+            modelWidth: maker.maskWidth,
+            modelHeight: maker.maskHeight,
             settings: processing.settings,
             outputRate: rate
         )
@@ -56,7 +56,7 @@ struct RenderCommand: ParsableCommand {
             while try decoder.decodeNext(into: frame) {
                 try interruption.stopIfInterrupted("\(output) was not written")
                 try encoder.write(
-                    try processor.process(frame, maker: segmenter),
+                    try processor.process(frame, maker: maker),
                     timestamp: decoder.timestamp,
                     duration: decoder.duration
                 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MatteFileNames
+import MatteImaging
 import MatteInference
 import MatteMedia
 import MatteMemory
@@ -49,17 +50,21 @@ func warn(_ message: String) {
     writeStderr("matte: warning: " + FileName.printable(message) + "\n")
 }
 
-/// Loads the segmenter for a `--model` value, resolving `auto` against the frame size.
-func loadSegmenter(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) throws -> Segmenter {
-    let path: String
-    path = try ModelLocator.path(for: choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight))
-    do {
-        return try Segmenter(contentsOf: path)
-    } catch {
-        // Some reasons name the file already; say it once.
-        let reason = error.description
-        throw CommandError(reason.contains(path) ? reason : "model \(path): \(reason)")
+/// Loads what makes person masks for a `--model` value: a MediaPipe segmenter (`auto` resolved against the
+/// frame size), or the matting network, planned for the frame's size.
+func loadMaskMaker(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) throws -> PersonMaskMaker {
+    let resolved = choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight)
+    let path = try ModelLocator.path(for: resolved)
+    // Some reasons name the file already; say it once.
+    func failure(_ reason: String) -> CommandError {
+        CommandError(reason.contains(path) ? reason : "model \(path): \(reason)")
     }
+    if resolved == .rvm || path.lowercased().hasSuffix(".onnx") {
+        do {
+            return try VideoMatter(contentsOf: path, sizing: .file(frameWidth: frameWidth, frameHeight: frameHeight))
+        } catch { throw failure(error.description) }
+    }
+    do { return try Segmenter(contentsOf: path) } catch { throw failure(error.description) }
 }
 
 extension ModelChoice {
@@ -67,7 +72,9 @@ extension ModelChoice {
     static func parse(_ text: String) throws -> ModelChoice {
         let choice = ModelChoice(argument: text)
         if case .file = choice, FileName.withCString(text, { access($0, F_OK) }) != 0 {
-            throw ValidationError("use general, landscape, auto, or the path of a .tflite model file (no such file)")
+            throw ValidationError(
+                "use general, landscape, rvm, auto, or the path of a .tflite or .onnx model file (no such file)"
+            )
         }
         return choice
     }

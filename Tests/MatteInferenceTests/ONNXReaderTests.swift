@@ -487,7 +487,7 @@ import Testing
 
     /// Expected figures from the `onnx` Python package (1.23.2) reading the same file: op-type counts from
     /// collections.Counter(n.op_type for n in model.graph.node), values from onnx.numpy_helper.to_array.
-    @Test(.needsRVMModel) func readsRobustVideoMatting() throws {
+    @Test(.needsRVM) func readsRobustVideoMatting() throws {
         let model = try ONNXModel(contentsOf: try #require(Fixtures.rvmModelPath))
         #expect(model.opsetVersion == 12)
         #expect(model.nodes.count == 353)

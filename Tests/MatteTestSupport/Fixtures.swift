@@ -65,20 +65,26 @@ extension Trait where Self == ConditionTrait {
 }
 
 extension Fixtures {
-    /// Robust Video Matting's ONNX export (never committed), where models are looked for: the first models
-    /// directory (`ModelLocator.searchDirectories()`) that holds it, or nil.
-    public static var rvmModelPath: String? {
-        ModelLocator.searchDirectories().map { $0 + "/rvm_mobilenetv3_fp32.onnx" }
-            .first { FileManager.default.isReadableFile(atPath: $0) }
+    /// Robust Video Matting, installed by `scripts/setup-models.sh --rvm` (GPL-3.0, never committed).
+    public static var rvmModelPath: String? { try? ModelLocator.path(for: .rvm) }
+
+    /// A raw little-endian uint16 fixture scaled to 0…1 (value ÷ 65535).
+    public static func unitValues(_ name: String) throws -> [Float] {
+        let data = try Data(contentsOf: directory.appendingPathComponent(name))
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / 2)).map {
+                Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) / 65535
+            }
+        }
     }
 }
 
 extension Trait where Self == ConditionTrait {
-    /// For tests that read Robust Video Matting's ONNX model: skipped, saying why, where it is not installed.
-    public static var needsRVMModel: Self {
+    /// For tests that run Robust Video Matting: skipped, saying why, where it is not installed.
+    public static var needsRVM: Self {
         .enabled(
             if: Fixtures.rvmModelPath != nil,
-            "rvm_mobilenetv3_fp32.onnx is not in any models directory (\(ModelLocator.searchDirectories().joined(separator: ", ")))"
+            "Robust Video Matting is not installed; run scripts/setup-models.sh --rvm"
         )
     }
 }

@@ -1,0 +1,148 @@
+import MatteImaging
+import MatteInference
+
+/// Robust Video Matting (RVM): a recurrent matting network that gives the person's alpha (hair included) and
+/// foreground colour at the resolution it is fed. Its recurrent state carries what it learnt from earlier
+/// frames; `resetState` forgets it (a new camera, a new size, a cut). Planned for one input size: make a new
+/// matter for another. Use one from one thread at a time.
+public final class VideoMatter {
+    public let width: Int
+    public let height: Int
+    public let downsampleRatio: Float
+    private let engine: ONNXEngine
+    private let source: UnsafeMutableBufferPointer<Float>
+    private let alpha: UnsafeMutableBufferPointer<Float>
+    /// Each recurrent output and the input it becomes at the next frame (r1o → r1i, …).
+    private let recurrence: [(output: UnsafeMutableBufferPointer<Float>, input: UnsafeMutableBufferPointer<Float>)]
+    /// RGB in 0…1, height × width × 3, valid after `makeMask` when made with `foreground: true`.
+    public let foreground: UnsafeMutableBufferPointer<Float>?
+
+    /// - Parameters:
+    ///   - downsampleRatio: the share of the input's size at which the network itself runs (RVM's own advice:
+    ///     about 0.25 for 1280×720, 0.4 for 512 px); its refiner brings the alpha back to full size.
+    ///   - foreground: also compute the foreground colour.
+    public init(
+        model: ONNXModel,
+        width: Int,
+        height: Int,
+        downsampleRatio: Float,
+        foreground: Bool = false
+    ) throws(ONNXError) {
+        guard width >= 1, height >= 1, downsampleRatio > 0, downsampleRatio <= 1 else {
+            throw .unsupported("a \(width)×\(height) input at downsample ratio \(downsampleRatio)")
+        }
+        let stateNames = (1...4).map { (input: "r\($0)i", output: "r\($0)o") }
+        let names = Set(model.inputs.map(\.name))
+        guard names.contains("src"), names.contains("downsample_ratio"),
+            stateNames.allSatisfy({ names.contains($0.input) })
+        else {
+            throw .unsupported(
+                "the graph's inputs are \(model.inputs.map(\.name).sorted()); Robust Video Matting has src, r1i…r4i and downsample_ratio"
+            )
+        }
+        engine = try ONNXEngine(
+            model: model,
+            inputs: ["src": ONNXEngine.Shape(channels: 3, height: height, width: width)],
+            constants: [
+                "downsample_ratio": ONNXTensor(name: "downsample_ratio", shape: [1], values: .float([downsampleRatio]))
+            ],
+            outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : [])
+        )
+        guard let source = engine.tensor("src"), let alpha = engine.tensor("pha"),
+            engine.shape(of: "pha") == ONNXEngine.Shape(channels: 1, height: height, width: width)
+        else { throw .unsupported("the graph's alpha output 'pha' is not [1, 1, \(height), \(width)]") }
+        var recurrence: [(UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>)] = []
+        for names in stateNames {
+            guard let output = engine.tensor(names.output), let input = engine.tensor(names.input),
+                engine.shape(of: names.output) == engine.shape(of: names.input)
+            else { throw .unsupported("the recurrent state \(names.output) does not match \(names.input)") }
+            recurrence.append((output, input))
+        }
+        self.width = width
+        self.height = height
+        self.downsampleRatio = downsampleRatio
+        self.source = source
+        self.alpha = alpha
+        self.recurrence = recurrence
+        self.foreground = foreground ? engine.tensor("fgr") : nil
+    }
+
+    public convenience init(
+        contentsOf path: String,
+        width: Int,
+        height: Int,
+        downsampleRatio: Float,
+        foreground: Bool = false
+    ) throws(ONNXError) {
+        try self.init(
+            model: try ONNXModel(contentsOf: path),
+            width: width,
+            height: height,
+            downsampleRatio: downsampleRatio,
+            foreground: foreground
+        )
+    }
+
+    /// Forgets the earlier frames: the next is matted as the first.
+    public func resetState() {
+        for state in recurrence { state.input.update(repeating: 0) }
+    }
+
+    /// Mats one frame (RGB in 0…1, height × width × 3) and carries the state to the next; the alpha lands in
+    /// `alpha` (height × width).
+    public func mat(
+        _ rgb: UnsafeBufferPointer<Float>,
+        into alphaOut: UnsafeMutableBufferPointer<Float>
+    ) throws(ONNXError) {
+        precondition(rgb.count == source.count && alphaOut.count == alpha.count, "the frame is at the matter's size")
+        _ = source.update(fromContentsOf: rgb)
+        try engine.run()
+        _ = alphaOut.update(fromContentsOf: alpha)
+        for state in recurrence { _ = state.input.update(fromContentsOf: state.output) }
+    }
+}
+
+extension VideoMatter: PersonMaskMaker {
+    public var inputWidth: Int { width }
+    public var inputHeight: Int { height }
+    public var maskWidth: Int { width }
+    public var maskHeight: Int { height }
+
+    public func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError) {
+        do {
+            try input.values.withUnsafeBufferPointer { rgb throws(ONNXError) in
+                try mask.values.withUnsafeMutableBufferPointer { alpha throws(ONNXError) in try mat(rgb, into: alpha) }
+            }
+        } catch {
+            throw PersonMaskError(error.description)
+        }
+    }
+}
+
+extension VideoMatter {
+    /// What the network is fed for a frame, and at what downsample ratio.
+    public struct Sizing: Equatable, Sendable {
+        public let width: Int, height: Int
+        public let downsampleRatio: Float
+
+        /// Every frame of a file, at the frame's own size: the network runs with its short side near 180 px
+        /// (RVM's advice: a ratio of 0.25 for 720p, 0.4 for 512 px), its refiner brings alpha to full size.
+        public static func file(frameWidth: Int, frameHeight: Int) -> Sizing {
+            Sizing(
+                width: frameWidth,
+                height: frameHeight,
+                downsampleRatio: min(1, 180 / Float(min(frameWidth, frameHeight)))
+            )
+        }
+    }
+
+    public convenience init(contentsOf path: String, sizing: Sizing, foreground: Bool = false) throws(ONNXError) {
+        try self.init(
+            contentsOf: path,
+            width: sizing.width,
+            height: sizing.height,
+            downsampleRatio: sizing.downsampleRatio,
+            foreground: foreground
+        )
+    }
+}
