@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/setup-models.sh
+# Robust Video Matting too: its fidelity tests and the CLI checks that use it.
+scripts/setup-models.sh --rvm
 # Formatting and lint first: they take seconds (the style is .swift-format's).
 swift format lint --strict --recursive Sources Tests Fuzz Package.swift
 swift build --build-tests

@@ -16,7 +16,8 @@ public struct PipelineBenchmark {
 
     public var seconds: Double
     public var background: Background
-    public var inferenceRate: Double
+    /// Masks a second; nil for the maker's own live rate, 0 for every frame.
+    public var inferenceRate: Double?
     public var input: String?
     /// Sizes and rates to run, in order.
     public var configurations: [(width: Int, height: Int, frameRate: Double)]
@@ -24,7 +25,7 @@ public struct PipelineBenchmark {
     public init(
         seconds: Double,
         background: Background,
-        inferenceRate: Double,
+        inferenceRate: Double?,
         input: String?,
         configurations: [(width: Int, height: Int, frameRate: Double)]
     ) {
@@ -73,14 +74,16 @@ public struct PipelineBenchmark {
                 try input.map { path in
                     try SyntheticSource(file: path, width: width, height: height, frameRate: fps)
                 } ?? SyntheticSource(width: width, height: height, frameRate: fps)
+            let maker = try makeMaker(width, height)
+            let rate = inferenceRate ?? maker.liveInferenceRate
             let pipeline = try LivePipeline(
                 source: source,
                 reopen: { source },
                 sink: NullSink(),
                 outputSize: nil,
-                maker: try makeMaker(width, height),
+                maker: maker,
                 settings: settings,
-                inferenceRate: inferenceRate > 0 ? inferenceRate : nil,
+                inferenceRate: rate > 0 ? rate : nil,
                 logger: logger
             )
             pipeline.start()
@@ -99,7 +102,7 @@ public struct PipelineBenchmark {
             let framesOut = after.framesOut - before.framesOut
             let framesIn = after.framesIn - before.framesIn
             let cpuPerFrame = (cpuAfter - cpuBefore) / Double(max(framesOut, 1))
-            let inference = inferenceRate > 0 ? "inference ≤ \(format(inferenceRate))/s" : "inference every frame"
+            let inference = rate > 0 ? "inference ≤ \(format(rate))/s" : "inference every frame"
             let load = Int(((cpuAfter - cpuBefore) / (wallAfter - wallBefore) * 100).rounded())
             report(
                 "\(width)x\(height) at \(Int(fps)) fps from \(input ?? "generated frames"), \(background) background, \(inference):"

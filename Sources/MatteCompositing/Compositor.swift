@@ -143,7 +143,9 @@ public final class Compositor {
         // every frame's own edges).
         if mask.identity != refinedMask {
             guideSampler.sampleLuma(frame, into: guide.pointer)
-            mask.values.withUnsafeBufferPointer { refiner.refine(probabilities: $0.baseAddress!, guide: guide.pointer) }
+            mask.values.withUnsafeBufferPointer {
+                refiner.refine(probabilities: $0.baseAddress!, guide: guide.pointer, isAlpha: mask.isAlpha)
+            }
             refinedMask = mask.identity
         }
         let a = UnsafePointer(refiner.a.pointer)

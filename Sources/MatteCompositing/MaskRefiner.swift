@@ -72,7 +72,9 @@ package final class MaskRefiner {
     /// - Parameters:
     ///   - probabilities: the model output, person probability, width × height.
     ///   - guide: the frame's luma, (Y − 16) / 219, at the mask's cells (`ModelInputSampler.sampleLuma`).
-    public func refine(probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>) {
+    ///   - isAlpha: the cells are a matting network's alpha, not a probability: no threshold ramp, which would
+    ///     harden the edge the network drew.
+    public func refine(probabilities: UnsafePointer<Float>, guide: UnsafePointer<Float>, isAlpha: Bool = false) {
         let count = width * height
         let p = smoothed.pointer
         smoothTemporally(probabilities, guide: guide)
@@ -111,6 +113,7 @@ package final class MaskRefiner {
                 bOut[index] = shaped[index]
             }
         }
+        guard !isAlpha else { return }
         // alpha = (q − (threshold − softness/2)) / softness, clamped later: linear in q, so fold it in.
         let softness = max(settings.softness, 1e-3)
         let k = 1 / softness

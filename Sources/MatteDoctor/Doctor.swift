@@ -80,33 +80,46 @@ public struct Doctor {
         }
     }
 
+    /// The MediaPipe models are required; Robust Video Matting is optional (its own package, GPL-3.0), but a
+    /// damaged copy is a problem.
     func models() -> Finding {
         var problems: [String] = []
+        var fixes: [String] = []
         var found: [String] = []
-        for choice in [ModelChoice.general, .landscape] {
+        var matting = "rvm (optional) is not installed: sudo apt install matte-model-rvm"
+        for choice in [ModelChoice.general, .landscape, .rvm] {
+            let package = choice == .rvm ? "matte-model-rvm" : "matte"
+            let setup = choice == .rvm ? "scripts/setup-models.sh --rvm" : "scripts/setup-models.sh"
+            func problem(_ text: String) {
+                problems.append(text)
+                fixes += ["sudo apt install --reinstall \(package)", "\(setup)  # in a source checkout"]
+            }
             guard let path = try? ModelLocator.path(for: choice, environment: environment) else {
-                problems.append("the \(choice) model is not installed")
+                if choice != .rvm { problem("the \(choice) model is not installed") }
                 continue
             }
             guard let digest = SHA256.hexDigest(ofFile: path) else {
-                problems.append("\(path) cannot be read")
+                problem("\(path) cannot be read")
                 continue
             }
             if digest != ModelLocator.publishedSHA256[choice] {
-                problems.append("\(path) is damaged (sha256 \(digest.prefix(12))…, not the published model's)")
+                problem("\(path) is damaged (sha256 \(digest.prefix(12))…, not the published model's)")
+            } else if choice == .rvm {
+                matting = "rvm installed and intact (\(path))"
             } else {
                 found.append(path)
             }
         }
         guard problems.isEmpty else {
-            return Finding(
-                "models",
-                .problem,
-                problems.joined(separator: "; "),
-                fixes: ["sudo apt install --reinstall matte", "scripts/setup-models.sh  # in a source checkout"]
-            )
+            var unique: [String] = []
+            for fix in fixes where !unique.contains(fix) { unique.append(fix) }
+            return Finding("models", .problem, problems.joined(separator: "; "), fixes: unique)
         }
-        return Finding("models", .ok, "both models installed and intact (\(found.joined(separator: ", ")))")
+        return Finding(
+            "models",
+            .ok,
+            "general and landscape installed and intact (\(found.joined(separator: ", "))); \(matting)"
+        )
     }
 
     // MARK: The virtual camera

@@ -35,6 +35,9 @@ public struct PersonMask: Sendable {
     public let width: Int, height: Int
     public var values: [Float]
     public var stamp = FrameStamp()
+    /// The cells are alpha, from a matting network, rather than a segmentation model's probability; the maker
+    /// says so.
+    public var isAlpha = false
 
     /// An empty mask (all background), stamped with no frame.
     public init(width: Int, height: Int) {
@@ -48,6 +51,7 @@ public struct PersonMask: Sendable {
         precondition(other.width == width && other.height == height, "masks of one size")
         values.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.values) }
         stamp = other.stamp
+        isAlpha = other.isAlpha
     }
 
     /// Turns the mask around left to right, so it fits frames of the other orientation.
@@ -87,4 +91,11 @@ public protocol PersonMaskMaker: AnyObject {
     var maskHeight: Int { get }
     /// Writes the person mask for `input` into `mask` (maskWidth × maskHeight); the caller stamps it.
     func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError)
+    /// Masks a second the live camera makes unless the user says otherwise: what the maker's cost allows.
+    var liveInferenceRate: Double { get }
+}
+
+extension PersonMaskMaker {
+    /// The selfie models' rate: 15 masks a second for a few milliseconds each.
+    public var liveInferenceRate: Double { 15 }
 }

@@ -99,7 +99,10 @@ struct PipelineBench: ParsableCommand {
             valueName: "fps"
         )
     )
-    var inferenceRate: Double = 15
+    var inferenceRate: Double?
+
+    @Option(help: "auto, general, landscape, rvm, or a path to a .tflite or .onnx model.", transform: ModelChoice.parse)
+    var model: ModelChoice = .automatic
 
     @Option(
         help: ArgumentHelp(
@@ -114,7 +117,9 @@ struct PipelineBench: ParsableCommand {
 
     func validate() throws {
         guard seconds >= 1 else { throw ValidationError("--seconds must be at least 1") }
-        guard inferenceRate >= 0 else { throw ValidationError("--inference-rate must be 0 (every frame) or positive") }
+        guard (inferenceRate ?? 0) >= 0 else {
+            throw ValidationError("--inference-rate must be 0 (every frame) or positive")
+        }
         _ = try configurations()
     }
 
@@ -139,7 +144,9 @@ struct PipelineBench: ParsableCommand {
         )
         let logger = Logger(label: "bench") { _ in LineLogHandler(logLevel: .warning) }
         try benchmark.run(
-            maker: { width, height in try loadMaskMaker(.automatic, frameWidth: width, frameHeight: height) },
+            maker: { width, height in
+                try loadMaskMaker(model, frameWidth: width, frameHeight: height, for: .live)
+            },
             logger: logger,
             report: { print($0) }
         )

@@ -138,7 +138,8 @@ extension LiveCommand {
         let maker = try loadMaskMaker(
             options.processing.model,
             frameWidth: source.width,
-            frameHeight: source.height
+            frameHeight: source.height,
+            for: .live
         )
         let pipeline = try LivePipeline(
             source: source,
@@ -147,7 +148,7 @@ extension LiveCommand {
             outputSize: (camera.width, camera.height),
             maker: maker,
             settings: settings,
-            inferenceRate: options.inferenceRate > 0 ? options.inferenceRate : nil,
+            inferenceRate: options.inferenceRate.map { $0 > 0 ? $0 : nil } ?? maker.liveInferenceRate,
             logger: logger
         )
         logger.info("\(source.description) → \(camera.description)")
@@ -230,11 +231,11 @@ struct LiveOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Run the model at most this often per second; each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+            "Run the model at most this often per second (default 15; 10 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
             valueName: "fps"
         )
     )
-    var inferenceRate: Double = 15
+    var inferenceRate: Double?
 
     @Flag(help: "Keep the camera open and processing even when no application reads the virtual camera.")
     var alwaysOn = false
@@ -275,7 +276,7 @@ struct LiveOptions: ParsableArguments {
         _ = try frameSize(size, option: "--size")
         if let outputSize { _ = try frameSize(outputSize, option: "--output-size") }
         guard fps >= 1 && fps <= 240 else { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
-        guard inferenceRate >= 0 && inferenceRate <= 240 else {
+        if let inferenceRate, !(inferenceRate >= 0 && inferenceRate <= 240) {
             throw ValidationError("--inference-rate \(inferenceRate): use 0 (every frame) or a rate up to 240")
         }
     }

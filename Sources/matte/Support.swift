@@ -50,9 +50,18 @@ func warn(_ message: String) {
     writeStderr("matte: warning: " + FileName.printable(message) + "\n")
 }
 
+/// What masks are made for: every frame of a file, or the live camera (where the matting network is sized to
+/// fit its budget).
+enum MaskUse { case file, live }
+
 /// Loads what makes person masks for a `--model` value: a MediaPipe segmenter (`auto` resolved against the
 /// frame size), or the matting network, planned for the frame's size.
-func loadMaskMaker(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) throws -> PersonMaskMaker {
+func loadMaskMaker(
+    _ choice: ModelChoice,
+    frameWidth: Int,
+    frameHeight: Int,
+    for use: MaskUse = .file
+) throws -> PersonMaskMaker {
     let resolved = choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight)
     let path = try ModelLocator.path(for: resolved)
     // Some reasons name the file already; say it once.
@@ -61,7 +70,12 @@ func loadMaskMaker(_ choice: ModelChoice, frameWidth: Int, frameHeight: Int) thr
     }
     if resolved == .rvm || path.lowercased().hasSuffix(".onnx") {
         do {
-            return try VideoMatter(contentsOf: path, sizing: .file(frameWidth: frameWidth, frameHeight: frameHeight))
+            let sizing: VideoMatter.Sizing =
+                switch use {
+                case .file: .file(frameWidth: frameWidth, frameHeight: frameHeight)
+                case .live: .live(frameWidth: frameWidth, frameHeight: frameHeight)
+                }
+            return try VideoMatter(contentsOf: path, sizing: sizing)
         } catch { throw failure(error.description) }
     }
     do { return try Segmenter(contentsOf: path) } catch { throw failure(error.description) }

@@ -43,7 +43,7 @@ import Testing
             encoding: .utf8
         )
         for digest in ModelLocator.publishedSHA256.values { #expect(script.contains("_SHA256=\(digest)")) }
-        #expect(ModelLocator.publishedSHA256.count == 2)
+        #expect(ModelLocator.publishedSHA256.count == 3)
     }
 
     @Test func aProcessHoldingAFileIsNamed() throws {

@@ -349,7 +349,20 @@ check "matte-preview links no pipeline, segmentation, inference or compositing" 
 check "doctor fails without a virtual camera" run 1 doctor
 check "doctor says why and how to fix it" grep -q "^problem: loopback-" "$scratch/out"
 check "every problem has a fix" awk '/^problem:/ { want = 1; next } want { if ($1 != "fix:") exit 1; want = 0 } END { exit want }' "$scratch/out"
-check "doctor checks the models" grep -q "^ok: models: both models installed and intact" "$scratch/out"
+check "doctor checks the models" grep -q "^ok: models: general and landscape installed and intact" "$scratch/out"
+# Robust Video Matting is optional, but a damaged copy is a problem with its own package's fix.
+models_dir=$(dirname "$(find "${MATTE_MODELS_DIR:-$HOME/.local/share/matte/models}" /usr/share/matte/models \
+    -name selfie_segmentation.tflite 2>/dev/null | head -n 1)")
+mkdir -p "$scratch/models-no-rvm" "$scratch/models-bad-rvm"
+cp "$models_dir"/selfie_segmentation*.tflite "$scratch/models-no-rvm/"
+cp "$models_dir"/selfie_segmentation*.tflite "$scratch/models-bad-rvm/"
+head -c 100000 "$models_dir/rvm_mobilenetv3_fp32.onnx" >"$scratch/models-bad-rvm/rvm_mobilenetv3_fp32.onnx"
+MATTE_MODELS_DIR=$scratch/models-no-rvm XDG_DATA_HOME=$scratch/no-data run 1 doctor || true
+check "doctor: no rvm is fine and says how to add it" \
+    grep -q "^ok: models: .*rvm (optional) is not installed: sudo apt install matte-model-rvm" "$scratch/out"
+MATTE_MODELS_DIR=$scratch/models-bad-rvm XDG_DATA_HOME=$scratch/no-data run 1 doctor || true
+check "doctor: a damaged rvm is a problem" grep -q "^problem: models: .*rvm_mobilenetv3_fp32.onnx is damaged" "$scratch/out"
+check "doctor: its fix reinstalls its package" grep -q "^fix: sudo apt install --reinstall matte-model-rvm" "$scratch/out"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
