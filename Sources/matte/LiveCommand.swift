@@ -82,7 +82,9 @@ struct LiveCommand: ParsableCommand {
             identity: LiveSession.Identity(
                 version: Matte.configuration.version,
                 output: camera.description,
-                pausePicture: options.pauseImage.map(ControlCommand.absolute)
+                pausePicture: options.pauseImage.map(ControlCommand.absolute),
+                model: options.processing.model.resolved(frameWidth: pipeline.width, frameHeight: pipeline.height)
+                    .description
             ),
             logger: logger
         )
@@ -151,7 +153,8 @@ extension LiveCommand {
             inferenceRate: options.inferenceRate.map { $0 > 0 ? $0 : nil } ?? maker.liveInferenceRate,
             logger: logger
         )
-        logger.info("\(source.description) → \(camera.description)")
+        let model = options.processing.model.resolved(frameWidth: source.width, frameHeight: source.height)
+        logger.info("\(source.description) → \(camera.description), model \(model)")
         return (pipeline, camera)
     }
 }

@@ -167,7 +167,7 @@ final class ControlledSession {
             settings: { settings },
             controlServer: server,
             editor: TestEditor(),
-            identity: LiveSession.Identity(version: "test", output: "test sink"),
+            identity: LiveSession.Identity(version: "test", output: "test sink", model: "landscape"),
             logger: quietLogger
         )
         // Only this thread runs the session; the test's thread talks to it through its socket and `control`.
@@ -236,6 +236,7 @@ final class ControlledSession {
         #expect(status.hasPrefix("ok status {"))
         let json = try JSONSerialization.jsonObject(with: Data(status.dropFirst(10).utf8)) as? [String: Any]
         let settings = json?["settings"] as? [String: Any]
+        #expect(json?["model"] as? String == "landscape")
         #expect(json?["state"] as? String == "live")
         #expect(json?["protocol"] as? Int == 1)
         #expect(settings?["background"] as? String == "#ff0000")
