@@ -26,6 +26,9 @@ struct InferenceBench: ParsableCommand {
     @Option(help: "The matting network's downsample ratio (default: as `matte render` chooses for --size).")
     var downsampleRatio: Float?
 
+    @Flag(help: "The matting network computes the foreground colour too (as ONNX Runtime always does).")
+    var foreground = false
+
     @Option(help: "Timed runs after 10 warm-up runs.")
     var runs: Int = 200
 
@@ -43,13 +46,19 @@ struct InferenceBench: ParsableCommand {
         var label = "\(model)"
         if let matter = maker as? VideoMatter {
             let ratio = downsampleRatio ?? matter.downsampleRatio
-            if ratio != matter.downsampleRatio {
+            if ratio != matter.downsampleRatio || foreground {
                 let path = try ModelLocator.path(for: model)
                 do {
-                    maker = try VideoMatter(contentsOf: path, width: width, height: height, downsampleRatio: ratio)
+                    maker = try VideoMatter(
+                        contentsOf: path,
+                        width: width,
+                        height: height,
+                        downsampleRatio: ratio,
+                        foreground: foreground
+                    )
                 } catch { throw CommandError("model \(path): \(error.description)") }
             }
-            label += " at downsample ratio \(ratio)"
+            label += " at downsample ratio \(ratio)\(foreground ? ", alpha and foreground" : ", alpha")"
         }
         try InferenceBenchmark(maker: maker, runs: runs).run(label: label) { print($0) }
     }
