@@ -21,12 +21,14 @@ public final class VideoMatter {
     ///   - downsampleRatio: the share of the input's size at which the network itself runs (RVM's own advice:
     ///     about 0.25 for 1280×720, 0.4 for 512 px); its refiner brings the alpha back to full size.
     ///   - foreground: also compute the foreground colour.
+    ///   - threads: XNNPACK threads (see `ONNXEngine`); 1 for anything real-time.
     public init(
         model: ONNXModel,
         width: Int,
         height: Int,
         downsampleRatio: Float,
-        foreground: Bool = false
+        foreground: Bool = false,
+        threads: Int = 1
     ) throws(ONNXError) {
         guard width >= 1, height >= 1, downsampleRatio > 0, downsampleRatio <= 1 else {
             throw .unsupported("a \(width)×\(height) input at downsample ratio \(downsampleRatio)")
@@ -46,7 +48,8 @@ public final class VideoMatter {
             constants: [
                 "downsample_ratio": ONNXTensor(name: "downsample_ratio", shape: [1], values: .float([downsampleRatio]))
             ],
-            outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : [])
+            outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : []),
+            threads: threads
         )
         guard let source = engine.tensor("src"), let alpha = engine.tensor("pha"),
             engine.shape(of: "pha") == ONNXEngine.Shape(channels: 1, height: height, width: width)
@@ -72,14 +75,16 @@ public final class VideoMatter {
         width: Int,
         height: Int,
         downsampleRatio: Float,
-        foreground: Bool = false
+        foreground: Bool = false,
+        threads: Int = 1
     ) throws(ONNXError) {
         try self.init(
             model: try ONNXModel(contentsOf: path),
             width: width,
             height: height,
             downsampleRatio: downsampleRatio,
-            foreground: foreground
+            foreground: foreground,
+            threads: threads
         )
     }
 
