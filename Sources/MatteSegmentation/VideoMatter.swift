@@ -124,6 +124,38 @@ extension VideoMatter: PersonMaskMaker {
             throw PersonMaskError(error.description)
         }
         mask.isAlpha = true
+        guard let foreground else { return }
+        if mask.colourShift.count != foreground.count {
+            mask.colourShift = [Float](repeating: 0, count: foreground.count)
+        }
+        input.values.withUnsafeBufferPointer { rgb in
+            mask.colourShift.withUnsafeMutableBufferPointer {
+                Self.colourShift(
+                    foreground: UnsafePointer(foreground.baseAddress!),
+                    frame: rgb.baseAddress!,
+                    into: $0.baseAddress!,
+                    cells: width * height
+                )
+            }
+        }
+    }
+
+    /// The person's colour (RVM's foreground estimate) less the frame's, per cell, as BT.601 limited-range
+    /// dY, dU, dV in 8-bit levels: what the compositor adds at see-through edges (`PersonMask.colourShift`).
+    static func colourShift(
+        foreground: UnsafePointer<Float>,
+        frame: UnsafePointer<Float>,
+        into shift: UnsafeMutablePointer<Float>,
+        cells: Int
+    ) {
+        for cell in 0..<cells {
+            let r = foreground[3 * cell] - frame[3 * cell]
+            let g = foreground[3 * cell + 1] - frame[3 * cell + 1]
+            let b = foreground[3 * cell + 2] - frame[3 * cell + 2]
+            shift[3 * cell] = 65.481 * r + 128.553 * g + 24.966 * b
+            shift[3 * cell + 1] = -37.797 * r - 74.203 * g + 112.0 * b
+            shift[3 * cell + 2] = 112.0 * r - 93.786 * g - 18.214 * b
+        }
     }
 }
 
