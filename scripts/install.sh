@@ -62,7 +62,7 @@ debs=("matte $version $out/matte_${version}_amd64.deb")
 [ $with_rvm -eq 0 ] || debs+=("matte-model-rvm $rvm_version $out/matte-model-rvm_${rvm_version}_all.deb")
 
 # A package already installed at this version with the same files is left alone; the others go to apt at once.
-install=(); reinstall=(); changed=0
+install=(); names=(); reinstall=(); changed=0
 for entry in "${debs[@]}"; do
     read -r package package_version deb <<<"$entry"
     [ -f "$deb" ] || die "scripts/package-deb.sh made no $deb"
@@ -71,7 +71,7 @@ for entry in "${debs[@]}"; do
         && cmp -s <(dpkg-deb --info "$deb" md5sums) "/var/lib/dpkg/info/$package.md5sums"; then
         say "$package $package_version is already installed, unchanged"
     else
-        install+=("$deb")
+        install+=("$deb"); names+=("$package")
         [ "$installed" != "ii  $package_version" ] || reinstall=(--reinstall)
     fi
 done
@@ -81,8 +81,12 @@ if [ ${#install[@]} -gt 0 ]; then
     # Recommends (v4l2loopback-dkms) are handled below, with the headers of the running kernel.
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${reinstall[@]}" "${install[@]}" \
         >"$logs/apt.log" 2>&1 || { cat "$logs/apt.log" >&2; die "apt-get install ${install[*]} failed"; }
-    say "installed $(dpkg-query -W -f='${Package} ${Version}' matte): /usr/bin/matte, models, matte.service"
-    [ $with_rvm -eq 0 ] || say "installed $(dpkg-query -W -f='${Package} ${Version}' matte-model-rvm): Robust Video Matting (GPL-3.0), for --model rvm"
+    for package in "${names[@]}"; do
+        case $package in
+            matte) say "installed $(dpkg-query -W -f='${Package} ${Version}' matte): /usr/bin/matte, models, matte.service" ;;
+            matte-model-rvm) say "installed $(dpkg-query -W -f='${Package} ${Version}' matte-model-rvm): Robust Video Matting (GPL-3.0), for --model rvm" ;;
+        esac
+    done
 fi
 if [ $with_rvm -eq 0 ]; then
     case $(status_of matte-model-rvm) in
