@@ -32,9 +32,11 @@ ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
 scripts/tsan-tests.sh
 # ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
 Tests/hostile/valgrind.sh .build/debug/matte
-# The Debian package: built (static Swift runtime), checked with lintian, installed, upgraded, removed and purged.
+# The Debian packages, matte (static Swift runtime) and matte-model-rvm (Robust Video Matting, GPL-3.0, apart):
+# built, checked with lintian, installed, upgraded, removed and purged, alone and together.
 scripts/package-deb.sh .build-static/deb
-Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb"
+Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb" \
+    ".build-static/deb/matte-model-rvm_$(dpkg-parsechangelog -l packaging/rvm/changelog -S Version)_all.deb"
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
