@@ -419,6 +419,15 @@ check "dpkg --verify matte-model-rvm (md5sums) is clean" test -z "$($sudo dpkg -
 check "dpkg --verify matte is clean beside it" verify_matte
 check "with matte-model-rvm: matte doctor finds the models" doctor_models_ok
 check "with matte-model-rvm: matte mask (the default model) works" mask
+rvm_mask() {
+    rm -f "$scratch/rvm-mask.png"
+    env -u MATTE_MODELS_DIR -u XDG_DATA_HOME HOME="$home" /usr/bin/matte mask --model rvm \
+        "$repo/Tests/Fixtures/astronaut.png" -o "$scratch/rvm-mask.png" &&
+        [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$scratch/rvm-mask.png")" = "512,512" ]
+}
+check "with matte-model-rvm: matte mask --model rvm writes the person's alpha (512x512 PNG)" rvm_mask
+check "with matte-model-rvm: matte doctor says rvm is installed and intact" \
+    sh -c "env -u MATTE_MODELS_DIR -u XDG_DATA_HOME HOME='$home' /usr/bin/matte doctor 2>&1 | grep -q '^ok: models: .*rvm installed and intact (/$rvm_model)'"
 if command -v strace >/dev/null; then
     rvm_opened() {
         env -u MATTE_MODELS_DIR -u XDG_DATA_HOME HOME="$home" strace -f -qq -e trace=openat -o "$scratch/strace-rvm" \
