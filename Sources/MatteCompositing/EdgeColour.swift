@@ -13,6 +13,8 @@ package final class EdgeColour {
     let columns: ResampleTaps
     let rows: ResampleTaps
     let row: Plane<UInt8>
+    /// The shift of the two mask rows around a frame row, blended: dY, dU, dV per mask column.
+    let blended: Plane<Float>
 
     package init(width: Int, height: Int, maskWidth: Int, maskHeight: Int) {
         self.width = width
@@ -22,6 +24,7 @@ package final class EdgeColour {
         columns = ResampleTaps(input: maskWidth, output: width)
         rows = ResampleTaps(input: maskHeight, output: height)
         row = Plane(count: width * 2, repeating: 0)
+        blended = Plane(count: maskWidth * 3, repeating: 0)
     }
 
     /// Frame row `y` with the shift added in the edge band, in a buffer reused by the next call.
@@ -32,12 +35,14 @@ package final class EdgeColour {
         shift: UnsafePointer<Float>
     ) -> UnsafePointer<UInt8> {
         let stride = maskWidth * 3
+        let top = shift + Int(rows.lower[y]) * stride
+        let bottom = shift + Int(rows.upper[y]) * stride
+        let weight = rows.weight[y]
+        for index in 0..<stride { blended[index] = top[index] + weight * (bottom[index] - top[index]) }
         Self.correctRow(
             frame: frame,
             alpha: alpha,
-            top: shift + rows.lower[y] * stride,
-            bottom: shift + rows.upper[y] * stride,
-            rowWeight: rows.weight[y],
+            shift: UnsafePointer(blended.pointer),
             columns: columns,
             into: row.pointer,
             pairs: width / 2
@@ -46,62 +51,68 @@ package final class EdgeColour {
     }
 
     /// One YUYV row: each byte whose alpha is in the edge band gets its channel's shift (Y at its own pixel,
-    /// U and V at the pair's first), interpolated between two mask rows `top` and `bottom` (cells of dY, dU,
-    /// dV) by `rowWeight` and across cells by `columns`; other bytes are copied.
+    /// U and V at the pair's first), interpolated across the cells of `shift` (dY, dU, dV per mask column, the
+    /// row's two mask rows already blended) by `columns`; other bytes are copied.
     static func correctRow(
         frame: UnsafePointer<UInt8>,
         alpha: UnsafePointer<UInt8>,
-        top: UnsafePointer<Float>,
-        bottom: UnsafePointer<Float>,
-        rowWeight: Float,
+        shift cells: UnsafePointer<Float>,
         columns: ResampleTaps,
         into out: UnsafeMutablePointer<UInt8>,
         pairs: Int
     ) {
+        let (lowerColumn, upperColumn, weights) = (columns.lower.pointer, columns.upper.pointer, columns.weight.pointer)
         func shift(atPixel x: Int, channel: Int) -> Float {
-            let left = columns.lower[x] * 3 + channel
-            let right = columns.upper[x] * 3 + channel
-            let upper = top[left] + columns.weight[x] * (top[right] - top[left])
-            let lower = bottom[left] + columns.weight[x] * (bottom[right] - bottom[left])
-            return upper + rowWeight * (lower - upper)
+            let left = cells[Int(lowerColumn[x]) &* 3 &+ channel]
+            let right = cells[Int(upperColumn[x]) &* 3 &+ channel]
+            return left + weights[x] * (right - left)
         }
-        for byte in 0..<pairs * 4 {
-            let value = frame[byte]
-            let a = alpha[byte]
-            guard a != 0 && a != 255 else {
-                out[byte] = value
-                continue
+        let count = pairs * 4
+        out.update(from: frame, count: count)
+        // Most of a row is wholly person or wholly background: eight alpha bytes at a time, skip words whose
+        // bytes are all 0 or 255 (each byte then equals its low bit times 255).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var word = 0
+        while word < count {
+            let end = min(word + 8, count)
+            if end - word == 8 {
+                let bytes = UnsafeRawPointer(alpha + word).loadUnaligned(as: UInt64.self)
+                if (bytes & ones) &* 0xFF == bytes {
+                    word = end
+                    continue
+                }
             }
-            // Bytes of a pair: Y0 U Y1 V.
-            let pair = byte / 4
-            let position = byte % 4
-            let pixel = pair * 2 + (position == 2 ? 1 : 0)
-            let channel = position % 2 == 0 ? 0 : (position == 1 ? 1 : 2)
-            let corrected = Float(value) + shift(atPixel: pixel, channel: channel)
-            out[byte] = UInt8(max(0, min(255, corrected.rounded())))
+            for byte in word..<end where alpha[byte] != 0 && alpha[byte] != 255 {
+                // Bytes of a pair: Y0 U Y1 V.
+                let pair = byte / 4
+                let position = byte % 4
+                let pixel = pair * 2 + (position == 2 ? 1 : 0)
+                let channel = position % 2 == 0 ? 0 : (position == 1 ? 1 : 2)
+                let corrected = Float(frame[byte]) + shift(atPixel: pixel, channel: channel)
+                out[byte] = UInt8(max(0, min(255, corrected.rounded())))
+            }
+            word = end
         }
     }
 }
 
-/// Bilinear taps with half-pixel centres from `input` cells to `output` pixels, clamped at the edges.
+/// Bilinear taps with half-pixel centres from `input` cells to `output` pixels, clamped at the edges; in planes,
+/// so the per-byte loop reads them without bounds checks or reference counting.
 package struct ResampleTaps {
-    let lower: [Int]
-    let upper: [Int]
-    let weight: [Float]
+    let lower: Plane<Int32>
+    let upper: Plane<Int32>
+    let weight: Plane<Float>
 
     init(input: Int, output: Int) {
         let scale = Float(input) / Float(output)
-        var lower = [Int](repeating: 0, count: output)
-        var upper = lower
-        var weight = [Float](repeating: 0, count: output)
+        lower = Plane(count: output, repeating: 0)
+        upper = Plane(count: output, repeating: 0)
+        weight = Plane(count: output, repeating: 0)
         for index in 0..<output {
             let source = max(0, min(Float(input - 1), (Float(index) + 0.5) * scale - 0.5))
-            lower[index] = Int(source)
-            upper[index] = min(lower[index] + 1, input - 1)
-            weight[index] = source - Float(lower[index])
+            lower[index] = Int32(source)
+            upper[index] = Int32(min(Int(source) + 1, input - 1))
+            weight[index] = source - Float(Int(source))
         }
-        self.lower = lower
-        self.upper = upper
-        self.weight = weight
     }
 }
