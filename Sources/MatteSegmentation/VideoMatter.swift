@@ -112,8 +112,8 @@ extension VideoMatter: PersonMaskMaker {
     public var inputHeight: Int { height }
     public var maskWidth: Int { width }
     public var maskHeight: Int { height }
-    /// With `Sizing.live`, 10 inferences of ~27 ms a second stay under half a core with compositing.
-    public var liveInferenceRate: Double { 10 }
+    /// With `Sizing.live`, 8 inferences of ~33 ms a second stay under half a core with compositing.
+    public var liveInferenceRate: Double { 8 }
 
     public func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError) {
         do {
@@ -176,15 +176,16 @@ extension VideoMatter {
         }
 
         /// The live camera: at most 360 lines (a 720p or 1080p frame is sampled down, and the compositor brings
-        /// the alpha back up, following the frame's own edges), the network's short side at 128 px. Measured on
-        /// this project's 2-core machine (docs/performance.md): 640×360 at 0.36 costs ~27 ms an inference, and
-        /// at `liveInferenceRate` 1280×720 at 30 fps stays near 13 ms of CPU a frame, under half a core;
-        /// 720 lines (1280×720 at 0.2, ~37 ms) or a 144 px network (~33 ms) did not.
+        /// the alpha back up, following the frame's own edges), the network's short side at 144 px. Measured on
+        /// this project's 2-core machine (docs/performance.md): 640×360 at 0.4 costs ~33 ms an inference, and at
+        /// `liveInferenceRate` 1280×720 at 30 fps stays under half a core; 720 lines (1280×720 at 0.2, ~37 ms,
+        /// and a full-size refiner and mask) did not. A 128 px network (~27 ms) at 10 a second cost the same
+        /// but lost the person's body on a close-up (alpha 0.7), which RVM's own advice (256–512 px) foretells.
         public static func live(frameWidth: Int, frameHeight: Int) -> Sizing {
             let shrink = min(1, 360 / Float(min(frameWidth, frameHeight)))
             let width = max(1, Int((Float(frameWidth) * shrink).rounded()))
             let height = max(1, Int((Float(frameHeight) * shrink).rounded()))
-            return Sizing(width: width, height: height, downsampleRatio: min(1, 128 / Float(min(width, height))))
+            return Sizing(width: width, height: height, downsampleRatio: min(1, 144 / Float(min(width, height))))
         }
     }
 

@@ -234,7 +234,7 @@ struct LiveOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Run the model at most this often per second (default 15; 10 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+            "Run the model at most this often per second (default 15; 8 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
             valueName: "fps"
         )
     )
@@ -362,9 +362,18 @@ struct LiveOptions: ParsableArguments {
     /// The processing settings now: the configuration files', the command line's, then the settings file's,
     /// read again each time (a reload).
     func currentSettings() throws -> ProcessingSettings {
-        try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
-            .processing.settings
+        let current = try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
+        // The model is planned for the camera at start; a running matte cannot swap it (README, "Choosing a
+        // model"), so a changed --model is said once, not silently ignored.
+        if current.processing.model != processing.model, current.processing.model != Self.announcedModel {
+            warn("--model \(current.processing.model) takes effect when matte restarts (now \(processing.model))")
+            Self.announcedModel = current.processing.model
+        }
+        return current.processing.settings
     }
+
+    /// The last model change `currentSettings` warned of (reloads come from the session's one thread).
+    nonisolated(unsafe) private static var announcedModel: ModelChoice?
 
     /// The arguments the live command was given (without the program and subcommand names).
     static var commandLineArguments: [String] {

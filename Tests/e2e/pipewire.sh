@@ -260,6 +260,18 @@ gst_read 10 "$work/after-hup.rgb"
 check "after SIGHUP: the background is the red of the reloaded settings" \
     near "$(rgb_pixel "$work/after-hup.rgb" 9 20 20 512 512)" "192 0 0" 40
 check "after SIGHUP: the person keeps the photo" near "$(rgb_pixel "$work/after-hup.rgb" 9 256 330 512 512)" "$reference" 12
+# A model change cannot apply to a running matte: said once, and everything else goes on.
+printf '# reloaded\n--background #c00000\n--model rvm\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "a changed --model is said to take a restart" \
+    wait_log "$matte_log" "warning: --model rvm takes effect when matte restarts" 15
+kill -HUP "$matte_pid"
+check "and said once" wait_log "$matte_log" "settings reloaded" 15 5
+check "(only once)" test "$(grep -c 'takes effect when matte restarts' "$matte_log")" -eq 1
+check "status still names the running model (general: the photo is square)" test "$(status_field "s['model']")" = general
+printf '# reloaded\n--background #c00000\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "settings reloaded after taking it back" wait_log "$matte_log" "settings reloaded" 15 6
 # matte ctl set takes negative numbers as values, and `foreground none` takes a foreground away.
 check "ctl set dilate -5" "$matte" ctl set dilate -5
 check "status shows dilate -5" test "$(status_field "s['settings']['dilate']")" = -5
