@@ -6,7 +6,6 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -22,7 +21,7 @@ let quietLogger: Logger = {
 
 /// Records when each frame is written, to show frames keep flowing whatever the clients do.
 final class TimedSink: FrameSink, Sendable {
-    private let log = Mutex((times: [Double](), newest: [UInt8]()))
+    private let log = Locked((times: [Double](), newest: [UInt8]()))
     func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         let bytes = frame.array
         log.withLock {
@@ -352,7 +351,7 @@ final class ControlledSession {
         let harness = try ControlledSession()
         defer { harness.stop() }
         let start = monotonicMilliseconds()
-        let failures = Mutex([String]())
+        let failures = Locked([String]())
         let threads = (0..<16).map { index in
             Thread { [socketPath = harness.socketPath] in
                 do {

@@ -5,13 +5,12 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import Synchronization
 import Testing
 
 /// How many of one test's sources were opened and closed (released). Each test keeps its own: suites run in
 /// parallel, and a count shared between them would see another test's sources come and go.
 final class SourceTally: Sendable {
-    private let opensAndCloses = Mutex((opened: 0, closed: 0))
+    private let opensAndCloses = Locked((opened: 0, closed: 0))
     var counts: (opened: Int, closed: Int) { opensAndCloses.withLock { $0 } }
     func opened() { opensAndCloses.withLock { $0.opened += 1 } }
     func closed() { opensAndCloses.withLock { $0.closed += 1 } }
@@ -43,7 +42,7 @@ final class CountingSource: FrameSource {
 
 /// Counts frames written and keeps the newest.
 final class CountingSink: FrameSink, Sendable {
-    private let written = Mutex((count: 0, newest: [UInt8]()))
+    private let written = Locked((count: 0, newest: [UInt8]()))
     var frames: Int { written.withLock { $0.count } }
     var last: [UInt8] { written.withLock { $0.newest } }
     func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
@@ -157,7 +156,7 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 
 /// A camera that is gone: every read fails. Counts how many of it are still open.
 final class UnpluggedSource: FrameSource {
-    static let open = Mutex(0)
+    static let open = Locked(0)
     let width = 64, height = 36, frameRate = 30.0
     var description: String { "unplugged source" }
     let corruptFrames = 0
