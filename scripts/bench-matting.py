@@ -49,7 +49,9 @@ up with AlphaExpander's positions (columns at cell centres, rows at the sampled 
 (the reference runtime, no Matte smoothing) scores the raw network alpha at both ratios too.
 
 --crops DIR: side-by-side PNG crops (input | truth | each model), all from `matte render` over a flat green
-(default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene over coffee.
+(default settings, the clip's last frame): strands, an edge over testsrc2, the dim scene over coffee. Each clip's
+noise comes from --seed and the clip's name, so `--only none --crops DIR` (no table) crops the clips a full run
+scores.
 
 --quick: 640×360, 8 frames, testsrc2 and coffee (dim: coffee), defaults only: about 30 s with both models.
 The full run (4 backgrounds, 2 dim scenes, 24 frames, every setting): about 4.5 min at 640×360 and 15 min at
@@ -61,7 +63,7 @@ Usage: scripts/bench-matting.py [MATTE] [--size 640x360] [--frames 24] [--models
 It runs in the tools venv (scripts/python-tools.sh), re-starting itself there when numpy, scikit-image or
 Pillow is missing.
 """
-import argparse, os, resource, subprocess, sys, tempfile, time
+import argparse, os, resource, subprocess, sys, tempfile, time, zlib
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 try:
@@ -100,7 +102,8 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("matte", nargs="?", default=os.path.join(repo, ".build/release/matte"))
 parser.add_argument("--size", default="640x360")
 parser.add_argument("--frames", type=int, default=24)
-parser.add_argument("--only", help="comma-separated setting labels to run (default: all)")
+parser.add_argument("--only", help="comma-separated setting labels to run (default: all; none: no table, for "
+                                   "--live-path or --crops alone)")
 parser.add_argument("--models", help="comma-separated: landscape, general, rvm (default: landscape,rvm when RVM "
                                      "is installed, else landscape)")
 parser.add_argument("--truth", choices=["shape", "mask"], default="shape",
@@ -434,15 +437,23 @@ kinds = set(arguments.clips.split(","))
 
 scene = Scene(W, H, arguments.truth)
 backgrounds = background_images(W, H, list(dict.fromkeys(still_names + dim_names)))
-rng = np.random.default_rng(arguments.seed)
+shared_rng = np.random.default_rng(arguments.seed)
+
+
+def noise_rng(name):
+    """Each clip's own noise, from the seed and its name, so a run of some clips makes them as a full run does.
+    The old scene (--truth mask) drew every clip from one generator, as it always did: its figures reproduce."""
+    return shared_rng if arguments.truth == "mask" else np.random.default_rng([arguments.seed, zlib.crc32(name.encode())])
+
+
 clips = {}  # name -> (clip path, truths, bands, kind)
 for name in still_names:
     for kind, moving in (("still", False), ("moving", True)):
         if kind in kinds:
-            frames, truths, bands = scene.frames(backgrounds[name], moving, rng)
+            frames, truths, bands = scene.frames(backgrounds[name], moving, noise_rng(f"{kind}-{name}"))
             clips[f"{kind}-{name}"] = (write_clip(os.path.join(work, f"{kind}-{name}.mkv"), frames), truths, bands, kind)
 for name in dim_names if "dim" in kinds else []:
-    frames, truths, bands = scene.dimmed().frames(backgrounds[name], False, rng, darken=True)
+    frames, truths, bands = scene.dimmed().frames(backgrounds[name], False, noise_rng(f"dim-{name}"), darken=True)
     clips[f"dim-{name}"] = (write_clip(os.path.join(work, f"dim-{name}.mkv"), frames), truths, bands, "dim")
 assert clips, "no clips: see --clips and --backgrounds"
 
@@ -583,7 +594,6 @@ def live_path():
     assert rvm_path(), "--live-path needs Robust Video Matting"
     big = scene if (W, H) == (1280, 720) else Scene(1280, 720, arguments.truth)
     big_backgrounds = backgrounds if (W, H) == (1280, 720) else background_images(1280, 720, list(backgrounds))
-    live_rng = np.random.default_rng(arguments.seed + 1)
     sources = [(name, big, big_backgrounds[name], False) for name in still_names]
     sources += [(f"dim-{name}", big.dimmed(), big_backgrounds[name], True) for name in dim_names]
     rows = {}  # label -> clip -> metrics
@@ -598,7 +608,7 @@ def live_path():
             entry["flicker"].append(np.abs(alpha[t] - alpha[t - 1])[big.band].mean())
 
     for name, source, image, darken in sources:
-        frames, truths, _ = source.frames(image, False, live_rng, darken=darken)
+        frames, truths, _ = source.frames(image, False, noise_rng(f"live-{name}"), darken=darken)
         full_clip = write_clip(os.path.join(work, f"live-full-{name}.mkv"), frames)
         small = np.ascontiguousarray(frames[:, ::2, ::2])  # ModelInputSampler 1280x720 -> 640x360: src = 2·dst
         small_clip = write_clip(os.path.join(work, f"live-small-{name}.mkv"), small)
@@ -635,9 +645,9 @@ if arguments.live_path:
 GREEN = "#2a8a4a"
 CROPS = [
     # (file, clip, region in 1280×720 photo coordinates: x, y, width, height)
-    ("strands", "still-mandelbrot", (480, 0, 240, 150)),
-    ("edge-testsrc2", "still-testsrc2", (300, 250, 180, 150)),
-    ("dim", "dim-coffee", (490, 30, 220, 170)),
+    ("strands", "still-mandelbrot", (490, 0, 210, 130)),
+    ("edge-testsrc2", "still-testsrc2", (310, 260, 160, 130)),
+    ("dim", "dim-coffee", (500, 40, 190, 150)),
 ]
 
 
@@ -675,7 +685,7 @@ def crops(directory):
         for index, (name, pixels) in enumerate(panels):
             sheet.paste(Image.fromarray(np.ascontiguousarray(pixels)), (index * (w + gap), label_height))
             draw.text((index * (w + gap) + 2, 1), name, fill=(0, 0, 0))
-        path = os.path.join(directory, f"matting-{file}.png")
+        path = os.path.join(directory, f"matting-{file}{'' if (W, H) == (1280, 720) else f'-{W}x{H}'}.png")
         sheet.save(path, optimize=True)
         print(f"crops: {path} ({os.path.getsize(path) // 1024} KB)")
 
