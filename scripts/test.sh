@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian machine with Swift 6: installs packages and models, lints, builds, then runs the
 # command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer
-# and valgrind), the threaded unit tests under ThreadSanitizer, a short fuzz of the model reader and of the control
+# and valgrind), the threaded unit tests under ThreadSanitizer, a short fuzz of the model readers and of the control
 # protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7 and 0.15) with a
 # one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need 15-25 minutes and Debian's archive).
@@ -32,12 +32,16 @@ ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
 scripts/tsan-tests.sh
 # ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
 Tests/hostile/valgrind.sh .build/debug/matte
-# The Debian package: built (static Swift runtime), checked with lintian, installed, upgraded, removed and purged.
+# The Debian packages, matte (static Swift runtime) and matte-model-rvm (Robust Video Matting, GPL-3.0, apart):
+# built, checked with lintian, installed, upgraded, removed and purged, alone and together.
 scripts/package-deb.sh .build-static/deb
-Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb"
+Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb" \
+    ".build-static/deb/matte-model-rvm_$(dpkg-parsechangelog -l packaging/rvm/changelog -S Version)_all.deb"
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
+# The .onnx reader likewise; scripts/fuzz-onnx.sh with no argument does the full million (about 4 CPU minutes).
+scripts/fuzz-onnx.sh 5000
 # The control protocol reads untrusted bytes from any process of the user; scripts/fuzz-control.sh with no
 # argument does the full million (about 15 CPU minutes).
 scripts/fuzz-control.sh 200000

@@ -8,11 +8,15 @@ public struct FrameStamp: Sendable, Equatable {
     public var mirrored: Bool
     /// When the camera captured it (CLOCK_MONOTONIC ms).
     public var captureTime: Double
+    /// Counts unbroken stretches of video: a reopened camera or a cut starts the next, and a mask maker that
+    /// remembers earlier frames forgets them there.
+    public var stretch: Int
 
-    public init(sequence: Int = 0, mirrored: Bool = false, captureTime: Double = 0) {
+    public init(sequence: Int = 0, mirrored: Bool = false, captureTime: Double = 0, stretch: Int = 0) {
         self.sequence = sequence
         self.mirrored = mirrored
         self.captureTime = captureTime
+        self.stretch = stretch
     }
 }
 
@@ -38,6 +42,9 @@ public struct PersonMask: Sendable {
     /// The cells are alpha, from a matting network, rather than a segmentation model's probability; the maker
     /// says so.
     public var isAlpha = false
+    /// How the person's own colour differs from the frame's where they are see-through, as the maker estimates
+    /// it: dY, dU, dV (in 8-bit levels) per cell, cells in the mask's order; empty when the maker does not.
+    public var colourShift: [Float] = []
 
     /// An empty mask (all background), stamped with no frame.
     public init(width: Int, height: Int) {
@@ -52,6 +59,11 @@ public struct PersonMask: Sendable {
         values.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.values) }
         stamp = other.stamp
         isAlpha = other.isAlpha
+        if colourShift.count == other.colourShift.count {
+            colourShift.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.colourShift) }
+        } else {
+            colourShift = other.colourShift
+        }
     }
 
     /// Turns the mask around left to right, so it fits frames of the other orientation.
@@ -60,6 +72,17 @@ public struct PersonMask: Sendable {
         values.withUnsafeMutableBufferPointer { cells in
             for start in stride(from: 0, to: cells.count - width + 1, by: width) {
                 cells[start..<start + width].reverse()
+            }
+        }
+        if !colourShift.isEmpty {
+            colourShift.withUnsafeMutableBufferPointer { shifts in
+                for start in stride(from: 0, to: shifts.count - 3 * width + 1, by: 3 * width) {
+                    for cell in 0..<width / 2 {
+                        for channel in 0..<3 {
+                            shifts.swapAt(start + 3 * cell + channel, start + 3 * (width - 1 - cell) + channel)
+                        }
+                    }
+                }
             }
         }
         stamp.mirrored.toggle()
@@ -91,11 +114,16 @@ public protocol PersonMaskMaker: AnyObject {
     var maskHeight: Int { get }
     /// Writes the person mask for `input` into `mask` (maskWidth × maskHeight); the caller stamps it.
     func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError)
+    /// Forgets earlier frames (a recurrent network's state): the next input starts a new stretch of video.
+    func resetState()
     /// Masks a second the live camera makes unless the user says otherwise: what the maker's cost allows.
     var liveInferenceRate: Double { get }
 }
 
 extension PersonMaskMaker {
+    /// A maker that sees each frame alone has nothing to forget.
+    public func resetState() {}
+
     /// The selfie models' rate: 15 masks a second for a few milliseconds each.
     public var liveInferenceRate: Double { 15 }
 }

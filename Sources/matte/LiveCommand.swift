@@ -82,7 +82,9 @@ struct LiveCommand: ParsableCommand {
             identity: LiveSession.Identity(
                 version: Matte.configuration.version,
                 output: camera.description,
-                pausePicture: options.pauseImage.map(ControlCommand.absolute)
+                pausePicture: options.pauseImage.map(ControlCommand.absolute),
+                model: options.processing.model.resolved(frameWidth: pipeline.width, frameHeight: pipeline.height)
+                    .description
             ),
             logger: logger
         )
@@ -151,7 +153,8 @@ extension LiveCommand {
             inferenceRate: options.inferenceRate.map { $0 > 0 ? $0 : nil } ?? maker.liveInferenceRate,
             logger: logger
         )
-        logger.info("\(source.description) → \(camera.description)")
+        let model = options.processing.model.resolved(frameWidth: source.width, frameHeight: source.height)
+        logger.info("\(source.description) → \(camera.description), model \(model)")
         return (pipeline, camera)
     }
 }
@@ -231,7 +234,7 @@ struct LiveOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Run the model at most this often per second (default 15; 10 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+            "Run the model at most this often per second (default 15; 8 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
             valueName: "fps"
         )
     )
@@ -359,9 +362,18 @@ struct LiveOptions: ParsableArguments {
     /// The processing settings now: the configuration files', the command line's, then the settings file's,
     /// read again each time (a reload).
     func currentSettings() throws -> ProcessingSettings {
-        try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
-            .processing.settings
+        let current = try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
+        // The model is planned for the camera at start; a running matte cannot swap it (README, "Choosing a
+        // model"), so a changed --model is said once, not silently ignored.
+        if current.processing.model != processing.model, current.processing.model != Self.announcedModel {
+            warn("--model \(current.processing.model) takes effect when matte restarts (now \(processing.model))")
+            Self.announcedModel = current.processing.model
+        }
+        return current.processing.settings
     }
+
+    /// The last model change `currentSettings` warned of (reloads come from the session's one thread).
+    nonisolated(unsafe) private static var announcedModel: ModelChoice?
 
     /// The arguments the live command was given (without the program and subcommand names).
     static var commandLineArguments: [String] {

@@ -47,9 +47,29 @@ import Testing
         #expect(zip(sampled, sampled.dropFirst()).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
     }
 
-    @Test func aStillSceneIsSegmentedOnceASecond() {
+    @Test func aStillSceneIsSegmentedOnceASecondOnceItsFirstMasksSettled() {
         let sampled = Self.run(rate: 15, moving: false)
-        #expect(sampled.count == 3, "\(sampled)")
+        let settling = InferenceSchedule.settlingMasks
+        // The first masks at the rate limit (a recurrent network's state settles), then one a second.
+        #expect(sampled.count == settling + 1, "\(sampled)")
+        #expect(zip(sampled, sampled.dropFirst()).prefix(settling - 1).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
+        #expect(sampled[settling] - sampled[settling - 1] >= 900, "\(sampled)")
+    }
+
+    @Test func aNewStretchOfVideoSettlesAgain() {
+        var schedule = InferenceSchedule(rate: 15)
+        let scene = Self.scenes()[0]
+        var sampled: [Double] = []
+        for frame in 0..<60 {
+            let now = Double(frame) * 1000 / 30
+            if frame == 30 { schedule.startStretch() }
+            if schedule.due(at: now, maskNeeded: true, makerBusy: false), schedule.admit(at: now, scene: scene) {
+                sampled.append(now)
+            }
+        }
+        // Settling from the start, and again from frame 30 (1 s), each at the rate limit.
+        #expect(sampled.filter { $0 < 1000 }.count == InferenceSchedule.settlingMasks, "\(sampled)")
+        #expect(sampled.filter { $0 >= 1000 }.count == InferenceSchedule.settlingMasks, "\(sampled)")
     }
 
     @Test func slowMotionAddsUpUntilItCounts() {
@@ -74,6 +94,31 @@ import Testing
         #expect(Self.run(rate: nil, moving: false).count == 60)
         // Busy for the first second: nothing is sampled while it works.
         #expect(Self.run(rate: nil, moving: true, busy: { $0 < 1000 }).count == 30)
+    }
+
+    @Test func aNewPictureIsACutAMovingPersonIsNot() {
+        var schedule = InferenceSchedule(rate: 15)
+        let scenes = Self.scenes()
+        #expect(!schedule.isCut(scenes[0]), "nothing segmented yet: nothing to cut from")
+        let admitted = schedule.admit(at: 0, scene: scenes[0])
+        #expect(admitted)
+        #expect(!schedule.isCut(scenes[0]))
+        #expect(!schedule.isCut(scenes[1]), "a block moving across the picture")
+        let other = YUYVKernels.testPattern(width: 320, height: 180, seed: 9)
+        for at in stride(from: 0, to: other.bytes.count, by: 2) { other.bytes[at] = 255 &- other.bytes[at] }
+        var switched = SceneThumbnail()
+        switched.measure(other)
+        #expect(schedule.isCut(switched), "another camera's picture")
+        let dark = YUYVKernels.testPattern(width: 320, height: 180)
+        for at in stride(from: 0, to: dark.bytes.count, by: 2) { dark.bytes[at] /= 4 }
+        var before = SceneThumbnail()
+        var after = SceneThumbnail()
+        before.measure(YUYVKernels.testPattern(width: 320, height: 180))
+        after.measure(dark)
+        var lights = InferenceSchedule(rate: 15)
+        let lit = lights.admit(at: 0, scene: before)
+        #expect(lit)
+        #expect(lights.isCut(after), "the lights going out")
     }
 
     @Test func nothingIsSampledWhenNoMaskIsNeededOrTheMakerIsBusy() {

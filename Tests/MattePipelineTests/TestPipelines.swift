@@ -12,6 +12,7 @@ func testPipeline(
     sink: FrameSink,
     settings: ProcessingSettings = ProcessingSettings(),
     maker: PersonMaskMaker = BrightnessMaskMaker(),
+    inferenceRate: Double? = 15,
     logger: Logger = Logger(label: "test")
 ) throws -> LivePipeline {
     try LivePipeline(
@@ -21,7 +22,7 @@ func testPipeline(
         outputSize: nil,
         maker: maker,
         settings: settings,
-        inferenceRate: 15,
+        inferenceRate: inferenceRate,
         logger: logger
     )
 }

@@ -1,9 +1,10 @@
 import MatteImaging
 import MatteInference
 import MatteMedia
-import MatteSegmentation
 import MatteTestSupport
 import Testing
+
+@testable import MatteSegmentation
 
 /// Robust Video Matting on Matte's engine against ONNX Runtime's outputs (scripts/make-rvm-reference.py,
 /// Tests/Fixtures/README.md): 30 frames of a panning camera, the recurrent state carried, at sizes odd and even
@@ -62,5 +63,30 @@ import Testing
         // (1.5e-5), so these catch a regression long before a viewer could.
         #expect(worstMean <= 1e-4, "mean |alpha − ONNX Runtime| over a frame, worst of 30: \(worstMean)")
         #expect(worstMax <= 0.002, "max |alpha − ONNX Runtime|, worst of 30 frames: \(worstMax)")
+    }
+}
+
+@Suite struct ColourShiftTests {
+    /// The shift between two colours is the difference of their BT.601 limited-range bytes (Matte's own
+    /// conversion, made in Double from the standard's coefficients), to the bytes' rounding.
+    @Test func theShiftIsTheDifferenceOfTheColoursBytes() {
+        var generator = SeededGenerator(seed: 5)
+        let cells = 500
+        let person = (0..<cells * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let frame = (0..<cells * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var shift = [Float](repeating: 0, count: cells * 3)
+        let unit = { (bytes: [UInt8]) in bytes.map { Float($0) / 255 } }
+        VideoMatter.colourShift(foreground: unit(person), frame: unit(frame), into: &shift, cells: cells)
+        for cell in 0..<cells {
+            let a = BT601.yuv(r: person[3 * cell], g: person[3 * cell + 1], b: person[3 * cell + 2])
+            let b = BT601.yuv(r: frame[3 * cell], g: frame[3 * cell + 1], b: frame[3 * cell + 2])
+            let expected = [Int(a.y) - Int(b.y), Int(a.u) - Int(b.u), Int(a.v) - Int(b.v)]
+            for channel in 0..<3 {
+                #expect(
+                    abs(shift[3 * cell + channel] - Float(expected[channel])) <= 1.01,
+                    "cell \(cell) channel \(channel)"
+                )
+            }
+        }
     }
 }

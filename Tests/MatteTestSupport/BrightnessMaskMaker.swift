@@ -4,7 +4,7 @@ import MatteImaging
 /// A mask maker without a model, for tests of the live path: a cell is person where its input is brighter
 /// than `threshold` (mean of R, G, B). Counts its calls and can take a set time per mask, like a slow model.
 public final class BrightnessMaskMaker: PersonMaskMaker, @unchecked Sendable {
-    // @unchecked: `calls` is touched only under `lock`; the rest is immutable.
+    // @unchecked: the counters are touched only under `lock`; the rest is immutable.
     public let inputWidth: Int, inputHeight: Int
     public var maskWidth: Int { inputWidth }
     public var maskHeight: Int { inputHeight }
@@ -23,6 +23,11 @@ public final class BrightnessMaskMaker: PersonMaskMaker, @unchecked Sendable {
 
     /// How many masks it made.
     public var calls: Int { lock.withLock { count } }
+    /// How many times it was told to forget earlier frames.
+    public var resets: Int { lock.withLock { resetCount } }
+    private var resetCount = 0
+
+    public func resetState() { lock.withLock { resetCount += 1 } }
 
     public func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError) {
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }

@@ -362,7 +362,7 @@ check "doctor: no rvm is fine and says how to add it" \
     grep -q "^ok: models: .*rvm (optional) is not installed: sudo apt install matte-model-rvm" "$scratch/out"
 MATTE_MODELS_DIR=$scratch/models-bad-rvm XDG_DATA_HOME=$scratch/no-data run 1 doctor || true
 check "doctor: a damaged rvm is a problem" grep -q "^problem: models: .*rvm_mobilenetv3_fp32.onnx is damaged" "$scratch/out"
-check "doctor: its fix reinstalls its package" grep -q "^fix: sudo apt install --reinstall matte-model-rvm" "$scratch/out"
+check "doctor: its fix reinstalls its package" grep -q "^  fix: sudo apt install --reinstall matte-model-rvm$" "$scratch/out"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -188,6 +188,28 @@ status=$?
 matte_pid=""
 check "matte stops on SIGTERM (status $status)" test "$status" -eq 0
 
+# ---- 6b. the matting network live (--model rvm) through the same node ----------------------------------------------
+matte_log=$logs/rvm.log
+"$matte" --input "$photo" --output pipewire --model rvm --background '#00c000' >"$matte_log" 2>&1 &
+matte_pid=$!
+check "rvm: the node is published" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 30
+check "rvm: the start line names the model" wait_log "$matte_log" ', model rvm' 30
+gst_read 30 "$work/rvm-warm.rgb"
+check "rvm: the matting network makes a first mask" wait_log "$matte_log" "first person mask ready" 60
+gst_read 10 "$work/rvm.rgb" YUY2
+check "rvm: 10 frames of 512x512 reach the consumer" \
+    test "$(stat -c %s "$work/rvm.rgb" 2>/dev/null || echo 0)" -eq $((10 * 512 * 512 * 3))
+check "rvm: background pixels become the colour" near "$(rgb_pixel "$work/rvm.rgb" 9 20 20 512 512)" "0 192 0" 8
+check "rvm: more background becomes the colour" near "$(rgb_pixel "$work/rvm.rgb" 9 490 30 512 512)" "0 192 0" 8
+check "rvm: person pixels keep the photo" near "$(rgb_pixel "$work/rvm.rgb" 9 256 330 512 512)" "$reference" 12
+check "rvm: status names the model" test "$(status_field "s['model']")" = rvm
+kill -TERM "$matte_pid"
+wait "$matte_pid"
+status=$?
+matte_pid=""
+check "rvm: matte stops on SIGTERM (status $status)" test "$status" -eq 0
+matte_log=$logs/matte.log
+
 # ---- 7. signals as systemd sends them, and the daemon lost, always on ---------------------------------------------------
 # The unit reloads with SIGHUP and stops with SIGTERM; every thread (PipeWire's own loop too) must leave them to
 # matte's signal descriptor, or one kills the process. notify-listener.py plays systemd's notify socket.
@@ -238,6 +260,18 @@ gst_read 10 "$work/after-hup.rgb"
 check "after SIGHUP: the background is the red of the reloaded settings" \
     near "$(rgb_pixel "$work/after-hup.rgb" 9 20 20 512 512)" "192 0 0" 40
 check "after SIGHUP: the person keeps the photo" near "$(rgb_pixel "$work/after-hup.rgb" 9 256 330 512 512)" "$reference" 12
+# A model change cannot apply to a running matte: said once, and everything else goes on.
+printf '# reloaded\n--background #c00000\n--model rvm\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "a changed --model is said to take a restart" \
+    wait_log "$matte_log" "warning: --model rvm takes effect when matte restarts" 15
+kill -HUP "$matte_pid"
+check "and said once" wait_log "$matte_log" "settings reloaded" 15 5
+check "(only once)" test "$(grep -c 'takes effect when matte restarts' "$matte_log")" -eq 1
+check "status still names the running model (general: the photo is square)" test "$(status_field "s['model']")" = general
+printf '# reloaded\n--background #c00000\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "settings reloaded after taking it back" wait_log "$matte_log" "settings reloaded" 15 6
 # matte ctl set takes negative numbers as values, and `foreground none` takes a foreground away.
 check "ctl set dilate -5" "$matte" ctl set dilate -5
 check "status shows dilate -5" test "$(status_field "s['settings']['dilate']")" = -5

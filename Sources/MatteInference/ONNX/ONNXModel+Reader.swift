@@ -1,9 +1,10 @@
+import MatteFileNames
+
 extension ONNXModel {
     /// Bounds on what a file may declare; real models are far below (Robust Video Matting has 353 nodes, rank 4
-    /// and 230,400 weights in its largest tensor), hostile files are not.
-    static let maxNodes = 1 << 16
-    /// Also the bound on initializers, graph inputs and outputs, and a node's inputs and outputs.
-    static let maxListLength = maxNodes
+    /// and 230,400 weights in its largest tensor), hostile files are not. This one is the most nodes, initializers,
+    /// graph inputs or outputs, or inputs or outputs of one node.
+    static let maxListLength = 1 << 16
     static let maxAttributes = 64
     static let maxRank = 8
     /// A float32 tensor this large fills a file of `maxFileSize`.
@@ -70,7 +71,7 @@ extension ONNXModel {
             switch field.number {
             case 1:
                 var message = try reader.message(field, name: "node \(nodes.count)")
-                try nodes.append(try parseNode(&message), limit: maxNodes, "graph's node list")
+                try nodes.append(try parseNode(&message), limit: maxListLength, "graph's node list")
             case 5:
                 guard initializers.count < maxListLength else {
                     throw .malformed("graph has more than \(maxListLength) initializers")
@@ -79,7 +80,7 @@ extension ONNXModel {
                 let tensor = try parseTensor(&message, label: message.name)
                 guard !tensor.name.isEmpty else { throw .malformed("\(message.name) has no name") }
                 guard initializers.updateValue(tensor, forKey: tensor.name) == nil else {
-                    throw .malformed("two initializers are named '\(tensor.name)'")
+                    throw .malformed("two initializers are named \(quoted(tensor.name))")
                 }
             case 11:
                 var message = try reader.message(field, name: "graph input \(inputs.count)")
@@ -125,19 +126,21 @@ extension ONNXModel {
             default: try reader.skip(field)
             }
         }
-        guard let firstOutput = outputs.first else { throw .malformed("\(context) (\(opType)) has no outputs") }
+        guard let firstOutput = outputs.first else { throw .malformed("\(context) (\(quoted(opType))) has no outputs") }
         let displayName = name.isEmpty ? firstOutput : name
-        let label = "node '\(displayName)'"
+        let label = "node \(quoted(displayName))"
         guard !opType.isEmpty else { throw .malformed("\(label) has no op_type") }
         guard domain.isEmpty || domain == "ai.onnx" else {
-            throw .unsupported("\(label) (\(opType)) is in domain '\(domain)'; Matte runs only ai.onnx operators")
+            throw .unsupported(
+                "\(label) (\(quoted(opType))) is in domain \(quoted(domain)); Matte runs only ai.onnx operators"
+            )
         }
         var attributeValues: [String: ONNXAttribute] = [:]
         for var attribute in attributes {
             let (attributeName, value) = try parseAttribute(&attribute, node: label)
             guard let value else { continue }
             guard attributeValues.updateValue(value, forKey: attributeName) == nil else {
-                throw .malformed("\(label) has two attributes named '\(attributeName)'")
+                throw .malformed("\(label) has two attributes named \(quoted(attributeName))")
             }
         }
         return ONNXNode(
@@ -178,7 +181,7 @@ extension ONNXModel {
             }
         }
         guard !name.isEmpty else { throw .malformed("\(node) has an attribute with no name (\(context))") }
-        let label = "\(node) attribute '\(name)'"
+        let label = "\(node) attribute \(quoted(name))"
         switch type {
         case 0: throw .malformed("\(label) has no type")
         case 1: return (name, .float(float))
@@ -238,11 +241,12 @@ extension ONNXModel {
             case 13:  // external_data
                 external = true
                 try reader.skip(field)
-            case 14: external = try reader.int(field) == 1  // data_location EXTERNAL
+            case 14:  // data_location, 1 being EXTERNAL
+                if try reader.int(field) == 1 { external = true }
             default: try reader.skip(field)
             }
         }
-        let label = name.isEmpty ? label : "tensor '\(name)'"
+        let label = name.isEmpty ? label : "tensor \(quoted(name))"
         guard !external else {
             throw .unsupported("\(label) keeps its data in a separate file; Matte reads self-contained .onnx files")
         }
@@ -318,7 +322,7 @@ extension ONNXModel {
             default: try reader.skip(field)
             }
         }
-        let label = "\(reader.name) '\(name)'"
+        let label = "\(reader.name) \(quoted(name))"
         guard var type else { throw .malformed("\(label) has no type") }
         var tensorType: ProtobufReader?
         while let field = try type.nextField() {
@@ -370,15 +374,22 @@ extension ONNXModel {
     /// The product of the known dims, each of which must be at least 0. Zeros aside, the product must stay within
     /// `maxElements`, so that no product of some of the dims (a stride, a plane) can overflow either.
     private static func checkedElementCount(_ dims: [Int?], _ label: String) throws(ONNXError) -> Int {
+        func refused(_ reason: String) -> ONNXError {
+            .malformed(
+                "\(label) has shape [\(dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))], \(reason)"
+            )
+        }
+        guard !dims.contains(where: { ($0 ?? 0) < 0 }) else { throw refused("a negative dim") }
         var product = 1
-        for case let dim? in dims where dim != 0 {
+        for case let dim? in dims where dim > 0 {
             let (next, overflow) = product.multipliedReportingOverflow(by: dim)
-            guard dim > 0, !overflow, next <= maxElements else {
-                let shape = dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
-                throw .malformed("\(label) has shape [\(shape)], \(dim < 0 ? "a negative dim" : "too large")")
-            }
+            guard !overflow, next <= maxElements else { throw refused("too large") }
             product = next
         }
         return dims.contains(0) ? 0 : product
     }
+
+    /// A name from the file as messages show it: quoted, control characters escaped so that the message stays one
+    /// line, and cut short if long.
+    private static func quoted(_ name: String) -> String { "'\(FileName.printable(name, limit: 80))'" }
 }

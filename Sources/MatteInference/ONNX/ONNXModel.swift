@@ -2,7 +2,8 @@ import MatteMemory
 
 /// Why an .onnx file could not be read or run. `description` is the one line a user is shown.
 public enum ONNXError: Error, Equatable, CustomStringConvertible {
-    /// A length or offset points past the end of the file (or of the message that contains it).
+    /// A length or offset points past the end of the file. (One that stays inside the file but passes the end of
+    /// the message that contains it is `.malformed`.)
     case truncated(String, offset: Int, fileSize: Int)
     case malformed(String)
     case unsupported(String)

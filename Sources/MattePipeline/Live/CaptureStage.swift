@@ -24,6 +24,8 @@ final class CaptureStage: @unchecked Sendable {
     /// Made when mirroring is first asked for: most calls never mirror.
     private var mirrored: PixelBuffer?
     private var sequence = 0
+    /// The stretch of unbroken video frames belong to (FrameStamp.stretch).
+    private var stretch = 0
     private var retry = SourceRetry()
     private var reportedCorrupt = 0
     private var lastCorruptReport = -Double.infinity
@@ -105,6 +107,8 @@ final class CaptureStage: @unchecked Sendable {
                 )
             }
             source = opened
+            stretch += 1
+            schedule.startStretch()
             state.sourceDescription = opened.description
             retry.opened()
             state.sourceAvailable(true)
@@ -143,14 +147,24 @@ final class CaptureStage: @unchecked Sendable {
             frame.picture = target
         }
         sequence += 1
-        frame.stamp = FrameStamp(sequence: sequence, mirrored: settings.mirror, captureTime: timestamp)
-        if schedule.due(at: arrived, maskNeeded: settings.maskNeeded, makerBusy: inputs.makerBusy) {
+        let due = schedule.due(at: arrived, maskNeeded: settings.maskNeeded, makerBusy: inputs.makerBusy)
+        if due {
             scene.measure(frame.picture)
-            if schedule.admit(at: arrived, scene: scene) {
-                input.values.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
-                input.stamp = frame.stamp
-                inputs.publish(&input)
+            if schedule.isCut(scene) {
+                stretch += 1
+                schedule.startStretch()
             }
+        }
+        frame.stamp = FrameStamp(
+            sequence: sequence,
+            mirrored: settings.mirror,
+            captureTime: timestamp,
+            stretch: stretch
+        )
+        if due, schedule.admit(at: arrived, scene: scene) {
+            input.values.withUnsafeMutableBufferPointer { sampler.sample(frame.picture, into: $0.baseAddress!) }
+            input.stamp = frame.stamp
+            inputs.publish(&input)
         }
         frames.publish(&frame)
         statistics.frameIn(processing: monotonicMilliseconds() - arrived)

@@ -33,8 +33,13 @@ struct InferenceSchedule {
     /// The scene moved when at least this many cells did: a hand in a corner moves a few, noise none.
     static let movingCells = 4
 
+    /// A recurrent network's first masks of a stretch of video improve as its state settles: so many are made
+    /// at the rate limit however still the scene is.
+    static let settlingMasks = 5
+
     private var lastStart = -Double.infinity
     private var lastScene: SceneThumbnail?
+    private var settling = settlingMasks
 
     init(rate: Double?) { interval = rate.map { 1000 / $0 } ?? 0 }
 
@@ -44,18 +49,35 @@ struct InferenceSchedule {
         maskNeeded && !makerBusy && now - lastStart >= interval * 0.9
     }
 
+    /// A cut: most of the picture changed at once since the last frame segmented (a camera switched, a slide
+    /// shown, lights on), far beyond what anyone moving in front of the camera does.
+    static let cutThreshold: Float = 32 / 255
+    static let cutShare = 0.6
+
+    /// Whether `scene` is a cut from the last frame segmented.
+    func isCut(_ scene: SceneThumbnail) -> Bool {
+        guard let lastScene else { return false }
+        let cells = SceneThumbnail.columns * SceneThumbnail.rows
+        return Double(scene.changedCells(from: lastScene, threshold: Self.cutThreshold)) >= Double(cells)
+            * Self.cutShare
+    }
+
     /// For a frame `due` let through: whether its scene moved enough to segment it; if so, it is recorded as
     /// the last one segmented.
     mutating func admit(at now: Double, scene: SceneThumbnail) -> Bool {
-        if interval > 0, let lastScene, now - lastStart < Self.stillInterval * 0.9,
+        if interval > 0, settling == 0, let lastScene, now - lastStart < Self.stillInterval * 0.9,
             scene.changedCells(from: lastScene, threshold: Self.cellThreshold) < Self.movingCells
         {
             return false
         }
         lastStart = now
         lastScene = scene
+        settling = max(0, settling - 1)
         return true
     }
+
+    /// A new stretch of video (a reopened camera, a cut): its first masks settle again.
+    mutating func startStretch() { settling = Self.settlingMasks }
 }
 
 /// Fits the newest mask to the frame going out: a mask made from a frame of the other orientation (just

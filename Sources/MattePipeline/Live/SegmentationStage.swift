@@ -36,9 +36,15 @@ final class SegmentationStage: @unchecked Sendable {
 
     func run() {
         var announcedFirstMask = false
+        var previous: FrameStamp? = nil
         while !state.stopping {
             guard inputs.take(&input, after: input.stamp.sequence, timeout: 0.25) else { continue }
             defer { inputs.finished() }
+            // A recurrent network's memory of the scene no longer fits a new stretch of video or a mirrored one.
+            if let previous, previous.stretch != input.stamp.stretch || previous.mirrored != input.stamp.mirrored {
+                maker.resetState()
+            }
+            previous = input.stamp
             let start = monotonicMilliseconds()
             do {
                 try maker.makeMask(from: input, into: &mask)
