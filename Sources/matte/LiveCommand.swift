@@ -126,6 +126,7 @@ extension LiveCommand {
         logger: Logger
     ) throws -> (LivePipeline, VirtualCamera) {
         let source = try options.openSource()
+        for line in options.unusedCaptureOptions(source: source) { logger.warning("\(line)") }
         let camera = try options.openVirtualCamera(
             frameRate: source.frameRate,
             sourceWidth: source.width,
@@ -209,11 +210,18 @@ struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use a video or image file (looped) instead of a camera.", valueName: "file"))
     var input: String?
 
-    @Option(help: "Capture size, WIDTHxHEIGHT (the nearest the camera offers).")
-    var size: String = "1280x720"
+    @Option(
+        help:
+            "Capture size, WIDTHxHEIGHT (the nearest the camera offers; default 1280x720). A file (--input) plays at its own size."
+    )
+    var size: String?
 
-    @Option(parsing: .unconditional, help: "Capture frame rate, 1-240 (the nearest the camera offers).")
-    var fps: Double = 30
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Capture frame rate, 1-240 (the nearest the camera offers; default 30). A picture (--input) repeats at this rate; a video plays at its own."
+    )
+    var fps: Double?
 
     @Option(
         help: ArgumentHelp(
@@ -276,18 +284,44 @@ struct LiveOptions: ParsableArguments {
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
-        _ = try frameSize(size, option: "--size")
+        if let size { _ = try frameSize(size, option: "--size") }
         if let outputSize { _ = try frameSize(outputSize, option: "--output-size") }
-        guard fps >= 1 && fps <= 240 else { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
+        if let fps, !(fps >= 1 && fps <= 240) { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
         if let inferenceRate, !(inferenceRate >= 0 && inferenceRate <= 240) {
             throw ValidationError("--inference-rate \(inferenceRate): use 0 (every frame) or a rate up to 240")
         }
     }
 
+    /// A rate as the user writes it: 30, 29.97.
+    static func rate(_ value: Double) -> String { value == value.rounded() ? "\(Int(value))" : format(value) }
+
+    /// The rate asked of the camera, or of a picture given as --input.
+    var captureRate: Double { fps ?? 30 }
+
+    /// What the capture options asked for that `source`, a file, does not do: one line each, naming the option,
+    /// what happens instead and what to use. (A camera gives the nearest it offers, which its log line shows.)
+    func unusedCaptureOptions(source: FrameSource) -> [String] {
+        guard let input else { return [] }
+        var lines: [String] = []
+        if let size, let asked = try? frameSize(size, option: "--size"), asked != (source.width, source.height) {
+            lines.append(
+                "--size \(size) is for cameras: \(input) plays at its own size, \(source.width)x\(source.height); --output-size sets the virtual camera's"
+            )
+        }
+        if let fps, fps != source.frameRate {
+            lines.append(
+                "--fps \(Self.rate(fps)) does not change a video's rate: \(input) plays at its own \(Self.rate(source.frameRate)) fps"
+            )
+        }
+        return lines
+    }
+
     /// Opens the source: the camera, or the input file. The pipeline calls it again to reopen.
     func openSource() throws(PipelineError) -> FrameSource {
         if let input {
-            do { return try FileSource(path: input, frameRate: fps) } catch { throw PipelineError(error.description) }
+            do { return try FileSource(path: input, frameRate: captureRate) } catch {
+                throw PipelineError(error.description)
+            }
         }
         guard let path = camera ?? DeviceCatalog.firstCamera() else {
             throw PipelineError(
@@ -296,8 +330,8 @@ struct LiveOptions: ParsableArguments {
             )
         }
         // Validated in `validate()`.
-        let (width, height) = (try? frameSize(size, option: "--size")) ?? (1280, 720)
-        do { return try CameraSource(path: path, width: width, height: height, frameRate: fps) } catch {
+        let (width, height) = (try? frameSize(size ?? "", option: "--size")) ?? (1280, 720)
+        do { return try CameraSource(path: path, width: width, height: height, frameRate: captureRate) } catch {
             throw PipelineError(error)
         }
     }

@@ -60,7 +60,7 @@ matte_log=$logs/matte.log
 node_id() { grep -o 'camera node [0-9]*' "${1:-$matte_log}" | tail -n 1 | awk '{ print $3 }'; }
 
 # A registry of GStreamer plugins of this run's own with just the elements used: no scan of every plugin installed.
-gst_private_registry "$work" coreelements pipewire videoconvertscale
+gst_private_registry "$work" coreelements pipewire videoconvertscale multifile
 # gst_read COUNT FILE [FORMAT]: COUNT frames of the node (in FORMAT, default what pipewiresrc prefers), converted to
 # packed RGB by videoconvert; the caps pipewiresrc negotiated and each buffer's pts go to $logs/gst.log.
 # (Every consumer here has a caps filter after pipewiresrc: 0.3.65's pipewiresrc straight into fakesink never
@@ -316,6 +316,51 @@ stop_with INT 5
 check "SIGINT while starting: matte exits 130 at once (status $status)" test "$status" -eq 130
 check "SIGINT while starting: it says so" grep -qx "matte: stopped by SIGINT while starting" "$logs/frozen.log"
 kill -CONT "$pipewire_pid"
+
+# ---- 7b. row layouts: every consumer reads the picture at many widths ---------------------------------------------------
+# A single-block buffer has one chunk stride: libwebrtc (Chromium, Firefox) asks for rows of exactly the width and
+# reads the planes back to back; GStreamer's pipewiresrc asks for none and assumes its default layout (rows padded to
+# 4 bytes); others read the chunk's stride. pw-reader (Tests/e2e/pw-reader.c, libpipewire alone) plays the first and
+# the last; gst-launch the second. Each frame is compared with the YUY2 frame GStreamer reads (one layout for all).
+cc -O1 -o "$work/pw-reader" "$repo/Tests/e2e/pw-reader.c" $(pkg-config --cflags --libs libpipewire-0.3)
+# same_picture LABEL LAYOUT FILE: FILE (unpadded planes in ffmpeg's LAYOUT) shows the reference frame.
+same_picture() {
+    local result outcome=0
+    result=$(python3 "$repo/Tests/e2e/compare-yuv.py" "$width" "$height" "$work/reference.yuv" "$2" "$3" 2>&1) || outcome=$?
+    check "$size $1: $result" test "$outcome" -eq 0
+}
+for size in 160x121 426x240 640x360 722x405 852x480 854x480 1366x768 1920x1080; do
+    width=${size%x*} height=${size#*x}
+    matte_log=$logs/layout-$size.log
+    "$matte" --input "$photo" --fps 12 --output pipewire --output-size "$size" --always-on --background '#00c000' \
+        >"$matte_log" 2>&1 &
+    matte_pid=$!
+    wait_log "$matte_log" "first person mask ready" 30 >/dev/null
+    [ "$size" = 160x121 ] && check "a picture as --input repeats at --fps" grep -q "(looped, 512x512 at 12 fps)" "$matte_log"
+    # A still photo: once the mask has settled (the frames skipped), every frame is the same picture.
+    rm -f "$work"/*.yuv
+    timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! video/x-raw,format=YUY2 \
+        ! multifilesink location="$work/yuy2-%02d.yuv" >/dev/null 2>&1
+    mv "$work/yuy2-14.yuv" "$work/reference.yuv"
+    for format in I420 NV12; do
+        name=$(echo "$format" | tr '[:upper:]' '[:lower:]')
+        layout=$([ "$format" = I420 ] && echo yuv420p || echo nv12)
+        for mode in unpadded chunk; do
+            "$work/pw-reader" "$(node_id)" "$name" "$width" "$height" "$mode" 14 "$work/$mode.yuv" \
+                2>>"$logs/pw-reader.log"
+            same_picture "$format read with $mode rows" "$layout" "$work/$mode.yuv"
+        done
+        # pipewiresrc hands on the buffer's bytes (chunk offset and size) as they are, for GStreamer to read in its
+        # default layout. (Its videoconvert cannot take I420 of odd heights to YUY2: "code not implemented".)
+        timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! "video/x-raw,format=$format" \
+            ! multifilesink location="$work/gst-%02d.yuv" >/dev/null 2>&1
+        same_picture "$format read by GStreamer (its default layout)" "gst-$layout" "$work/gst-14.yuv"
+    done
+    kill -TERM "$matte_pid"
+    wait "$matte_pid" 2>/dev/null
+    matte_pid=""
+done
+matte_log=$logs/matte.log
 
 # ---- 8. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
 # 1280x720, always on, 20 s each: matte's CPU per frame with nobody consuming (each frame dropped before any copy)
