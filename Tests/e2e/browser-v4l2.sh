@@ -13,7 +13,8 @@
 #      "Matte" with 320x240 (Chromium at the rate matte writes), open it and get frames of that size whose background
 #      is green;
 #   4. the same as I420;
-#   5. exclusive_caps=0: Chromium skips the device (capture and output at once), Firefox still lists it.
+#   5. matte at its default size, 1280x720 (where both browsers prefer MJPEG and Firefox guesses 15 fps): listed and read;
+#   6. exclusive_caps=0: Chromium skips the device (capture and output at once), Firefox still lists it.
 # Logs in $MATTE_RESULTS/browser-v4l2/. Ends with "browser-v4l2: N passed, M failed" and a non-zero status on failure.
 set -uo pipefail
 [ "${MATTE_E2E_GUEST:-}" = 1 ] || { echo "browser-v4l2: error: run me inside the VM: Tests/e2e/run-in-vm.sh Tests/e2e/browser-v4l2.sh" >&2; exit 2; }
@@ -67,15 +68,15 @@ grep 'NOTE' "$logs/2-vivid-320x180.txt" | sed 's/^/    /'
 
 # ---- 3. matte writing YUYV ---------------------------------------------------------------------------------------------
 matte_pid=""
-start_matte() {  # start_matte LOG ARGS...: matte on demand, the photo as the camera
-    local log=$1; shift
-    "$matte" --input "$MATTE_REPO/Tests/Fixtures/astronaut.png" --output "$virtual" --output-size "$size" \
+start_matte() {  # start_matte LOG SIZE ARGS...: matte on demand, the photo as the camera
+    local log=$1 output_size=$2; shift 2
+    "$matte" --input "$MATTE_REPO/Tests/Fixtures/astronaut.png" --output "$virtual" --output-size "$output_size" \
         --background '#00c000' "$@" >"$log" 2>&1 &
     matte_pid=$!
 }
 stop_matte() { stop_pid "$matte_pid" 20; }
 
-start_matte "$logs/matte-yuyv.log"
+start_matte "$logs/matte-yuyv.log" "$size"
 check "matte starts (YUYV)" wait_log "$logs/matte-yuyv.log" "readers detected" 90
 # A listing alone (open O_RDONLY, QUERYCAP, ENUM_*, TRY_FMT, close: what every enumerateDevices() does) should not
 # turn the camera on. v4l2loopback 0.15 tells matte about streaming readers only; on 0.12.7 matte counts opens.
@@ -102,7 +103,7 @@ stop_matte; status=$?
 check "matte stops with status 0 (got $status)" test "$status" -eq 0
 
 # ---- 4. matte writing I420 ---------------------------------------------------------------------------------------------
-start_matte "$logs/matte-i420.log" --output-format i420
+start_matte "$logs/matte-i420.log" "$size" --output-format i420
 check "matte starts (I420)" wait_log "$logs/matte-i420.log" "readers detected" 90
 check "matte writing I420: both list \"Matte\" at $size (Chromium at ${rate:-?} fps), open it and get frames" \
     accepts "$logs/4-i420.txt" --size "$size" --fps "${rate:-0}" --format i420 --frames 3 --within 150
@@ -110,7 +111,16 @@ show "$logs/4-i420.txt"
 stop_matte; status=$?
 check "matte stops with status 0 (got $status)" test "$status" -eq 0
 
-# ---- 5. exclusive_caps=0: capture and output at once ---------------------------------------------------------------------
+# ---- 5. matte at its default size, 1280x720: above 640x480 both browsers prefer MJPEG, and Firefox guesses 15 fps --------
+start_matte "$logs/matte-720p.log" 1280x720
+check "matte starts (1280x720)" wait_log "$logs/matte-720p.log" "readers detected" 90
+check "matte at 1280x720: both list \"Matte\" at 1280x720 (Chromium at ${rate:-?} fps), open it and get frames" \
+    accepts "$logs/5-720p.txt" --size 1280x720 --fps "${rate:-0}" --format yuyv --frames 2 --within 150
+show "$logs/5-720p.txt"
+stop_matte; status=$?
+check "matte stops with status 0 (got $status)" test "$status" -eq 0
+
+# ---- 6. exclusive_caps=0: capture and output at once ---------------------------------------------------------------------
 loopback_with() {  # loopback_with OPTION=VALUE...: v4l2loopback reloaded with the run's options, some replaced
     local opts o r out=()
     eval "opts=($MATTE_LOOPBACK_OPTS)"
@@ -120,10 +130,10 @@ loopback_with() {  # loopback_with OPTION=VALUE...: v4l2loopback reloaded with t
 }
 check "v4l2loopback reloaded with exclusive_caps=0" loopback_with exclusive_caps=0
 check "exclusive_caps=0: Chromium skips the loopback (VIDEO_CAPTURE with VIDEO_OUTPUT)" \
-    rejects "$logs/5-chromium.txt" chromium.querycap --only chromium --list-only
-show "$logs/5-chromium.txt"
-run_browsers "$logs/5-firefox.txt" --only firefox --list-only
-check "exclusive_caps=0: Firefox still lists it (it only asks for VIDEO_CAPTURE)" grep -q '^  /dev/video20 "Matte"' "$logs/5-firefox.txt"
+    rejects "$logs/6-chromium.txt" chromium.querycap --only chromium --list-only
+show "$logs/6-chromium.txt"
+run_browsers "$logs/6-firefox.txt" --only firefox --list-only
+check "exclusive_caps=0: Firefox still lists it (it only asks for VIDEO_CAPTURE)" grep -q '^  /dev/video20 "Matte"' "$logs/6-firefox.txt"
 check "v4l2loopback reloaded with the run's options" loopback_reload
 
 summary
