@@ -32,7 +32,7 @@ mkdir -p "$logs"
 browsers=(python3 "$MATTE_REPO/Tests/e2e/browser-v4l2.py")
 echo "browser-v4l2: v4l2loopback $MATTE_LOOPBACK_VERSION, $(nproc) CPUs, $matte"
 
-# browsers LOG ARGS...: the enumerator, its output in LOG (and on the console when it fails).
+# run_browsers LOG ARGS...: the enumerator, its output in LOG.
 run_browsers() {
     local log=$1; shift
     "${browsers[@]}" "$@" >"$log" 2>/dev/null
