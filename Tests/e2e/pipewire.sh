@@ -95,6 +95,12 @@ check "matte devices lists it" bash -c "'$matte' devices | grep -q '^  node $(no
 check "matte doctor: ok: pipewire" grep -q "^ok: pipewire:" "$logs/doctor.txt"
 check "and v4l2loopback findings are warnings naming PipeWire" \
     bash -c "! grep -q '^problem: loopback' '$logs/doctor.txt' && grep -q '^warning: loopback-.*PipeWire carries the camera' '$logs/doctor.txt'"
+# Browsers reach the camera only through the desktop portal: with no session bus to ask, doctor says so and how to fix
+# it (browsers.sh checks the portal answering).
+DBUS_SESSION_BUS_ADDRESS=unix:path=$work/no-bus "$matte" doctor >"$logs/doctor-no-bus.txt" 2>&1
+check "with no portal to ask: warning: portal, with the packages to install" bash -c "grep -q \
+    '^warning: portal: the desktop portal.s Camera interface does not answer' '$logs/doctor-no-bus.txt' && grep -q \
+    '^  fix: sudo apt install xdg-desktop-portal' '$logs/doctor-no-bus.txt' && ! grep -q '^ok: browsers' '$logs/doctor-no-bus.txt'"
 check "with no consumer the source is closed (idle)" wait_log "$logs/matte.log" "idle: no application is reading" 10
 check "and status says idle, 0 readers" test "$(status_field "s['state'], s['readers']")" = "idle 0"
 
@@ -374,7 +380,7 @@ measure() {  # measure LABEL [FORMAT]
     local consumer=$matte_pid
     if [ -n "${2:-}" ]; then
         gst-launch-1.0 -q pipewiresrc path="$(node_id "$logs/cost.log")" ! "video/x-raw,format=$2" ! fakesink \
-            >/dev/null 2>&1 &
+            >"$logs/cost-consumer.log" 2>&1 &
         consumer=$!
     fi
     sleep 3
@@ -382,13 +388,16 @@ measure() {  # measure LABEL [FORMAT]
     m0=$(cpu_ms "$matte_pid") d0=$(cpu_ms "$pipewire_pid") g0=$(cpu_ms "$consumer")
     sleep 20
     m1=$(cpu_ms "$matte_pid") d1=$(cpu_ms "$pipewire_pid") g1=$(cpu_ms "$consumer")
-    frames=$(status_field "s['rates']['out'] * 20")
+    # Frames processed: with no consumer none goes out.
+    frames=$(status_field "s['rates']['in'] * 20")
     [ -n "${2:-}" ] || g1=$g0
-    printf 'pipewire: cost, %s: matte %.2f ms CPU per frame, daemon %.3f ms, consumer %.3f ms; %.1f fps out; latency p50 %s ms, p99 %s ms\n' \
+    printf 'pipewire: cost, %s: matte %.2f ms CPU per frame, daemon %.3f ms, consumer %.3f ms; %.1f fps processed; latency p50 %s ms, p99 %s ms\n' \
         "$1" "$(echo "($m1 - $m0) / $frames" | bc -l)" "$(echo "($d1 - $d0) / $frames" | bc -l)" \
         "$(echo "($g1 - $g0) / $frames" | bc -l)" "$(echo "$frames / 20" | bc -l)" \
         "$(status_field "round(s['latency_ms']['p50'], 2)")" "$(status_field "round(s['latency_ms']['p99'], 2)")"
-    [ -n "${2:-}" ] && kill -KILL "$consumer"
+    if [ -n "${2:-}" ]; then
+        kill -KILL "$consumer" 2>/dev/null || echo "pipewire: cost, $1: the consumer had ended: $(tail -n 1 "$logs/cost-consumer.log")"
+    fi
     kill -TERM "$matte_pid"
     wait "$matte_pid" 2>/dev/null
     matte_pid=""
