@@ -64,6 +64,42 @@ final class SettableReaders: ReaderCount, Sendable {
         )
     }
 
+    /// Always on, or with a reader there at start, the source opened for sizing is the one processed: before, the
+    /// capture thread could start while the pipeline was still idle, close it, and open the camera again.
+    @Test(arguments: [(alwaysOn: true, readers: 0), (alwaysOn: false, readers: 1)])
+    func processingWantedAtStartKeepsTheFirstSource(start: (alwaysOn: Bool, readers: Int)) throws {
+        let sink = CountingSink()
+        let reopened = Locked(0)
+        func source() -> FrameSource { SyntheticSource(width: 64, height: 36, frameRate: 30, distinctFrames: 2) }
+        let pipeline = try testPipeline(
+            source: source(),
+            reopen: {
+                reopened.withLock { $0 += 1 }
+                return source()
+            },
+            sink: sink
+        )
+        let readers = SettableReaders()
+        readers.set(start.readers)
+        let session = try LiveSession(
+            pipeline: pipeline,
+            readers: readers,
+            alwaysOn: start.alwaysOn,
+            settings: { ProcessingSettings() },
+            logger: Logger(label: "test")
+        )
+        let control = session.control
+        let wrote = Locked(false)
+        let driver = Thread {
+            wrote.withLock { $0 = eventually(20) { sink.frames > 5 } }
+            control.request(.stop)
+        }
+        driver.start()
+        session.run()
+        #expect(wrote.withLock { $0 })
+        #expect(reopened.withLock { $0 } == 0, "the first source was closed and the camera opened again")
+    }
+
     /// What the driving thread saw, checked once the session has returned.
     struct Observations: Sendable {
         var idleWithoutReader = false

@@ -137,12 +137,21 @@ public final class LiveSession {
         if let notifier, let pinger = WatchdogPinger(notifier: notifier) { pipeline.outputHeartbeat = pinger.ping }
         // Ready before the output thread's first watchdog ping, so a service manager hears them in order.
         notifier?.send("READY=1")
+        // Decided before the threads start: the source opened for sizing is then kept when processing is wanted
+        // at once (always on, or a reader already there), not closed by an idle capture thread and reopened.
+        readerCount = readers?.update() ?? 0
+        if Self.wantsProcessing(
+            alwaysOn: alwaysOn || readers == nil,
+            readers: readerCount,
+            millisecondsSinceLastReader: .infinity
+        ) {
+            pipeline.setActive(true)
+        }
         pipeline.start()
         defer {
             notifier?.send("STOPPING=1")
             pipeline.stop()
         }
-        readerCount = readers?.update() ?? 0
         var lastReaderSeen = -Double.infinity
         var lastTick = 0.0
         var reloadDue: Double?
