@@ -1,3 +1,4 @@
+import MatteFileNames
 import MatteImaging
 import MatteInference
 
@@ -36,8 +37,11 @@ public final class VideoMatter {
         guard names.contains("src"), names.contains("downsample_ratio"),
             stateNames.allSatisfy({ names.contains($0.input) })
         else {
+            // The names come from the file: quoted, escaped and at most eight of them, so the message stays one line.
+            let shown = names.sorted().prefix(8).map { "'\(FileName.printable($0, limit: 40))'" }
+            let more = names.count > 8 ? ", … (\(names.count) inputs)" : ""
             throw .unsupported(
-                "the graph's inputs are \(model.inputs.map(\.name).sorted()); Robust Video Matting has src, r1i…r4i and downsample_ratio"
+                "the graph's inputs are [\(shown.joined(separator: ", "))\(more)]; Robust Video Matting has src, r1i…r4i and downsample_ratio"
             )
         }
         engine = try ONNXEngine(

@@ -64,3 +64,38 @@ import Testing
         #expect(worstMax <= 0.002, "max |alpha − ONNX Runtime|, worst of 30 frames: \(worstMax)")
     }
 }
+
+@Suite struct VideoMatterRefusalTests {
+    /// A graph that is not Robust Video Matting is named by its inputs, which come from the file: quoted and
+    /// escaped, at most eight, so the message stays one short line.
+    @Test func aForeignGraphIsNamedInOneLine() {
+        let names = ["in\nput"] + (1...99).map { "extra\($0)" }
+        let model = ONNXModel(
+            opsetVersion: 12,
+            nodes: [],
+            initializers: [:],
+            inputs: names.map { ONNXValueInfo(name: $0, elementType: 1, shape: [1, 3, nil, nil]) },
+            outputs: []
+        )
+        let error = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5)
+        }
+        #expect(
+            error?.description
+                == "unsupported ONNX model: the graph's inputs are ['extra1', 'extra10', 'extra11', 'extra12', "
+                + "'extra13', 'extra14', 'extra15', 'extra16', … (100 inputs)]; Robust Video Matting has src, "
+                + "r1i…r4i and downsample_ratio"
+        )
+        let one = ONNXModel(
+            opsetVersion: 12,
+            nodes: [],
+            initializers: [:],
+            inputs: [ONNXValueInfo(name: "in\nput", elementType: 1, shape: [1, 3, nil, nil])],
+            outputs: []
+        )
+        let single = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: one, width: 64, height: 48, downsampleRatio: 0.5)
+        }
+        #expect(single?.description.contains("inputs are ['in\\x0aput']") == true, "\(String(describing: single))")
+    }
+}

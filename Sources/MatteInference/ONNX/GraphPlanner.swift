@@ -1,4 +1,5 @@
 import CXNNPACK
+import MatteFileNames
 import MatteMemory
 
 /// Turns an ONNX graph into steps for one input size (see ONNXEngine). Planning happens node by node in the
@@ -54,7 +55,7 @@ final class GraphPlanner {
         wanted = Set(outputs)
         let produced = Set(model.nodes.flatMap(\.outputs))
         for output in outputs where !produced.contains(output) {
-            throw .unsupported("the graph has no output '\(output)'")
+            throw .unsupported("the graph has no output \(ONNXModel.quoted(output))")
         }
         for input in model.inputs {
             if let shape = inputs[input.name] {
@@ -117,7 +118,9 @@ final class GraphPlanner {
             release(node.outputs.filter { lastUse[$0] == nil }, at: nil)
         }
         for name in wanted {
-            guard case .tensor = values[name] else { throw .unsupported("output '\(name)' is not a computed tensor") }
+            guard case .tensor = values[name] else {
+                throw .unsupported("output \(ONNXModel.quoted(name)) is not a computed tensor")
+            }
         }
     }
 
@@ -142,7 +145,7 @@ final class GraphPlanner {
             return Tensor(storage: Storage(plane: plane, pinned: false), shape: shape)
         }
         do {
-            let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor '\(name)' \(shape)")
+            let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor \(ONNXModel.quoted(name)) \(shape)")
             keptAlive.append(plane)
             return Tensor(storage: Storage(plane: plane, pinned: pinned), shape: shape)
         } catch {
@@ -177,7 +180,7 @@ final class GraphPlanner {
             guard !name.isEmpty else { return nil }
             guard let value = values[name] else {
                 throw .malformed(
-                    "node '\(node.name)' (\(node.opType)) reads '\(name)', which nothing before it produces"
+                    "\(node.label) reads \(ONNXModel.quoted(name)), which nothing before it produces"
                 )
             }
             return value
@@ -216,14 +219,14 @@ final class GraphPlanner {
         case "Slice": try planSlice(node, inputs)
         case "Expand": try planExpand(node, inputs)
         default:
-            throw .unsupported("node '\(node.name)' uses operator \(node.opType), which Matte does not implement")
+            throw .unsupported("\(node.label): Matte does not implement this operator")
         }
     }
 
     private func check(_ status: xnn_status, _ node: ONNXNode) throws(ONNXError) {
         guard status == xnn_status_success else {
             if status == xnn_status_out_of_memory { throw .outOfMemory("load the model") }
-            throw .unsupported("XNNPACK rejected node '\(node.name)' (\(node.opType), status \(status.rawValue))")
+            throw .unsupported("XNNPACK rejected \(node.label) (status \(status.rawValue))")
         }
     }
 
@@ -241,7 +244,7 @@ final class GraphPlanner {
 
     private func tensorInput(_ node: ONNXNode, _ inputs: [Value?], _ position: Int) throws(ONNXError) -> Tensor {
         guard position < inputs.count, case let .tensor(tensor)? = inputs[position] else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) needs a computed tensor as input \(position + 1)")
+            throw .unsupported("\(node.label) needs a computed tensor as input \(position + 1)")
         }
         return tensor
     }
@@ -249,7 +252,7 @@ final class GraphPlanner {
     private func constantInput(_ node: ONNXNode, _ inputs: [Value?], _ position: Int) throws(ONNXError) -> ONNXTensor? {
         guard position < inputs.count, let input = inputs[position] else { return nil }
         guard case let .constant(tensor) = input else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) needs a constant as input \(position + 1)")
+            throw .unsupported("\(node.label) needs a constant as input \(position + 1)")
         }
         return tensor
     }
@@ -257,7 +260,7 @@ final class GraphPlanner {
     /// The one input and a new output of the same shape, for element-wise nodes.
     private func elementwise(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) -> (Tensor, Tensor) {
         let x = try tensorInput(node, inputs, 0)
-        guard let name = node.outputs.first else { throw .malformed("node '\(node.name)' has no output") }
+        guard let name = node.outputs.first else { throw .malformed("\(node.label) has no output") }
         return (x, try define(name, x.shape))
     }
 
@@ -273,7 +276,7 @@ final class GraphPlanner {
         let x = try tensorInput(node, inputs, 0)
         guard let weight = try constantInput(node, inputs, 1), case let .float(weights) = weight.values,
             weight.shape.count == 4
-        else { throw .unsupported("node '\(node.name)' (Conv) needs constant float weights [O, I, kH, kW]") }
+        else { throw .unsupported("\(node.label) needs constant float weights [O, I, kH, kW]") }
         let attributes = NodeAttributes(node)
         let groups = try attributes.int("group", default: 1)
         let outputChannels = weight.shape[0]
@@ -283,17 +286,17 @@ final class GraphPlanner {
             kernel.width > 0
         else {
             throw .malformed(
-                "node '\(node.name)' (Conv) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
+                "\(node.label) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
             )
         }
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET" else {
-            throw .unsupported("node '\(node.name)' (Conv) uses auto_pad; Matte needs explicit pads")
+            throw .unsupported("\(node.label) uses auto_pad; Matte needs explicit pads")
         }
         let pads = try attributes.ints("pads", default: [0, 0, 0, 0], count: 4)
         let strides = try attributes.ints("strides", default: [1, 1], count: 2)
         let dilations = try attributes.ints("dilations", default: [1, 1], count: 2)
         guard pads.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
-            throw .malformed("node '\(node.name)' (Conv) has pads \(pads), strides \(strides), dilations \(dilations)")
+            throw .malformed("\(node.label) has pads \(pads), strides \(strides), dilations \(dilations)")
         }
         let height = try windowed(x.shape.height, pads[0] + pads[2], kernel.height, strides[0], dilations[0], node)
         let width = try windowed(x.shape.width, pads[1] + pads[3], kernel.width, strides[1], dilations[1], node)
@@ -301,7 +304,7 @@ final class GraphPlanner {
         if let biasTensor = try constantInput(node, inputs, 2) {
             guard case let .float(values) = biasTensor.values, values.count == outputChannels else {
                 throw .malformed(
-                    "node '\(node.name)' (Conv) bias has shape \(biasTensor.shape), not [\(outputChannels)]"
+                    "\(node.label) bias has shape \(biasTensor.shape), not [\(outputChannels)]"
                 )
             }
             bias = values
@@ -378,7 +381,7 @@ final class GraphPlanner {
         let span = dilation * (kernel - 1) + 1
         guard size + padding >= span else {
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model"
+                "\(node.label): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model"
             )
         }
         return (size + padding - span) / stride + 1
@@ -390,7 +393,7 @@ final class GraphPlanner {
         func bound(_ position: Int, _ name: String, _ fallback: Float) throws(ONNXError) -> Float {
             if let tensor = try constantInput(node, inputs, position) {
                 guard case let .float(values) = tensor.values, values.count == 1 else {
-                    throw .unsupported("node '\(node.name)' (Clip) needs a float scalar \(name)")
+                    throw .unsupported("\(node.label) needs a float scalar \(name)")
                 }
                 return values[0]
             }
@@ -457,7 +460,7 @@ final class GraphPlanner {
     /// Add, Sub, Mul, Div with ONNX (NumPy) broadcasting; a constant operand is laid out NHWC once.
     private func planBinary(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
         guard inputs.count == 2, let first = inputs[0], let second = inputs[1] else {
-            throw .malformed("node '\(node.name)' (\(node.opType)) needs two inputs")
+            throw .malformed("\(node.label) needs two inputs")
         }
         let a = try operand(first, node)
         let b = try operand(second, node)
@@ -465,11 +468,11 @@ final class GraphPlanner {
         for axis in 0..<4 {
             let (p, q) = (a.dims[axis], b.dims[axis])
             guard p == q || p == 1 || q == 1 else {
-                throw .malformed("node '\(node.name)' (\(node.opType)) cannot broadcast \(a.dims) with \(b.dims)")
+                throw .malformed("\(node.label) cannot broadcast \(a.dims) with \(b.dims)")
             }
             dims.append(max(p, q))
         }
-        guard dims[0] == 1 else { throw .unsupported("node '\(node.name)' (\(node.opType)) has batch \(dims[0])") }
+        guard dims[0] == 1 else { throw .unsupported("\(node.label) has batch \(dims[0])") }
         let output = try define(node.outputs.first ?? "", Shape(channels: dims[1], height: dims[2], width: dims[3]))
         let op = try add(node) { op in
             switch node.opType {
@@ -552,7 +555,7 @@ final class GraphPlanner {
                 data.count == constant.elementCount
             else {
                 throw .unsupported(
-                    "node '\(node.name)' (\(node.opType)) has a constant operand of shape \(constant.shape) Matte cannot broadcast"
+                    "\(node.label) has a constant operand of shape \(constant.shape) Matte cannot broadcast"
                 )
             }
             let dims = [Int](repeating: 1, count: 4 - constant.shape.count) + constant.shape
@@ -572,7 +575,7 @@ final class GraphPlanner {
             return (dims, plane.pointer)
         case .state:
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)) reads recurrent state before an Expand gives it a shape"
+                "\(node.label) reads recurrent state before an Expand gives it a shape"
             )
         }
     }
@@ -597,12 +600,12 @@ final class GraphPlanner {
         let pads = try attributes.ints("pads", default: [0, 0, 0, 0], count: 4)
         let ceil = try attributes.int("ceil_mode", default: 0) != 0
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET", pads.allSatisfy({ $0 == 0 }) else {
-            throw .unsupported("node '\(node.name)' (AveragePool) pads its input; Matte pools without padding")
+            throw .unsupported("\(node.label) pads its input; Matte pools without padding")
         }
         guard kernel.allSatisfy({ $0 >= 1 }), strides.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0],
             x.shape.width >= kernel[1]
         else {
-            throw .unsupported("node '\(node.name)' (AveragePool) kernel \(kernel) does not fit input \(x.shape)")
+            throw .unsupported("\(node.label) kernel \(kernel) does not fit input \(x.shape)")
         }
         func outputSize(_ size: Int, _ kernel: Int, _ stride: Int) -> Int {
             var count = (size - kernel + (ceil ? stride - 1 : 0)) / stride + 1
@@ -639,7 +642,7 @@ final class GraphPlanner {
         let attributes = NodeAttributes(node)
         let axes = try attributes.ints("axes", default: nil, count: nil)
         guard axes == [1] || axes == [-3], try attributes.int("keepdims", default: 1) == 1 else {
-            throw .unsupported("node '\(node.name)' (ReduceMean) over axes \(axes); Matte averages channels only")
+            throw .unsupported("\(node.label) over axes \(listed(axes)); Matte averages channels only")
         }
         let output = try define(
             node.outputs.first ?? "",
@@ -658,14 +661,14 @@ final class GraphPlanner {
         let image = try tensorInput(resize, [values[fused.image]], 0)
         guard a.shape == b.shape, a.shape.channels == 4, image.shape.channels == 3 else {
             throw .unsupported(
-                "node '\(resize.name)' (Resize) feeds a guided filter with coefficients \(a.shape) and \(b.shape) for an image \(image.shape)"
+                "\(resize.label) feeds a guided filter with coefficients \(a.shape) and \(b.shape) for an image \(image.shape)"
             )
         }
         let (rowsA, columnsA, sizeA) = try resizeTaps(resize, from: a.shape)
         let (_, _, sizeB) = try resizeTaps(fused.resizeB, from: b.shape)
         guard sizeA == sizeB, sizeA.height == image.shape.height, sizeA.width == image.shape.width else {
             throw .unsupported(
-                "node '\(resize.name)' (Resize) resizes the guided filter to \(sizeA), not to the image \(image.shape)"
+                "\(resize.label) resizes the guided filter to \(sizeA), not to the image \(image.shape)"
             )
         }
         let alpha = try fused.alpha.map { (name: String) throws(ONNXError) in
@@ -718,7 +721,7 @@ final class GraphPlanner {
         let coordinates = try attributes.string("coordinate_transformation_mode", default: "half_pixel")
         guard mode == "linear", coordinates == "pytorch_half_pixel" || coordinates == "half_pixel" else {
             throw .unsupported(
-                "node '\(node.name)' (Resize) is \(mode) with \(coordinates) coordinates; Matte implements linear with half-pixel coordinates"
+                "\(node.label) is \(ONNXModel.quoted(mode)) with \(ONNXModel.quoted(coordinates)) coordinates; Matte implements linear with half-pixel coordinates"
             )
         }
         var scale: (height: Float, width: Float)
@@ -726,22 +729,22 @@ final class GraphPlanner {
         if let sizes = try constantInput(node, inputs, 3), sizes.elementCount > 0 {
             guard case let .int64(dims) = sizes.values, dims.count == 4, dims[0] == 1, dims[1] == input.channels,
                 dims[2] >= 1, dims[3] >= 1, dims[2] <= 1 << 15, dims[3] <= 1 << 15
-            else { throw .unsupported("node '\(node.name)' (Resize) sizes \(sizes.values) do not resize an image") }
+            else { throw .unsupported("\(node.label) sizes \(listed(sizes.values)) do not resize an image") }
             size = (dims[2], dims[3])
             scale = (Float(dims[2]) / Float(input.height), Float(dims[3]) / Float(input.width))
         } else if let scales = try constantInput(node, inputs, 2) {
             guard case let .float(factors) = scales.values, factors.count == 4, factors[0] == 1, factors[1] == 1,
                 factors[2] > 0, factors[3] > 0, factors[2] <= 64, factors[3] <= 64
-            else { throw .unsupported("node '\(node.name)' (Resize) scales \(scales.values) do not resize an image") }
+            else { throw .unsupported("\(node.label) scales \(listed(scales.values)) do not resize an image") }
             scale = (factors[2], factors[3])
             // As ONNX Runtime computes it: the float product, truncated.
             size = (Int(Float(input.height) * factors[2]), Int(Float(input.width) * factors[3]))
         } else {
-            throw .malformed("node '\(node.name)' (Resize) has neither scales nor sizes")
+            throw .malformed("\(node.label) has neither scales nor sizes")
         }
         guard size.height >= 1, size.width >= 1 else {
             throw .unsupported(
-                "node '\(node.name)' (Resize) shrinks \(input) to nothing; the frame is too small for this downsample ratio"
+                "\(node.label) shrinks \(input) to nothing; the frame is too small for this downsample ratio"
             )
         }
         return (
@@ -770,7 +773,7 @@ final class GraphPlanner {
         let axis = try NodeAttributes(node).int("axis", default: fallback)
         guard axis == 1 || axis == -3 else {
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)) works along axis \(axis); Matte joins and splits channels only"
+                "\(node.label) works along axis \(axis); Matte joins and splits channels only"
             )
         }
     }
@@ -783,7 +786,7 @@ final class GraphPlanner {
         guard let first = parts.first,
             parts.allSatisfy({ $0.shape.height == first.shape.height && $0.shape.width == first.shape.width })
         else {
-            throw .malformed("node '\(node.name)' (Concat) joins tensors of different sizes: \(parts.map(\.shape))")
+            throw .malformed("\(node.label) joins tensors of different sizes: \(listed(parts.map(\.shape)))")
         }
         let total = parts.reduce(0) { $0 + $1.shape.channels }
         let output = try define(
@@ -813,7 +816,7 @@ final class GraphPlanner {
         if let given = try constantInput(node, inputs, 1), case let .int64(sizes) = given.values { parts = sizes }
         guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 }), parts.reduce(0, +) == x.shape.channels
         else {
-            throw .malformed("node '\(node.name)' (Split) splits \(x.shape.channels) channels as \(parts)")
+            throw .malformed("\(node.label) splits \(x.shape.channels) channels as \(listed(parts))")
         }
         var offset = 0
         for (name, channels) in zip(node.outputs, parts) {
@@ -837,7 +840,7 @@ final class GraphPlanner {
         let ranges = try ConstantFolding.sliceRanges(node, inputs, dims: dims)
         let (channels, rows, columns) = (ranges[1], ranges[2], ranges[3])
         guard ranges[0] == 0..<1, !channels.isEmpty, !rows.isEmpty, !columns.isEmpty else {
-            throw .unsupported("node '\(node.name)' (Slice) cuts \(x.shape) to nothing or across the batch")
+            throw .unsupported("\(node.label) cuts \(x.shape) to nothing or across the batch")
         }
         let shape = Shape(channels: channels.count, height: rows.count, width: columns.count)
         if shape == x.shape {
@@ -867,7 +870,7 @@ final class GraphPlanner {
                 stride: channels.count
             )
         } else {
-            throw .unsupported("node '\(node.name)' (Slice) cuts channels and pixels at once")
+            throw .unsupported("\(node.label) cuts channels and pixels at once")
         }
     }
 
@@ -876,7 +879,7 @@ final class GraphPlanner {
     private func planExpand(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
         guard let target = try constantInput(node, inputs, 1), case let .int64(dims) = target.values, dims.count == 4,
             dims[0] == 1, dims.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 })
-        else { throw .unsupported("node '\(node.name)' (Expand) needs a constant [1, C, H, W] target shape") }
+        else { throw .unsupported("\(node.label) needs a constant [1, C, H, W] target shape") }
         let shape = Shape(channels: dims[1], height: dims[2], width: dims[3])
         let name = node.inputs[0]
         switch inputs[0] {
@@ -888,10 +891,29 @@ final class GraphPlanner {
             bind(node.outputs.first ?? "", tensor)
         default:
             throw .unsupported(
-                "node '\(node.name)' (Expand) broadcasts to \(shape); Matte expands only state of that shape"
+                "\(node.label) broadcasts to \(shape); Matte expands only state of that shape"
             )
         }
     }
+}
+
+/// A list from the file as messages show it: the first eight values, then how many there are.
+func listed<Value>(_ values: [Value]) -> String {
+    guard values.count > 8 else { return "\(values)" }
+    return "[\(values.prefix(8).map { "\($0)" }.joined(separator: ", ")), … (\(values.count) values)]"
+}
+
+func listed(_ values: ONNXTensor.Values) -> String {
+    switch values {
+    case let .float(list): listed(list)
+    case let .int64(list): listed(list)
+    }
+}
+
+extension ONNXNode {
+    /// The node as messages name it, "node 'conv1' (Conv)": what comes from the file quoted and escaped, so that
+    /// a message stays one line.
+    var label: String { "node \(ONNXModel.quoted(name)) (\(FileName.printable(opType, limit: 80)))" }
 }
 
 /// Typed reads of a node's attributes, with ONNX's defaults; a wrong kind is a malformed model.
@@ -900,7 +922,7 @@ struct NodeAttributes {
     init(_ node: ONNXNode) { self.node = node }
 
     private func wrongKind(_ name: String, _ kind: String) -> ONNXError {
-        .malformed("node '\(node.name)' (\(node.opType)) attribute \(name) is not \(kind)")
+        .malformed("\(node.label) attribute \(name) is not \(kind)")
     }
 
     func int(_ name: String, default fallback: Int?) throws(ONNXError) -> Int {
@@ -910,7 +932,7 @@ struct NodeAttributes {
             if let fallback {
                 return fallback
             } else {
-                throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)")
+                throw .malformed("\(node.label) lacks attribute \(name)")
             }
         default: throw wrongKind(name, "an integer")
         }
@@ -937,13 +959,13 @@ struct NodeAttributes {
         switch node.attributes[name] {
         case let .ints(list)?: values = list
         case nil:
-            guard let fallback else { throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)") }
+            guard let fallback else { throw .malformed("\(node.label) lacks attribute \(name)") }
             values = fallback
         default: throw wrongKind(name, "a list of integers")
         }
         if let count, values.count != count {
             throw .malformed(
-                "node '\(node.name)' (\(node.opType)) attribute \(name) has \(values.count) values, not \(count)"
+                "\(node.label) attribute \(name) has \(values.count) values, not \(count)"
             )
         }
         return values
