@@ -72,6 +72,37 @@ import Testing
         ([ONNXProto.node("Conv", name: "conv", inputs: ["src", "w"], attributes: attributes)], [floats("w", dims)])
     }
 
+    /// The limits leave real graphs alone: a strided, padded, dilated and grouped convolution with a fused clip, as
+    /// ONNX Runtime shapes them (scripts/make-onnx-seeds.py's plan-conv seed, run there).
+    @Test func plansConvolutionsAsONNXRuntimeShapesThem() throws {
+        let engine = try Self.plan(
+            [
+                ONNXProto.node(
+                    "Conv",
+                    inputs: ["src", "w1"],
+                    outputs: ["c1"],
+                    attributes: [Self.ints("pads", [1, 1, 1, 1]), Self.ints("strides", [2, 2])]
+                ),
+                ONNXProto.node(
+                    "Conv",
+                    inputs: ["c1", "w2"],
+                    outputs: ["c2"],
+                    attributes: [
+                        Self.int("group", 8), Self.ints("pads", [0, 1, 2, 1]), Self.ints("strides", [1, 2]),
+                        Self.ints("dilations", [2, 1]),
+                    ]
+                ),
+                ONNXProto.node("Clip", inputs: ["c2", "zero", "six"], outputs: ["y"]),
+            ],
+            [
+                Self.floats("w1", [8, 3, 3, 3], 0.1), Self.floats("w2", [8, 1, 3, 3], 0.1),
+                Self.floats("zero", [], 0), Self.floats("six", [], 6),
+            ]
+        )
+        #expect(engine.shape(of: "y") == ONNXEngine.Shape(channels: 8, height: 14, width: 12))
+        try engine.run()
+    }
+
     /// Names, operator types and attribute strings come from the file: a newline in one must not split the message,
     /// and a long list is cut short.
     @Test func messagesNameTheNodeInOneLine() {
@@ -100,5 +131,86 @@ import Testing
             split
                 == "corrupt ONNX model: node 'y' (Split) splits 3 channels as [1, 1, 1, 1, 1, 1, 1, 1, … (1000 values)]"
         )
+    }
+
+    /// Pads, strides, dilations, groups and split sizes near Int.max overflowed the planner's arithmetic (or its
+    /// conversion to XNNPACK's 32-bit sizes); a Slice of a scalar and the guided filter's pattern around a node
+    /// with no input indexed past an end. Each is now a one-line refusal naming the node.
+    @Test func hostileNumbersAreRefusedNotTrapped() {
+        let huge = Int.max
+        let cases: [(([[UInt8]], [[UInt8]]), String)] = [
+            (
+                Self.conv([Self.ints("pads", [huge, huge, huge, huge])]),
+                "corrupt ONNX model: node 'conv' (Conv) has pads"
+            ),
+            (Self.conv([Self.ints("pads", [1 << 40, 0, 0, 0])]), "corrupt ONNX model: node 'conv' (Conv) has pads"),
+            (
+                Self.conv([Self.ints("strides", [huge, huge])]),
+                "corrupt ONNX model: node 'conv' (Conv) has pads [0, 0, 0, 0], strides [9223372036854775807"
+            ),
+            (Self.conv([Self.ints("dilations", [1 << 62, 1])]), "corrupt ONNX model: node 'conv' (Conv) has pads"),
+            (
+                Self.conv([Self.int("group", 1 << 62)], weights: [4, 12, 3, 3]),
+                "corrupt ONNX model: node 'conv' (Conv) weights [4, 12, 3, 3] in 4611686018427387904 groups do not fit"
+            ),
+            (
+                (
+                    [
+                        ONNXProto.node(
+                            "AveragePool",
+                            name: "pool",
+                            inputs: ["src"],
+                            attributes: [
+                                Self.ints("kernel_shape", [2, 2]), Self.ints("strides", [huge, huge]),
+                                Self.int("ceil_mode", 1),
+                            ]
+                        )
+                    ], []
+                ),
+                "corrupt ONNX model: node 'pool' (AveragePool) has strides [9223372036854775807, 9223372036854775807]"
+            ),
+            (
+                (
+                    [
+                        ONNXProto.node(
+                            "Split",
+                            inputs: ["src"],
+                            outputs: ["y", "b", "c"],
+                            attributes: [Self.int("axis", 1), Self.ints("split", [huge, huge, 5])]
+                        )
+                    ], []
+                ),
+                "corrupt ONNX model: node 'y' (Split) splits 3 channels as [9223372036854775807, 9223372036854775807, 5]"
+            ),
+            (
+                (
+                    [
+                        ONNXProto.node("Slice", name: "slice", inputs: ["scalar", "none", "none"], outputs: ["part"]),
+                        ONNXProto.node("Add", inputs: ["src", "part"]),
+                    ],
+                    [Self.int64s("scalar", [7], dims: []), Self.int64s("none", [])]
+                ),
+                "unsupported ONNX model: node 'slice' (Slice) slices a scalar"
+            ),
+            (
+                (
+                    [
+                        ONNXProto.node(
+                            "Split",
+                            name: "split",
+                            outputs: ["colour", "alpha"],
+                            attributes: [Self.int("axis", 1), Self.ints("split", [3, 1])]
+                        ),
+                        ONNXProto.node("Clip", inputs: ["alpha", "zero", "one"]),
+                    ],
+                    [Self.floats("zero", [], 0), Self.floats("one", [], 1)]
+                ),
+                "node 'split' (Split)"
+            ),
+        ]
+        for ((nodes, initializers), expected) in cases {
+            let refusal = Self.refusal(nodes, initializers)
+            #expect(refusal.contains(expected), "\(refusal)")
+        }
     }
 }

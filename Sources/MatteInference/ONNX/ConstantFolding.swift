@@ -35,6 +35,7 @@ enum ConstantFolding {
             return [ONNXTensor(name: name, shape: [joined.count], values: .float(joined))]
         case "Slice":
             let data = try vector(inputs.first ?? nil, node)
+            guard data.shape.count == 1 else { throw .unsupported("\(node.label) slices a scalar") }
             let range = try sliceRanges(node, inputs, dims: data.shape)[0]
             switch data.values {
             case let .int64(values):

@@ -136,6 +136,10 @@ final class GraphPlanner {
 
     // MARK: Buffers
 
+    /// The largest height or width of a tensor, and the largest pad, stride or dilation: four times the largest
+    /// frame Matte reads (8192 pixels).
+    static let maxSide = 1 << 15
+
     private func allocate(_ shape: Shape, pinned: Bool, for name: String) throws(ONNXError) -> Tensor {
         let count = shape.count
         if !pinned,
@@ -282,8 +286,8 @@ final class GraphPlanner {
         let outputChannels = weight.shape[0]
         let groupInput = weight.shape[1]
         let kernel = (height: weight.shape[2], width: weight.shape[3])
-        guard groups >= 1, groupInput * groups == x.shape.channels, outputChannels % groups == 0, kernel.height > 0,
-            kernel.width > 0
+        guard groups >= 1, groups <= x.shape.channels, groupInput * groups == x.shape.channels,
+            outputChannels % groups == 0, kernel.height > 0, kernel.width > 0
         else {
             throw .malformed(
                 "\(node.label) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
@@ -295,7 +299,9 @@ final class GraphPlanner {
         let pads = try attributes.ints("pads", default: [0, 0, 0, 0], count: 4)
         let strides = try attributes.ints("strides", default: [1, 1], count: 2)
         let dilations = try attributes.ints("dilations", default: [1, 1], count: 2)
-        guard pads.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
+        guard pads.allSatisfy({ $0 >= 0 && $0 <= Self.maxSide }), strides.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide }),
+            dilations.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide })
+        else {
             throw .malformed("\(node.label) has pads \(pads), strides \(strides), dilations \(dilations)")
         }
         let height = try windowed(x.shape.height, pads[0] + pads[2], kernel.height, strides[0], dilations[0], node)
@@ -602,9 +608,10 @@ final class GraphPlanner {
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET", pads.allSatisfy({ $0 == 0 }) else {
             throw .unsupported("\(node.label) pads its input; Matte pools without padding")
         }
-        guard kernel.allSatisfy({ $0 >= 1 }), strides.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0],
-            x.shape.width >= kernel[1]
-        else {
+        guard strides.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide }) else {
+            throw .malformed("\(node.label) has strides \(strides)")
+        }
+        guard kernel.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0], x.shape.width >= kernel[1] else {
             throw .unsupported("\(node.label) kernel \(kernel) does not fit input \(x.shape)")
         }
         func outputSize(_ size: Int, _ kernel: Int, _ stride: Int) -> Int {
@@ -728,7 +735,7 @@ final class GraphPlanner {
         var size: (height: Int, width: Int)
         if let sizes = try constantInput(node, inputs, 3), sizes.elementCount > 0 {
             guard case let .int64(dims) = sizes.values, dims.count == 4, dims[0] == 1, dims[1] == input.channels,
-                dims[2] >= 1, dims[3] >= 1, dims[2] <= 1 << 15, dims[3] <= 1 << 15
+                dims[2] >= 1, dims[3] >= 1, dims[2] <= Self.maxSide, dims[3] <= Self.maxSide
             else { throw .unsupported("\(node.label) sizes \(listed(sizes.values)) do not resize an image") }
             size = (dims[2], dims[3])
             scale = (Float(dims[2]) / Float(input.height), Float(dims[3]) / Float(input.width))
@@ -814,7 +821,8 @@ final class GraphPlanner {
         let equal = [Int](repeating: x.shape.channels / max(node.outputs.count, 1), count: node.outputs.count)
         var parts = try NodeAttributes(node).ints("split", default: equal, count: node.outputs.count)
         if let given = try constantInput(node, inputs, 1), case let .int64(sizes) = given.values { parts = sizes }
-        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 }), parts.reduce(0, +) == x.shape.channels
+        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 && $0 <= x.shape.channels }),
+            parts.reduce(0, +) == x.shape.channels
         else {
             throw .malformed("\(node.label) splits \(x.shape.channels) channels as \(listed(parts))")
         }
