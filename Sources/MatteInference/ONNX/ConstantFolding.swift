@@ -21,6 +21,11 @@ enum ConstantFolding {
             return [ONNXTensor(name: name, shape: [dims.count], values: .int64(dims))]
         case "Concat":
             let parts = try inputs.map { (input: Value?) throws(ONNXError) -> ONNXTensor in try vector(input, node) }
+            // Each part fits a file; the same one joined 65,536 times need not fit memory.
+            let count = parts.reduce(0) { $0 + $1.elementCount }
+            guard count <= ONNXModel.maxElements else {
+                throw .unsupported("\(node.label) joins \(count) values; Matte folds at most \(ONNXModel.maxElements)")
+            }
             if let ints = parts.map({ if case let .int64(values) = $0.values { values } else { nil } }) as [[Int]?]?,
                 ints.allSatisfy({ $0 != nil })
             {

@@ -44,6 +44,12 @@ final class GraphPlanner {
     /// Nodes folded into an earlier one (a Relu into its convolution, a Mul into a hard-swish).
     private var absorbed = Set<Int>()
     private var live: [Bool] = []
+    /// The node being planned, for messages about what it costs.
+    private var planning: ONNXNode?
+    /// Floats the plan has taken (see `spend`), and the most it may take.
+    private(set) var spent = 0
+    let budget: Int
+    private let inputSummary: String
 
     init(
         model: ONNXModel,
@@ -53,6 +59,8 @@ final class GraphPlanner {
     ) throws(ONNXError) {
         self.model = model
         wanted = Set(outputs)
+        budget = Self.budget(inputs: inputs.values.map(\.count), model: model)
+        inputSummary = inputs.values.map(\.description).sorted().joined(separator: " and ")
         let produced = Set(model.nodes.flatMap(\.outputs))
         for output in outputs where !produced.contains(output) {
             throw .unsupported("the graph has no output \(ONNXModel.quoted(output))")
@@ -140,14 +148,63 @@ final class GraphPlanner {
     /// frame Matte reads (8192 pixels).
     static let maxSide = 1 << 15
 
+    /// What a plan may take, in floats, whatever the graph: `perInputFloat` for each float of the inputs given,
+    /// `perWeight` for each float of the model's constants (their laid-out, packed and folded copies) and
+    /// `allowance` besides. By this count (which errs high: XNNPACK's pointers for depthwise windows are counted as
+    /// for full ones) Robust Video Matting takes 98 per input float at downsample ratio 1 (2.4 GB at 1920×1080), 3
+    /// to 10 at the ratios Matte picks, and 1.4 per weight. A graph that needs more is refused, not run until the
+    /// system runs out of memory.
+    static let perInputFloat = 128
+    static let perWeight = 4
+    static let allowance = 16 << 20
+
+    static func budget(inputs: [Int], model: ONNXModel) -> Int {
+        let weights =
+            model.initializers.values.reduce(0) { $0 + $1.elementCount }
+            + model.nodes.reduce(0) { total, node in
+                guard case let .tensor(value)? = node.attributes["value"] else { return total }
+                return total + value.elementCount
+            }
+        return perInputFloat * inputs.reduce(0, +) + perWeight * weights + allowance
+    }
+
+    /// Counts `floats` more against the budget, or refuses the graph, naming the node being planned and `what`
+    /// needs them. Everything a plan keeps in proportion to the graph's sizes is counted, so a hostile graph is
+    /// refused before it allocates, not when the system runs out of memory.
+    private func spend(_ floats: Int, for what: @autoclosure () -> String) throws(ONNXError) {
+        let (total, overflow) = spent.addingReportingOverflow(floats)
+        guard !overflow, total <= budget else {
+            throw .unsupported(
+                "\(planning?.label ?? "the graph") needs \(Self.megabytes(overflow ? .max : total, roundedUp: true)) MB "
+                    + "for \(what()), more than the \(Self.megabytes(budget, roundedUp: false)) MB Matte allows for an "
+                    + "input of \(inputSummary)"
+            )
+        }
+        spent = total
+    }
+
+    /// Floats in MB: what is needed rounded up, what is allowed rounded down, so the two never read the same.
+    private static func megabytes(_ floats: Int, roundedUp: Bool) -> Int {
+        (floats >> 18) + (roundedUp && floats % (1 << 18) != 0 ? 1 : 0)
+    }
+
     private func allocate(_ shape: Shape, pinned: Bool, for name: String) throws(ONNXError) -> Tensor {
-        let count = shape.count
+        guard shape.channels >= 1, shape.height >= 1, shape.width >= 1, shape.height <= Self.maxSide,
+            shape.width <= Self.maxSide
+        else {
+            throw .unsupported(
+                "\(planning?.label ?? "the graph") makes a tensor \(shape); Matte's are 1 to \(Self.maxSide) pixels a side"
+            )
+        }
+        let (product, overflow) = shape.channels.multipliedReportingOverflow(by: shape.pixels)
+        let count = overflow ? Int.max : product
         if !pinned,
             let best = pool.indices.filter({ pool[$0].count >= count }).min(by: { pool[$0].count < pool[$1].count })
         {
             let plane = pool.remove(at: best)
             return Tensor(storage: Storage(plane: plane, pinned: false), shape: shape)
         }
+        try spend(count, for: "a tensor \(shape)")
         do {
             let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor \(ONNXModel.quoted(name)) \(shape)")
             keptAlive.append(plane)
@@ -180,6 +237,7 @@ final class GraphPlanner {
     // MARK: Nodes
 
     private func plan(_ node: ONNXNode, at index: Int) throws(ONNXError) {
+        planning = node
         let inputs = try node.inputs.map { (name: String) throws(ONNXError) -> Value? in
             guard !name.isEmpty else { return nil }
             guard let value = values[name] else {
@@ -196,7 +254,12 @@ final class GraphPlanner {
             })
         {
             let folded = try ConstantFolding.fold(node, inputs)
-            for (name, tensor) in zip(node.outputs, folded) { values[name] = .constant(tensor) }
+            for (name, tensor) in zip(node.outputs, folded) {
+                if node.opType != "Constant" {
+                    try spend(tensor.elementCount, for: "a constant of \(tensor.elementCount) values")
+                }
+                values[name] = .constant(tensor)
+            }
             return
         }
         switch node.opType {
@@ -239,6 +302,8 @@ final class GraphPlanner {
         _ node: ONNXNode,
         create: (UnsafeMutablePointer<xnn_operator_t?>) -> xnn_status
     ) throws(ONNXError) -> xnn_operator_t {
+        // An operator's own state is a few KB.
+        try spend(1024, for: "an XNNPACK operator")
         var op: xnn_operator_t? = nil
         try check(create(&op), node)
         guard let op else { throw .outOfMemory("load the model") }
@@ -341,6 +406,15 @@ final class GraphPlanner {
             }
         }
         let output = try define(outputName, Shape(channels: outputChannels, height: height, width: width))
+        // XNNPACK packs the weights, each group's output channels rounded up to its tile (at most 16 floats), and,
+        // unless the convolution is 1×1 with stride 1, points at every tap of each output pixel's window (a pointer
+        // is two floats).
+        let pointwise = taps == 1 && strides == [1, 1] && pads == [0, 0, 0, 0]
+        try spend(
+            saturatingProduct(groups, (outputChannels / groups + 15) / 16 * 16, taps * groupInput + 1)
+                + (pointwise ? 0 : saturatingProduct(height, width, taps, 2)),
+            for: "its weights and window pointers in XNNPACK"
+        )
         let op = try add(node) { op in
             packed.withUnsafeBufferPointer { packedWeights in
                 bias.withUnsafeBufferPointer { biases in
@@ -566,6 +640,7 @@ final class GraphPlanner {
             }
             let dims = [Int](repeating: 1, count: 4 - constant.shape.count) + constant.shape
             let (n, c, h, w) = (dims[0], dims[1], dims[2], dims[3])
+            try spend(data.count, for: "a constant of shape \(constant.shape) laid out for XNNPACK")
             let plane = Plane<Float>(count: max(data.count, 1), repeating: 0)
             for batch in 0..<n {
                 for channel in 0..<c {
@@ -663,6 +738,7 @@ final class GraphPlanner {
 
     private func planGuidedUpsampling(_ fused: GuidedUpsampling) throws(ONNXError) {
         let resize = fused.resizeA
+        planning = resize
         let a = try tensorInput(resize, [values[resize.inputs[0]]], 0)
         let b = try tensorInput(fused.resizeB, [values[fused.resizeB.inputs[0]]], 0)
         let image = try tensorInput(resize, [values[fused.image]], 0)
@@ -684,6 +760,7 @@ final class GraphPlanner {
         let foreground = try fused.foreground.map { (name: String) throws(ONNXError) in
             try define(name, image.shape).pointer
         }
+        try spend(a.shape.width * 8, for: "a row of the guided filter")
         let scratch = Plane<Float>(count: a.shape.width * 8, repeating: 0)
         keptAlive.append(scratch)
         let (pointerA, pointerB, pixels, width) = (a.pointer, b.pointer, image.pointer, a.shape.width)
@@ -754,6 +831,16 @@ final class GraphPlanner {
                 "\(node.label) shrinks \(input) to nothing; the frame is too small for this downsample ratio"
             )
         }
+        guard size.height <= Self.maxSide, size.width <= Self.maxSide else {
+            throw .unsupported(
+                "\(node.label) resizes \(input) to \(size.height)×\(size.width); Matte's tensors are at most \(Self.maxSide) pixels a side"
+            )
+        }
+        // Each output row and column: two Ints and a Float.
+        try spend(
+            saturatingProduct(size.height + size.width, 5),
+            for: "the taps of a resize to \(size.height)×\(size.width)"
+        )
         return (
             ResizeTaps(input: input.height, output: size.height, scale: scale.height),
             ResizeTaps(input: input.width, output: size.width, scale: scale.width),
@@ -903,6 +990,17 @@ final class GraphPlanner {
             )
         }
     }
+}
+
+/// The product of sizes, or Int.max if it would overflow: a cost to refuse, not to compute.
+func saturatingProduct(_ factors: Int...) -> Int {
+    var product = 1
+    for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow { return .max }
+        product = next
+    }
+    return product
 }
 
 /// A list from the file as messages show it: the first eight values, then how many there are.
