@@ -43,7 +43,7 @@ private func planAndRun(_ model: ONNXModel, foreground: Bool) {
     let names = Set(model.inputs.map(\.name))
     guard let image = names.contains("src") ? "src" : model.inputs.first?.name else { return }
     let produced = Set(model.nodes.flatMap(\.outputs))
-    let matting = ["pha", "r1o", "r2o", "r3o", "r4o"] + (foreground ? ["fgr"] : [])
+    let matting = ["pha", "r1o", "r2o", "r3o", "r4o"] + (foreground && produced.contains("fgr") ? ["fgr"] : [])
     var seen = Set<String>()
     let outputs =
         matting.allSatisfy(produced.contains)
