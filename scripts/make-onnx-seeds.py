@@ -8,6 +8,9 @@ protobuf encoding is written out by hand.
 
     scripts/make-onnx-seeds.py OUT_DIR [REAL_MODEL]
     scripts/make-onnx-seeds.py --hostile OUT_DIR     only the hostile graphs (below), large ones too
+    scripts/make-onnx-seeds.py --damaged REAL_MODEL OUT_DIR
+                                                     REAL_MODEL cut short and with a byte changed (rvm-cut-N.onnx,
+                                                     rvm-flip-N.onnx), for Tests/hostile/run.sh
 """
 import os
 import random
@@ -452,7 +455,49 @@ def slice_of(real_model, max_bytes=60000):
     return bytes(out)
 
 
+def damaged(real_model):
+    """The real model cut short and with one byte changed, at offsets chosen by its structure: through the header, the
+    nodes (where a cut or a changed byte breaks a length, a name or an attribute), the initializers, the graph's
+    inputs and outputs, and the last bytes. {name: bytes}, names saying where."""
+    size = len(real_model)
+    regions = {}
+    position = 0
+    for number, _, encoded, payload in fields(real_model):
+        if number == 7:
+            graph_start = position + len(encoded) - len(payload)
+            offset = graph_start
+            for graph_number, _, graph_encoded, _ in fields(payload):
+                start, end = regions.get(graph_number, (offset, offset))
+                regions[graph_number] = (start, offset + len(graph_encoded))
+                offset += len(graph_encoded)
+        position += len(encoded)
+    nodes, initializers = regions[1], regions[5]
+    inputs_outputs = (regions[11][0], regions[12][1])
+
+    def spread(region, count):
+        return [region[0] + (region[1] - region[0]) * k // count for k in range(count)]
+
+    cuts = sorted(set(list(range(1, 24)) + spread(nodes, 80) + spread(initializers, 12) + spread(inputs_outputs, 12)
+                      + [size - k for k in (1, 2, 3, 4, 5)]))
+    out = {f"cut-{offset}": real_model[:offset] for offset in cuts}
+    # Offsets a little off the even spread, so that they fall on keys, lengths and names alike.
+    flips = (spread(nodes, 32) + spread(inputs_outputs, 8) + [0, 1, 5, 15, size - 3, size - 1]
+             + [initializers[0] + 7 * k for k in range(4)])
+    for index, offset in enumerate(sorted(set(min(flip + index % 5, size - 1) for index, flip in enumerate(flips)))):
+        changed = bytearray(real_model)
+        changed[offset] ^= (0x01, 0x80, 0xFF)[index % 3]
+        out[f"flip-{offset}"] = bytes(changed)
+    return out
+
+
 def main():
+    if sys.argv[1] == "--damaged":
+        os.makedirs(sys.argv[3], exist_ok=True)
+        with open(sys.argv[2], "rb") as real:
+            for name, data in damaged(real.read()).items():
+                with open(os.path.join(sys.argv[3], f"rvm-{name}.onnx"), "wb") as out:
+                    out.write(data)
+        return
     hostile_only = sys.argv[1] == "--hostile"
     out_dir = sys.argv[2 if hostile_only else 1]
     os.makedirs(out_dir, exist_ok=True)
