@@ -358,6 +358,15 @@ HOSTILE = {
     "name-newline": shaped_as_matting([("Relu", ["nowhere"], ["bad"], [], "two\nlines")]),
     "mode-newline": shaped_as_matting([("Resize", ["src", "roi", "two"], ["bad"], [string_attribute("mode", "li\nnear")],
                                         "resize")], [floats("roi", [0], []), floats("two", [4], [1, 1, 2, 2])]),
+    # A node writing the image input's name: the engine handed out the state buffer as `src`.
+    "input-overwritten": model(graph([
+        ("ReduceMean", ["src"], ["pha"], [ints_attribute("axes", [1])]),
+        ("Expand", ["r1i", "small"], ["src"], [], "expand"),
+        ("Relu", ["src"], ["r1o"]),
+    ] + [("Expand", [f"r{k}i", "small"], [f"h{k}"]) for k in range(2, 5)]
+        + [("Relu", [f"h{k}"], [f"r{k}o"]) for k in range(2, 5)], [int64s("small", [1, 1, 2, 2])],
+        [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])],
+        [("pha", [1, 1, "h", "w"])] + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)]), opset=12),
     # The guided filter's pattern around a Split with no input.
     "guided-split-no-input": model(graph([
         ("Split", [], ["colour", "alpha"], [int_attribute("axis", 1), ints_attribute("split", [3, 1])], "split"),

@@ -235,6 +235,36 @@ import Testing
         }
     }
 
+    /// A value is written once: a node writing the image input's name made the engine hand out another buffer as
+    /// `src` (VideoMatter then trapped on its size), one writing an initializer's or another node's replaced it.
+    @Test func aValueIsWrittenOnce() {
+        let expand = ONNXProto.node("Expand", name: "expand", inputs: ["state", "small"], outputs: ["src"])
+        #expect(
+            Self.refusal(
+                [expand, ONNXProto.node("Relu", inputs: ["src"])],
+                [Self.int64s("small", [1, 1, 2, 2])]
+            )
+                == "corrupt ONNX model: node 'expand' (Expand) writes 'src', which is already a graph input, a constant "
+                + "or another node's output"
+        )
+        #expect(
+            Self.refusal([
+                ONNXProto.node("Relu", name: "first", inputs: ["src"], outputs: ["a"]),
+                ONNXProto.node("Sigmoid", name: "second", inputs: ["a"], outputs: ["a"]),
+                ONNXProto.node("Relu", inputs: ["a"]),
+            ]).hasPrefix("corrupt ONNX model: node 'second' (Sigmoid) writes 'a', which is already")
+        )
+        #expect(
+            Self.refusal(
+                [
+                    ONNXProto.node("Relu", name: "r", inputs: ["src"], outputs: ["w"]),
+                    ONNXProto.node("Relu", inputs: ["w"]),
+                ],
+                [Self.floats("w", [1])]
+            ).hasPrefix("corrupt ONNX model: node 'r' (Relu) writes 'w'")
+        )
+    }
+
     /// A graph may not make the planner allocate out of proportion to the input: each of these would have taken
     /// from 200 MB to 64 GB for a 48×32 frame (those over this machine's memory failed as "not enough memory", the
     /// others were planned). Each is refused before allocating, naming the node, what it needs and the limit.

@@ -821,6 +821,7 @@ fi
             mode-newline) why="'li\\\\x0anear'" ;;
             guided-split-no-input) why="node 'split' .Split." ;;
             fold-huge) why="Concat.* folds at most" ;;
+            input-overwritten) why="Expand.* writes 'src', which is already a graph input" ;;
             *) why="" ;;
             esac
             row "${q}model-$n" fail "${name}(corrupt|unsupported) ONNX model: .*$why" - "mask @I@/img.png -o out.png $m"

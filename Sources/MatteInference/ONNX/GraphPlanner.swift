@@ -101,7 +101,16 @@ final class GraphPlanner {
 
     func plan() throws(ONNXError) {
         markLiveNodes()
+        // Each value is written once, as ONNX requires: a node writing an input's name would hand the caller
+        // another buffer under it (a fused node's output is written by the node it is fused into).
+        var written = Set(values.keys)
         for (index, node) in model.nodes.enumerated() where live[index] {
+            for output in node.outputs where !output.isEmpty && !written.insert(output).inserted {
+                throw .malformed(
+                    "\(node.label) writes \(ONNXModel.quoted(output)), which is already a graph input, a constant or "
+                        + "another node's output"
+                )
+            }
             for input in node.inputs where !input.isEmpty {
                 lastUse[input] = index
                 consumers[input, default: []].append(index)
