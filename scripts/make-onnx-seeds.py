@@ -7,7 +7,8 @@ its dangling values as the graph's outputs) re-encoded so that every length agre
 protobuf encoding is written out by hand.
 
     scripts/make-onnx-seeds.py OUT_DIR [REAL_MODEL]
-    scripts/make-onnx-seeds.py --hostile OUT_DIR     only the hostile graphs (below), large ones too
+    scripts/make-onnx-seeds.py --hostile OUT_DIR     only the hostile graphs (below), large ones and those only
+                                                     VideoMatter refuses too
     scripts/make-onnx-seeds.py --damaged REAL_MODEL OUT_DIR
                                                      REAL_MODEL cut short and with a byte changed (rvm-cut-N.onnx,
                                                      rvm-flip-N.onnx), for Tests/hostile/run.sh
@@ -290,13 +291,18 @@ def matting_seed():
 PLAN_SEEDS["plan-matting"] = matting_seed()
 
 
+MATTING_INPUTS = [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])]
+# `matte mask`, `render` and `live` ask for the foreground colour too (bench inference only with --foreground).
+MATTING_OUTPUTS = ([("fgr", [1, 3, "h", "w"]), ("pha", [1, 1, "h", "w"])]
+                   + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)])
+
+
 def shaped_as_matting(payload, initializers=(), name="bad"):
     """A graph with Robust Video Matting's inputs and outputs whose alpha comes from `payload` (nodes that compute
     `name` from `src`): what `matte --model` loads and plans, so a hostile payload reaches the planner."""
-    nodes = list(payload) + [("Sigmoid", [name], ["pha"])] + [("Relu", ["src"], [f"r{k}o"]) for k in range(1, 5)]
-    inputs = [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])]
-    outputs = [("pha", [1, 1, "h", "w"])] + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)]
-    return model(graph(nodes, list(initializers), inputs, outputs), opset=12)
+    nodes = (list(payload) + [("Sigmoid", [name], ["pha"]), ("Relu", ["src"], ["fgr"])]
+             + [("Relu", ["src"], [f"r{k}o"]) for k in range(1, 5)])
+    return model(graph(nodes, list(initializers), MATTING_INPUTS, MATTING_OUTPUTS), opset=12)
 
 
 BIG = (1 << 63) - 1
@@ -361,20 +367,33 @@ HOSTILE = {
     # A node writing the image input's name: the engine handed out the state buffer as `src`.
     "input-overwritten": model(graph([
         ("ReduceMean", ["src"], ["pha"], [ints_attribute("axes", [1])]),
+        ("Relu", ["src"], ["fgr"]),
         ("Expand", ["r1i", "small"], ["src"], [], "expand"),
         ("Relu", ["src"], ["r1o"]),
     ] + [("Expand", [f"r{k}i", "small"], [f"h{k}"]) for k in range(2, 5)]
         + [("Relu", [f"h{k}"], [f"r{k}o"]) for k in range(2, 5)], [int64s("small", [1, 1, 2, 2])],
-        [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])],
-        [("pha", [1, 1, "h", "w"])] + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)]), opset=12),
+        MATTING_INPUTS, MATTING_OUTPUTS), opset=12),
     # The guided filter's pattern around a Split with no input.
     "guided-split-no-input": model(graph([
         ("Split", [], ["colour", "alpha"], [int_attribute("axis", 1), ints_attribute("split", [3, 1])], "split"),
         ("Clip", ["alpha", "zero", "one"], ["pha"]),
+        ("Relu", ["src"], ["fgr"]),
     ] + [("Relu", ["src"], [f"r{k}o"]) for k in range(1, 5)], [floats("zero", [], [0]), floats("one", [], [1])],
-        [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])],
-        [("pha", [1, 1, "h", "w"])] + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)]), opset=12),
+        MATTING_INPUTS, MATTING_OUTPUTS), opset=12),
 }
+
+
+def matter_hostile():
+    """Graphs the planner runs but VideoMatter must refuse (so not for the fuzzer, which requires the planner to
+    refuse every hostile-* seed): a foreground colour of one pixel, which the colour shift read and wrote as a
+    whole frame's."""
+    state = [("Expand", [f"r{k}i", "small"], [f"h{k}"]) for k in range(1, 5)]
+    state += [("Relu", [f"h{k}"], [f"r{k}o"]) for k in range(1, 5)]
+    small_foreground = model(graph([
+        ("ReduceMean", ["src"], ["pha"], [ints_attribute("axes", [1])]),
+        ("GlobalAveragePool", ["src"], ["fgr"]),
+    ] + state, [int64s("small", [1, 1, 2, 2])], MATTING_INPUTS, MATTING_OUTPUTS), opset=12)
+    return {"foreground-one-pixel": small_foreground}
 
 
 def large_hostile():
@@ -517,7 +536,7 @@ def main():
     for name, data in seeds.items():
         with open(os.path.join(out_dir, f"seed-{name}.onnx"), "wb") as seed:
             seed.write(data)
-    for name, data in dict(HOSTILE, **(large_hostile() if hostile_only else {})).items():
+    for name, data in dict(HOSTILE, **(dict(large_hostile(), **matter_hostile()) if hostile_only else {})).items():
         with open(os.path.join(out_dir, f"hostile-{name}.onnx"), "wb") as seed:
             seed.write(data)
 

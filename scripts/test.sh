@@ -32,9 +32,11 @@ ASAN_OPTIONS=detect_leaks=0 Tests/hostile/run.sh .build-asan/debug/matte --quick
 scripts/tsan-tests.sh
 # ASan cannot see FFmpeg's own writes into Matte's buffers; valgrind can.
 Tests/hostile/valgrind.sh .build/debug/matte
-# The Debian package: built (static Swift runtime), checked with lintian, installed, upgraded, removed and purged.
+# The Debian packages, matte (static Swift runtime) and matte-model-rvm (Robust Video Matting, GPL-3.0, apart):
+# built, checked with lintian, installed, upgraded, removed and purged, alone and together.
 scripts/package-deb.sh .build-static/deb
-Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb"
+Tests/package/check-deb.sh ".build-static/deb/matte_$(dpkg-parsechangelog -l packaging/changelog -S Version)_amd64.deb" \
+    ".build-static/deb/matte-model-rvm_$(dpkg-parsechangelog -l packaging/rvm/changelog -S Version)_all.deb"
 # A regression run of the fuzzer; scripts/fuzz-tflite.sh with no argument does the full million.
 scripts/fuzz-tflite.sh 20000
 MATTE_FUZZ_ENGINE=1 scripts/fuzz-tflite.sh 5000
@@ -59,6 +61,8 @@ if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     # matte doctor with each part of the set-up broken on purpose, and the systemd notify protocol.
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.12 Tests/e2e/doctor.sh
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 600 --loopback 0.12 Tests/e2e/service.sh
+    # Chromium's and Firefox's V4L2 rules (Tests/e2e/browser-v4l2.py lists and opens the camera as each does).
+    Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 300 --loopback 0.12 Tests/e2e/browser-v4l2.sh
     # matte ctl: every verb against a running matte, its effect read back from the virtual camera.
     Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.12 Tests/e2e/control.sh
     # matte preview under Xvfb: the window's pixels against the device's frame, and its keys against a running matte.
@@ -66,6 +70,7 @@ if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     # v4l2loopback 0.15 comes from Debian trixie; prepare-vm.sh says so when that archive cannot be reached.
     if Tests/e2e/prepare-vm.sh --loopback 0.15 >/dev/null 2>&1; then
         Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 1200 --loopback 0.15 Tests/e2e/live.sh
+        Tests/e2e/run-in-vm.sh --no-prepare --cpus 2 --timeout 300 --loopback 0.15 Tests/e2e/browser-v4l2.sh
     else
         echo "test: v4l2loopback 0.15 unavailable (Debian trixie unreachable); tested 0.12.7 only"
     fi

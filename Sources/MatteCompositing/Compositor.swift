@@ -46,6 +46,13 @@ public final class Compositor {
     private let guideSampler: ModelInputSampler
     /// The mask the refiner's coefficients were made from.
     private var refinedMask: MaskIdentity?
+    /// Made at the first mask that carries a colour shift (a matting network's).
+    private lazy var edgeColour = EdgeColour(
+        width: width,
+        height: height,
+        maskWidth: modelWidth,
+        maskHeight: modelHeight
+    )
     private let foreground: PixelBuffer
     private let scratch: PixelBuffer
     /// Made up front, like the frames: the default background, and memory best found missing before the first frame.
@@ -168,57 +175,70 @@ public final class Compositor {
             }
             colorRowValue = (luma, u, v)
         }
+        // The person's own colour at see-through edges, where the maker gives it; effects recolour the person
+        // whole, so it is left to them then.
+        let correctsColour = effects.isEmpty && mask.colourShift.count == modelWidth * modelHeight * 3
         // Row by row, so each row's alpha is made, used and dropped while it is still in cache.
         expander.beginFrame()
         let wrapping = refiner.settings.lightWrap > 0
         if wrapping { wrapExpander.beginFrame() }
         let rowBytes = frame.rowBytes
-        for y in 0..<height {
-            let offset = y &* rowBytes
-            let alpha = expander.row(y, a: a, b: b, luma: frame.base + offset)
-            if let opacity { BlendKernels.scaleAlpha(alpha, count: rowBytes, factor: opacity) }
-            var foreground = UnsafePointer(person.base + offset)
-            let out = out.base + offset
-            let backgroundRow: UnsafePointer<UInt8>
-            switch background {
-            case .blur:
-                blur.backgroundRow(y, into: blurRow.pointer)
-                backgroundRow = UnsafePointer(blurRow.pointer)
-            case .color:
-                backgroundRow = UnsafePointer(colorRow.pointer)
-            case let .picture(picture):
-                precondition(
-                    picture.format == .yuyv && picture.width == width && picture.height == height,
-                    "background picture must be YUYV at the output size"
-                )
-                backgroundRow = UnsafePointer(picture.base + offset)
-            case .none:
-                backgroundRow = UnsafePointer(frame.base + offset)
-            }
-            if wrapping {
-                // Background light spills onto the person's edge: mix it into the person before the blend.
-                let wrap = wrapExpander.row(
-                    y,
-                    a: refiner.zeros.pointer,
-                    b: refiner.wrap.pointer,
-                    luma: frame.base + offset
-                )
+        mask.colourShift.withUnsafeBufferPointer { colourShift in
+            for y in 0..<height {
+                let offset = y &* rowBytes
+                let alpha = expander.row(y, a: a, b: b, luma: frame.base + offset)
+                if let opacity { BlendKernels.scaleAlpha(alpha, count: rowBytes, factor: opacity) }
+                var foreground = UnsafePointer(person.base + offset)
+                let out = out.base + offset
+                let backgroundRow: UnsafePointer<UInt8>
+                switch background {
+                case .blur:
+                    blur.backgroundRow(y, into: blurRow.pointer)
+                    backgroundRow = UnsafePointer(blurRow.pointer)
+                case .color:
+                    backgroundRow = UnsafePointer(colorRow.pointer)
+                case let .picture(picture):
+                    precondition(
+                        picture.format == .yuyv && picture.width == width && picture.height == height,
+                        "background picture must be YUYV at the output size"
+                    )
+                    backgroundRow = UnsafePointer(picture.base + offset)
+                case .none:
+                    backgroundRow = UnsafePointer(frame.base + offset)
+                }
+                if correctsColour {
+                    foreground = edgeColour.correct(
+                        row: y,
+                        frame: foreground,
+                        alpha: alpha,
+                        shift: colourShift.baseAddress!
+                    )
+                }
+                if wrapping {
+                    // Background light spills onto the person's edge: mix it into the person before the blend.
+                    let wrap = wrapExpander.row(
+                        y,
+                        a: refiner.zeros.pointer,
+                        b: refiner.wrap.pointer,
+                        luma: frame.base + offset
+                    )
+                    BlendKernels.blend(
+                        foreground: backgroundRow,
+                        background: foreground,
+                        alpha: wrap,
+                        into: wrappedRow.pointer,
+                        count: rowBytes
+                    )
+                    foreground = UnsafePointer(wrappedRow.pointer)
+                }
                 BlendKernels.blend(
-                    foreground: backgroundRow,
-                    background: foreground,
-                    alpha: wrap,
-                    into: wrappedRow.pointer,
+                    foreground: foreground,
+                    background: backgroundRow,
+                    alpha: alpha,
+                    into: out,
                     count: rowBytes
                 )
-                foreground = UnsafePointer(wrappedRow.pointer)
             }
-            BlendKernels.blend(
-                foreground: foreground,
-                background: backgroundRow,
-                alpha: alpha,
-                into: out,
-                count: rowBytes
-            )
         }
         if drawsOverlay { overlay?.draw(onto: out) }
     }

@@ -60,6 +60,7 @@ public struct Doctor {
         let loopbackOptional = pipeWire.level == .ok && !(output ?? "").hasPrefix("/")
         findings += loopback().map { loopbackOptional ? $0.downgraded(Self.onlyV4L2Apps) : $0 }
         findings.append(pipeWire)
+        if pipeWire.level == .ok { findings += cameraPortal() }
         findings += realCamera()
         findings.append(service())
         return findings
@@ -286,6 +287,80 @@ public struct Doctor {
         } catch {
             return Finding("pipewire", .warning, "\(error)")
         }
+    }
+
+    /// Browsers (and Flatpak apps) reach a PipeWire camera only through the desktop portal's Camera interface: asked
+    /// on the session bus with dbus-send, D-Bus's own tool. When it answers, how to turn the browsers' PipeWire
+    /// cameras on follows, since neither reads them by default.
+    func cameraPortal() -> [Finding] {
+        let question = [
+            "dbus-send", "--session", "--print-reply", "--reply-timeout=5000", "--dest=org.freedesktop.portal.Desktop",
+            "/org/freedesktop/portal/desktop", "org.freedesktop.DBus.Properties.GetAll",
+            "string:org.freedesktop.portal.Camera",
+        ]
+        guard let reply = Subprocess.run(question) else {
+            return [
+                Finding(
+                    "portal",
+                    .warning,
+                    "cannot ask the desktop portal about cameras: dbus-send is not installed",
+                    fixes: ["sudo apt install dbus-bin"]
+                )
+            ]
+        }
+        guard reply.status == 0, let version = Self.propertyValue("version", inReply: reply.output) else {
+            return [
+                Finding(
+                    "portal",
+                    .warning,
+                    "the desktop portal's Camera interface does not answer on the session bus: browsers and Flatpak "
+                        + "apps will not see the PipeWire camera",
+                    fixes: [
+                        "sudo apt install xdg-desktop-portal xdg-desktop-portal-gtk  # -gnome or -kde on those desktops",
+                        "log out and in again",
+                    ]
+                )
+            ]
+        }
+        let present = Self.propertyValue("IsCameraPresent", inReply: reply.output) == "true"
+        // The portal lists the camera-role nodes it sees on PipeWire: none while a camera is published means it
+        // reaches another daemon, or none (started before PipeWire, or in another session).
+        if !present, let cameras = try? PipeWireDaemon.cameras(), !cameras.isEmpty {
+            return [
+                Finding(
+                    "portal",
+                    .warning,
+                    "the desktop portal answers but sees no camera while PipeWire has \(cameras.count): it does not "
+                        + "reach this PipeWire daemon, so browsers will not list the camera",
+                    fixes: ["systemctl --user restart xdg-desktop-portal"]
+                )
+            ]
+        }
+        return [
+            Finding(
+                "portal",
+                .ok,
+                "the desktop portal's Camera interface answers (version \(version)) and "
+                    + (present ? "sees a camera" : "sees no camera now (it will while matte runs)")
+            ),
+            Finding("browsers", .ok, Self.browserSwitches),
+        ]
+    }
+
+    /// Tested with Chromium 156 and Firefox ESR 153 (Tests/e2e/browsers.sh).
+    static let browserSwitches =
+        "Chromium reads PipeWire cameras once chrome://flags/#enable-webrtc-pipewire-camera is Enabled; Firefox once "
+        + "about:config has media.webrtc.camera.allow-pipewire = true"
+
+    /// A property's value in dbus-send's printed reply to Properties.GetAll: the last word of the variant line
+    /// after the line naming it (`string "version"` then `variant   uint32 1`).
+    package static func propertyValue(_ name: String, inReply reply: String) -> String? {
+        let lines = reply.split(separator: "\n")
+        guard let index = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "string \"\(name)\"" }),
+            index + 1 < lines.count, lines[index + 1].contains("variant"),
+            let value = lines[index + 1].split(separator: " ").last
+        else { return nil }
+        return String(value)
     }
 
     func moduleInstalled() -> Bool {

@@ -42,6 +42,9 @@ public struct PersonMask: Sendable {
     /// The cells are alpha, from a matting network, rather than a segmentation model's probability; the maker
     /// says so.
     public var isAlpha = false
+    /// How the person's own colour differs from the frame's where they are see-through, as the maker estimates
+    /// it: dY, dU, dV (in 8-bit levels) per cell, cells in the mask's order; empty when the maker does not.
+    public var colourShift: [Float] = []
 
     /// An empty mask (all background), stamped with no frame.
     public init(width: Int, height: Int) {
@@ -56,6 +59,11 @@ public struct PersonMask: Sendable {
         values.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.values) }
         stamp = other.stamp
         isAlpha = other.isAlpha
+        if colourShift.count == other.colourShift.count {
+            colourShift.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: other.colourShift) }
+        } else {
+            colourShift = other.colourShift
+        }
     }
 
     /// Turns the mask around left to right, so it fits frames of the other orientation.
@@ -64,6 +72,17 @@ public struct PersonMask: Sendable {
         values.withUnsafeMutableBufferPointer { cells in
             for start in stride(from: 0, to: cells.count - width + 1, by: width) {
                 cells[start..<start + width].reverse()
+            }
+        }
+        if !colourShift.isEmpty {
+            colourShift.withUnsafeMutableBufferPointer { shifts in
+                for start in stride(from: 0, to: shifts.count - 3 * width + 1, by: 3 * width) {
+                    for cell in 0..<width / 2 {
+                        for channel in 0..<3 {
+                            shifts.swapAt(start + 3 * cell + channel, start + 3 * (width - 1 - cell) + channel)
+                        }
+                    }
+                }
             }
         }
         stamp.mirrored.toggle()

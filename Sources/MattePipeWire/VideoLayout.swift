@@ -6,10 +6,22 @@ public enum PipeWireFormat: String, CaseIterable, Sendable {
     case yuy2, i420, nv12
 }
 
-/// Where a frame's planes go in one PipeWire buffer block: GStreamer's default layout (rows padded to 4 bytes,
-/// planes one after another), which consumers of single-block buffers assume. Chroma planes cover odd heights
-/// with one more row, as `FrameConversion.yuyvTo420` writes them.
+/// Where a frame's planes go in one PipeWire buffer block. Chroma planes cover odd heights with one more row, as
+/// `FrameConversion.yuyvTo420` writes them.
+///
+/// A single block has one chunk stride, so a consumer either asks for the row length it assumes (libwebrtc, in
+/// Chromium and Firefox, asks for unpadded rows and reads the planes at width and width / 2) or asks for none and
+/// assumes GStreamer's default layout (pipewiresrc up to PipeWire 1.6 wraps the block with that layout, whatever the
+/// chunk says). Both are offered (`offered`), and the buffer size PipeWire settles on says which one a link took.
 package struct VideoLayout: Equatable, Sendable {
+    /// How rows are padded.
+    package enum Rows: Sendable {
+        /// GStreamer's default (gst_video_info_set_format): each plane's rows padded to 4 bytes.
+        case gstreamer
+        /// No padding: rows of width bytes per sample, as libwebrtc assumes.
+        case unpadded
+    }
+
     package let format: PipeWireFormat
     package let width: Int, height: Int
     /// Bytes per row of the first plane (YUY2: the packed pixels; I420 and NV12: luma).
@@ -19,8 +31,8 @@ package struct VideoLayout: Equatable, Sendable {
     package let uOffset: Int, vOffset: Int
     package let frameBytes: Int
 
-    package init(format: PipeWireFormat, width: Int, height: Int) {
-        func padded(_ bytes: Int) -> Int { (bytes + 3) & ~3 }
+    package init(format: PipeWireFormat, width: Int, height: Int, rows: Rows = .gstreamer) {
+        func padded(_ bytes: Int) -> Int { rows == .gstreamer ? (bytes + 3) & ~3 : bytes }
         (self.format, self.width, self.height) = (format, width, height)
         let chromaRows = (height + 1) / 2
         switch format {
@@ -31,7 +43,7 @@ package struct VideoLayout: Equatable, Sendable {
             frameBytes = stride * height
         case .i420:
             stride = padded(width)
-            chromaStride = padded(width / 2)
+            chromaStride = padded((width + 1) / 2)
             uOffset = stride * height
             vOffset = uOffset + chromaStride * chromaRows
             frameBytes = vOffset + chromaStride * chromaRows
@@ -42,6 +54,20 @@ package struct VideoLayout: Equatable, Sendable {
             vOffset = uOffset + 1
             frameBytes = uOffset + chromaStride * chromaRows
         }
+    }
+
+    /// The layouts a link may take, GStreamer's first: a consumer that leaves the row length open gets what
+    /// GStreamer assumes, and one that asks for unpadded rows gets those. One layout where the two are the same.
+    package static func offered(format: PipeWireFormat, width: Int, height: Int) -> [VideoLayout] {
+        let gstreamer = VideoLayout(format: format, width: width, height: height)
+        let unpadded = VideoLayout(format: format, width: width, height: height, rows: .unpadded)
+        return gstreamer == unpadded ? [gstreamer] : [gstreamer, unpadded]
+    }
+
+    /// Which of `layouts` a buffer of `bytes` holds: the one of exactly that size (PipeWire sizes a link's
+    /// buffers from the Buffers parameter the link took), else the first that fits.
+    package static func layout(in layouts: [VideoLayout], forBufferOf bytes: Int) -> VideoLayout? {
+        layouts.first { $0.frameBytes == bytes } ?? layouts.first { $0.frameBytes <= bytes }
     }
 
     /// Writes a YUYV frame of this size into `out` (at least `frameBytes`) in this layout.

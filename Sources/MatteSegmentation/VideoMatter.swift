@@ -22,12 +22,14 @@ public final class VideoMatter {
     ///   - downsampleRatio: the share of the input's size at which the network itself runs (RVM's own advice:
     ///     about 0.25 for 1280×720, 0.4 for 512 px); its refiner brings the alpha back to full size.
     ///   - foreground: also compute the foreground colour.
+    ///   - threads: XNNPACK threads (see `ONNXEngine`); 1 for anything real-time.
     public init(
         model: ONNXModel,
         width: Int,
         height: Int,
         downsampleRatio: Float,
-        foreground: Bool = false
+        foreground: Bool = false,
+        threads: Int = 1
     ) throws(ONNXError) {
         guard width >= 1, height >= 1, downsampleRatio > 0, downsampleRatio <= 1 else {
             throw .unsupported("a \(width)×\(height) input at downsample ratio \(downsampleRatio)")
@@ -50,11 +52,19 @@ public final class VideoMatter {
             constants: [
                 "downsample_ratio": ONNXTensor(name: "downsample_ratio", shape: [1], values: .float([downsampleRatio]))
             ],
-            outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : [])
+            outputs: ["pha"] + stateNames.map(\.output) + (foreground ? ["fgr"] : []),
+            threads: threads
         )
         guard let source = engine.tensor("src"), let alpha = engine.tensor("pha"),
             engine.shape(of: "pha") == ONNXEngine.Shape(channels: 1, height: height, width: width)
         else { throw .unsupported("the graph's alpha output 'pha' is not [1, 1, \(height), \(width)]") }
+        // The colour shift reads and writes the foreground as a whole frame's RGB.
+        let colour = foreground ? engine.tensor("fgr") : nil
+        if foreground,
+            colour == nil || engine.shape(of: "fgr") != ONNXEngine.Shape(channels: 3, height: height, width: width)
+        {
+            throw .unsupported("the graph's foreground output 'fgr' is not [1, 3, \(height), \(width)]")
+        }
         var recurrence: [(UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>)] = []
         for names in stateNames {
             guard let output = engine.tensor(names.output), let input = engine.tensor(names.input),
@@ -68,7 +78,7 @@ public final class VideoMatter {
         self.source = source
         self.alpha = alpha
         self.recurrence = recurrence
-        self.foreground = foreground ? engine.tensor("fgr") : nil
+        self.foreground = colour
     }
 
     public convenience init(
@@ -76,14 +86,16 @@ public final class VideoMatter {
         width: Int,
         height: Int,
         downsampleRatio: Float,
-        foreground: Bool = false
+        foreground: Bool = false,
+        threads: Int = 1
     ) throws(ONNXError) {
         try self.init(
             model: try ONNXModel(contentsOf: path),
             width: width,
             height: height,
             downsampleRatio: downsampleRatio,
-            foreground: foreground
+            foreground: foreground,
+            threads: threads
         )
     }
 
@@ -111,8 +123,8 @@ extension VideoMatter: PersonMaskMaker {
     public var inputHeight: Int { height }
     public var maskWidth: Int { width }
     public var maskHeight: Int { height }
-    /// With `Sizing.live`, 10 inferences of ~37 ms a second stay under half a core with compositing.
-    public var liveInferenceRate: Double { 10 }
+    /// With `Sizing.live`, 8 inferences of ~33 ms a second stay under half a core with compositing.
+    public var liveInferenceRate: Double { 8 }
 
     public func makeMask(from input: ModelInput, into mask: inout PersonMask) throws(PersonMaskError) {
         do {
@@ -123,6 +135,38 @@ extension VideoMatter: PersonMaskMaker {
             throw PersonMaskError(error.description)
         }
         mask.isAlpha = true
+        guard let foreground else { return }
+        if mask.colourShift.count != foreground.count {
+            mask.colourShift = [Float](repeating: 0, count: foreground.count)
+        }
+        input.values.withUnsafeBufferPointer { rgb in
+            mask.colourShift.withUnsafeMutableBufferPointer {
+                Self.colourShift(
+                    foreground: UnsafePointer(foreground.baseAddress!),
+                    frame: rgb.baseAddress!,
+                    into: $0.baseAddress!,
+                    cells: width * height
+                )
+            }
+        }
+    }
+
+    /// The person's colour (RVM's foreground estimate) less the frame's, per cell, as BT.601 limited-range
+    /// dY, dU, dV in 8-bit levels: what the compositor adds at see-through edges (`PersonMask.colourShift`).
+    static func colourShift(
+        foreground: UnsafePointer<Float>,
+        frame: UnsafePointer<Float>,
+        into shift: UnsafeMutablePointer<Float>,
+        cells: Int
+    ) {
+        for cell in 0..<cells {
+            let r = foreground[3 * cell] - frame[3 * cell]
+            let g = foreground[3 * cell + 1] - frame[3 * cell + 1]
+            let b = foreground[3 * cell + 2] - frame[3 * cell + 2]
+            shift[3 * cell] = 65.481 * r + 128.553 * g + 24.966 * b
+            shift[3 * cell + 1] = -37.797 * r - 74.203 * g + 112.0 * b
+            shift[3 * cell + 2] = 112.0 * r - 93.786 * g - 18.214 * b
+        }
     }
 }
 
@@ -142,10 +186,12 @@ extension VideoMatter {
             )
         }
 
-        /// The live camera: at most 720 lines (a 1080p frame is sampled down; the compositor brings the alpha back
-        /// up), the network's short side at 144 px. Measured on this project's 2-core machine
-        /// (docs/performance.md): 1280×720 at 0.2 costs ~37 ms an inference, so `liveInferenceRate` keeps it
-        /// under half a core with compositing.
+        /// The live camera: at most 360 lines (a 720p or 1080p frame is sampled down, and the compositor brings
+        /// the alpha back up, following the frame's own edges), the network's short side at 144 px. Measured on
+        /// this project's 2-core machine (docs/performance.md): 640×360 at 0.4 costs ~33 ms an inference, and at
+        /// `liveInferenceRate` 1280×720 at 30 fps stays under half a core; 720 lines (1280×720 at 0.2, ~37 ms,
+        /// and a full-size refiner and mask) did not. A 128 px network (~27 ms) at 10 a second cost the same
+        /// but lost the person's body on a close-up (alpha 0.7), which RVM's own advice (256–512 px) foretells.
         public static func live(frameWidth: Int, frameHeight: Int) -> Sizing {
             let shrink = min(1, 360 / Float(min(frameWidth, frameHeight)))
             let width = max(1, Int((Float(frameWidth) * shrink).rounded()))

@@ -26,11 +26,18 @@ struct InferenceBench: ParsableCommand {
     @Option(help: "The matting network's downsample ratio (default: as `matte render` chooses for --size).")
     var downsampleRatio: Float?
 
+    @Flag(help: "The matting network computes the foreground colour too (as ONNX Runtime always does).")
+    var foreground = false
+
+    @Option(help: "XNNPACK threads for the matting network (Matte itself always uses 1).")
+    var threads = 1
+
     @Option(help: "Timed runs after 10 warm-up runs.")
     var runs: Int = 200
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard (1...16).contains(threads) else { throw ValidationError("--threads must be 1 to 16") }
         _ = try frameSize(size, option: "--size")
         if let downsampleRatio, !(downsampleRatio > 0 && downsampleRatio <= 1) {
             throw ValidationError("--downsample-ratio must be above 0 and at most 1")
@@ -43,15 +50,22 @@ struct InferenceBench: ParsableCommand {
         var label = "\(model)"
         if let matter = maker as? VideoMatter {
             let ratio = downsampleRatio ?? matter.downsampleRatio
-            if ratio != matter.downsampleRatio {
+            if ratio != matter.downsampleRatio || foreground || threads != 1 {
                 let path = try ModelLocator.path(for: model)
                 do {
-                    maker = try VideoMatter(contentsOf: path, width: width, height: height, downsampleRatio: ratio)
+                    maker = try VideoMatter(
+                        contentsOf: path,
+                        width: width,
+                        height: height,
+                        downsampleRatio: ratio,
+                        foreground: foreground,
+                        threads: threads
+                    )
                 } catch { throw CommandError("model \(path): \(error.description)") }
             }
-            label += " at downsample ratio \(ratio)"
+            label += " at downsample ratio \(ratio)\(foreground ? ", alpha and foreground" : ", alpha")"
         }
-        try InferenceBenchmark(maker: maker, runs: runs).run(label: label) { print($0) }
+        try InferenceBenchmark(maker: maker, runs: runs, threads: threads).run(label: label) { print($0) }
     }
 }
 

@@ -46,7 +46,17 @@ struct ConfigCommand: ParsableCommand {
             try writeStdout(line + "\n")
         }
         // The same check `matte live` makes at start: say which line is wrong.
-        _ = try ConfigFiles.effectiveOptions(commandLine: [], settingsFile: nil)
+        let effective = try ConfigFiles.effectiveOptions(commandLine: [], settingsFile: nil)
+        let model = effective.processing.model
+        let installed: String
+        switch model {
+        case .automatic: installed = "landscape for wide cameras, general otherwise"
+        default:
+            do { installed = "at " + FileName.printable(try ModelLocator.path(for: model)) } catch {
+                installed = FileName.printable(error.description)
+            }
+        }
+        try writeStdout("# model: \(FileName.printable(model.description)) (\(installed))\n")
     }
 
     func openEditor() throws {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import MatteBenchmarks
+import MatteFileNames
 import MatteOutput
 import MattePipeWire
+import MatteSegmentation
 import MatteV4L2
 
 struct DevicesCommand: ParsableCommand {
@@ -41,6 +43,15 @@ struct DevicesCommand: ParsableCommand {
             for camera in cameras { print("  node \(camera.id)  \(camera.description) (\(camera.name))") }
         } catch {
             print("  \(error)")
+        }
+        print("Models (--model):")
+        for choice in [ModelChoice.general, .landscape, .rvm] {
+            let purpose =
+                choice == .rvm
+                ? "Robust Video Matting: hair-level alpha at several times the CPU (GPL-3.0, package matte-model-rvm)"
+                : "MediaPipe selfie segmentation (\(choice == .general ? "square" : "wide") frames)"
+            let place = (try? ModelLocator.path(for: choice)).map { FileName.printable($0) } ?? "not installed"
+            print("  \(choice)  \(purpose): \(place)")
         }
         try writeStdout(lines.map { $0 + "\n" }.joined())
     }

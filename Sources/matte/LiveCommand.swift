@@ -82,7 +82,9 @@ struct LiveCommand: ParsableCommand {
             identity: LiveSession.Identity(
                 version: Matte.configuration.version,
                 output: camera.description,
-                pausePicture: options.pauseImage.map(ControlCommand.absolute)
+                pausePicture: options.pauseImage.map(ControlCommand.absolute),
+                model: options.processing.model.resolved(frameWidth: pipeline.width, frameHeight: pipeline.height)
+                    .description
             ),
             logger: logger
         )
@@ -124,6 +126,7 @@ extension LiveCommand {
         logger: Logger
     ) throws -> (LivePipeline, VirtualCamera) {
         let source = try options.openSource()
+        for line in options.unusedCaptureOptions(source: source) { logger.warning("\(line)") }
         let camera = try options.openVirtualCamera(
             frameRate: source.frameRate,
             sourceWidth: source.width,
@@ -151,7 +154,8 @@ extension LiveCommand {
             inferenceRate: options.inferenceRate.map { $0 > 0 ? $0 : nil } ?? maker.liveInferenceRate,
             logger: logger
         )
-        logger.info("\(source.description) → \(camera.description)")
+        let model = options.processing.model.resolved(frameWidth: source.width, frameHeight: source.height)
+        logger.info("\(source.description) → \(camera.description), model \(model)")
         return (pipeline, camera)
     }
 }
@@ -206,11 +210,18 @@ struct LiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use a video or image file (looped) instead of a camera.", valueName: "file"))
     var input: String?
 
-    @Option(help: "Capture size, WIDTHxHEIGHT (the nearest the camera offers).")
-    var size: String = "1280x720"
+    @Option(
+        help:
+            "Capture size, WIDTHxHEIGHT (the nearest the camera offers; default 1280x720). A file (--input) plays at its own size."
+    )
+    var size: String?
 
-    @Option(parsing: .unconditional, help: "Capture frame rate, 1-240 (the nearest the camera offers).")
-    var fps: Double = 30
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Capture frame rate, 1-240 (the nearest the camera offers; default 30). A picture (--input) repeats at this rate; a video plays at its own."
+    )
+    var fps: Double?
 
     @Option(
         help: ArgumentHelp(
@@ -231,7 +242,7 @@ struct LiveOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Run the model at most this often per second (default 15; 10 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
+            "Run the model at most this often per second (default 15; 8 for rvm); each frame is still composited, its edges aligned to that frame. 0 = every frame.",
             valueName: "fps"
         )
     )
@@ -273,18 +284,44 @@ struct LiveOptions: ParsableArguments {
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
-        _ = try frameSize(size, option: "--size")
+        if let size { _ = try frameSize(size, option: "--size") }
         if let outputSize { _ = try frameSize(outputSize, option: "--output-size") }
-        guard fps >= 1 && fps <= 240 else { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
+        if let fps, !(fps >= 1 && fps <= 240) { throw ValidationError("--fps \(fps): use a rate from 1 to 240") }
         if let inferenceRate, !(inferenceRate >= 0 && inferenceRate <= 240) {
             throw ValidationError("--inference-rate \(inferenceRate): use 0 (every frame) or a rate up to 240")
         }
     }
 
+    /// A rate as the user writes it: 30, 29.97.
+    static func rate(_ value: Double) -> String { value == value.rounded() ? "\(Int(value))" : format(value) }
+
+    /// The rate asked of the camera, or of a picture given as --input.
+    var captureRate: Double { fps ?? 30 }
+
+    /// What the capture options asked for that `source`, a file, does not do: one line each, naming the option,
+    /// what happens instead and what to use. (A camera gives the nearest it offers, which its log line shows.)
+    func unusedCaptureOptions(source: FrameSource) -> [String] {
+        guard let input else { return [] }
+        var lines: [String] = []
+        if let size, let asked = try? frameSize(size, option: "--size"), asked != (source.width, source.height) {
+            lines.append(
+                "--size \(size) is for cameras: \(input) plays at its own size, \(source.width)x\(source.height); --output-size sets the virtual camera's"
+            )
+        }
+        if let fps, fps != source.frameRate {
+            lines.append(
+                "--fps \(Self.rate(fps)) does not change a video's rate: \(input) plays at its own \(Self.rate(source.frameRate)) fps"
+            )
+        }
+        return lines
+    }
+
     /// Opens the source: the camera, or the input file. The pipeline calls it again to reopen.
     func openSource() throws(PipelineError) -> FrameSource {
         if let input {
-            do { return try FileSource(path: input, frameRate: fps) } catch { throw PipelineError(error.description) }
+            do { return try FileSource(path: input, frameRate: captureRate) } catch {
+                throw PipelineError(error.description)
+            }
         }
         guard let path = camera ?? DeviceCatalog.firstCamera() else {
             throw PipelineError(
@@ -293,8 +330,8 @@ struct LiveOptions: ParsableArguments {
             )
         }
         // Validated in `validate()`.
-        let (width, height) = (try? frameSize(size, option: "--size")) ?? (1280, 720)
-        do { return try CameraSource(path: path, width: width, height: height, frameRate: fps) } catch {
+        let (width, height) = (try? frameSize(size ?? "", option: "--size")) ?? (1280, 720)
+        do { return try CameraSource(path: path, width: width, height: height, frameRate: captureRate) } catch {
             throw PipelineError(error)
         }
     }
@@ -359,9 +396,18 @@ struct LiveOptions: ParsableArguments {
     /// The processing settings now: the configuration files', the command line's, then the settings file's,
     /// read again each time (a reload).
     func currentSettings() throws -> ProcessingSettings {
-        try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
-            .processing.settings
+        let current = try ConfigFiles.effectiveOptions(commandLine: Self.commandLineArguments, settingsFile: settings)
+        // The model is planned for the camera at start; a running matte cannot swap it (README, "Choosing a
+        // model"), so a changed --model is said once, not silently ignored.
+        if current.processing.model != processing.model, current.processing.model != Self.announcedModel {
+            warn("--model \(current.processing.model) takes effect when matte restarts (now \(processing.model))")
+            Self.announcedModel = current.processing.model
+        }
+        return current.processing.settings
     }
+
+    /// The last model change `currentSettings` warned of (reloads come from the session's one thread).
+    nonisolated(unsafe) private static var announcedModel: ModelChoice?
 
     /// The arguments the live command was given (without the program and subcommand names).
     static var commandLineArguments: [String] {

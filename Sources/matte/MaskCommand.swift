@@ -45,7 +45,12 @@ struct MaskCommand: ParsableCommand {
         )
         input.values.withUnsafeMutableBufferPointer { sampler.sample(frame, into: $0.baseAddress!) }
         var personMask = PersonMask(width: maker.maskWidth, height: maker.maskHeight)
-        do { try maker.makeMask(from: input, into: &personMask) } catch { throw CommandError(error.description) }
+        // A recurrent network (rvm) sees the photo as a still video whose state settles over its first frames, as
+        // the live camera lets it; a segmentation model gives the same mask each time, so runs once.
+        let runs = maker is VideoMatter ? 4 : 1
+        do {
+            for _ in 0..<runs { try maker.makeMask(from: input, into: &personMask) }
+        } catch { throw CommandError(error.description) }
         let mask = try PixelBuffer.allocate(width: frame.width, height: frame.height, format: .gray8, for: image)
         let upscaler = MaskUpscaler(
             sourceWidth: maker.maskWidth,

@@ -76,7 +76,8 @@ func loadMaskMaker(
                 case .file: .file(frameWidth: frameWidth, frameHeight: frameHeight)
                 case .live: .live(frameWidth: frameWidth, frameHeight: frameHeight)
                 }
-            return try VideoMatter(contentsOf: path, sizing: sizing)
+            // The foreground colour too: the compositor uses it where the person is see-through.
+            return try VideoMatter(contentsOf: path, sizing: sizing, foreground: true)
         } catch { throw failure(error.description) }
     }
     do { return try Segmenter(contentsOf: path) } catch { throw failure(error.description) }

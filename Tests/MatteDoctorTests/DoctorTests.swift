@@ -46,6 +46,30 @@ import Testing
         #expect(ModelLocator.publishedSHA256.count == 3)
     }
 
+    /// dbus-send's reply to the portal's Properties.GetAll (xdg-desktop-portal 1.16 on this machine), and replies
+    /// that lack a property or are an error.
+    @Test func portalPropertiesAreReadFromDBusSendsReply() {
+        let reply = """
+            method return time=1796634886.642492 sender=:1.3 -> destination=:1.2 serial=130 reply_serial=2
+               array [
+                  dict entry(
+                     string "IsCameraPresent"
+                     variant             boolean false
+                  )
+                  dict entry(
+                     string "version"
+                     variant             uint32 1
+                  )
+               ]
+            """
+        #expect(Doctor.propertyValue("version", inReply: reply) == "1")
+        #expect(Doctor.propertyValue("IsCameraPresent", inReply: reply) == "false")
+        #expect(Doctor.propertyValue("Version", inReply: reply) == nil)
+        #expect(Doctor.propertyValue("version", inReply: "") == nil)
+        #expect(Doctor.propertyValue("version", inReply: "      string \"version\"") == nil)
+        #expect(Doctor.propertyValue("version", inReply: "string \"version\"\nstring \"other\"") == nil)
+    }
+
     @Test func aProcessHoldingAFileIsNamed() throws {
         let path = NSTemporaryDirectory() + "matte-holder-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: path, contents: Data())

@@ -6,7 +6,6 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -22,7 +21,7 @@ let quietLogger: Logger = {
 
 /// Records when each frame is written, to show frames keep flowing whatever the clients do.
 final class TimedSink: FrameSink, Sendable {
-    private let log = Mutex((times: [Double](), newest: [UInt8]()))
+    private let log = Locked((times: [Double](), newest: [UInt8]()))
     func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         let bytes = frame.array
         log.withLock {
@@ -167,7 +166,7 @@ final class ControlledSession {
             settings: { settings },
             controlServer: server,
             editor: TestEditor(),
-            identity: LiveSession.Identity(version: "test", output: "test sink"),
+            identity: LiveSession.Identity(version: "test", output: "test sink", model: "landscape"),
             logger: quietLogger
         )
         // Only this thread runs the session; the test's thread talks to it through its socket and `control`.
@@ -236,6 +235,7 @@ final class ControlledSession {
         #expect(status.hasPrefix("ok status {"))
         let json = try JSONSerialization.jsonObject(with: Data(status.dropFirst(10).utf8)) as? [String: Any]
         let settings = json?["settings"] as? [String: Any]
+        #expect(json?["model"] as? String == "landscape")
         #expect(json?["state"] as? String == "live")
         #expect(json?["protocol"] as? Int == 1)
         #expect(settings?["background"] as? String == "#ff0000")
@@ -351,7 +351,7 @@ final class ControlledSession {
         let harness = try ControlledSession()
         defer { harness.stop() }
         let start = monotonicMilliseconds()
-        let failures = Mutex([String]())
+        let failures = Locked([String]())
         let threads = (0..<16).map { index in
             Thread { [socketPath = harness.socketPath] in
                 do {

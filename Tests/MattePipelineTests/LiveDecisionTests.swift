@@ -47,9 +47,29 @@ import Testing
         #expect(zip(sampled, sampled.dropFirst()).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
     }
 
-    @Test func aStillSceneIsSegmentedOnceASecond() {
+    @Test func aStillSceneIsSegmentedOnceASecondOnceItsFirstMasksSettled() {
         let sampled = Self.run(rate: 15, moving: false)
-        #expect(sampled.count == 3, "\(sampled)")
+        let settling = InferenceSchedule.settlingMasks
+        // The first masks at the rate limit (a recurrent network's state settles), then one a second.
+        #expect(sampled.count == settling + 1, "\(sampled)")
+        #expect(zip(sampled, sampled.dropFirst()).prefix(settling - 1).allSatisfy { abs($1 - $0 - 1000.0 / 15) < 1 })
+        #expect(sampled[settling] - sampled[settling - 1] >= 900, "\(sampled)")
+    }
+
+    @Test func aNewStretchOfVideoSettlesAgain() {
+        var schedule = InferenceSchedule(rate: 15)
+        let scene = Self.scenes()[0]
+        var sampled: [Double] = []
+        for frame in 0..<60 {
+            let now = Double(frame) * 1000 / 30
+            if frame == 30 { schedule.startStretch() }
+            if schedule.due(at: now, maskNeeded: true, makerBusy: false), schedule.admit(at: now, scene: scene) {
+                sampled.append(now)
+            }
+        }
+        // Settling from the start, and again from frame 30 (1 s), each at the rate limit.
+        #expect(sampled.filter { $0 < 1000 }.count == InferenceSchedule.settlingMasks, "\(sampled)")
+        #expect(sampled.filter { $0 >= 1000 }.count == InferenceSchedule.settlingMasks, "\(sampled)")
     }
 
     @Test func slowMotionAddsUpUntilItCounts() {

@@ -5,7 +5,6 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -14,7 +13,7 @@ import Glibc
 
 /// A reader count the test sets, announcing each change on a pipe as the v4l2loopback event would.
 final class SettableReaders: ReaderCount, Sendable {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     private let pipe: (read: Int32, write: Int32)
     var fd: Int32 { pipe.read }
     var events: Int16 { Int16(POLLIN) }
@@ -78,7 +77,7 @@ final class SettableReaders: ReaderCount, Sendable {
         let sink = CountingSink()
         let pipeline = try LiveSessionTests.generatedPipeline(into: sink)
         let readers = SettableReaders()
-        let reloads = Mutex(0)
+        let reloads = Locked(0)
         let session = try LiveSession(
             pipeline: pipeline,
             readers: readers,
@@ -90,7 +89,7 @@ final class SettableReaders: ReaderCount, Sendable {
             logger: Logger(label: "test")
         )
         let control = session.control
-        let seen = Mutex(Observations())
+        let seen = Locked(Observations())
         let driver = Thread {
             Thread.sleep(forTimeInterval: 0.8)
             let idle = !pipeline.isActive && sink.frames == 0

@@ -6,7 +6,6 @@ import MatteImaging
 import MattePipeline
 import MatteSegmentation
 import MatteTestSupport
-import Synchronization
 import Testing
 
 @Suite struct SettingsTests {
@@ -90,7 +89,7 @@ import Testing
 
 /// Keeps a copy of the newest frame written.
 final class RecordingSink: FrameSink, Sendable {
-    private let newest = Mutex([UInt8]())
+    private let newest = Locked([UInt8]())
     var last: [UInt8] { newest.withLock { $0 } }
     func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         let bytes = frame.array

@@ -14,7 +14,7 @@ import Glibc
 
 /// A sink the test can stall, as a wedged driver would stall the output thread.
 final class StallableSink: FrameSink, Sendable {
-    let stalled = Mutex(false)
+    let stalled = Locked(false)
     func write(_ frame: PixelBuffer, captureTime: Double) throws(PipelineError) -> SinkResult {
         while stalled.withLock({ $0 }) { usleep(5000) }
         return .written

@@ -1,9 +1,10 @@
 import MatteImaging
 import MatteInference
 import MatteMedia
-import MatteSegmentation
 import MatteTestSupport
 import Testing
+
+@testable import MatteSegmentation
 
 /// Robust Video Matting on Matte's engine against ONNX Runtime's outputs (scripts/make-rvm-reference.py,
 /// Tests/Fixtures/README.md): 30 frames of a panning camera, the recurrent state carried, at sizes odd and even
@@ -97,5 +98,62 @@ import Testing
             try VideoMatter(model: one, width: 64, height: 48, downsampleRatio: 0.5)
         }
         #expect(single?.description.contains("inputs are ['in\\x0aput']") == true, "\(String(describing: single))")
+    }
+
+    /// A foreground output that is not the frame's RGB is refused when the foreground is wanted: the colour shift
+    /// reads and writes it as the frame's (a one-pixel `fgr` overran both buffers and crashed `matte mask`).
+    @Test func aForegroundNotTheFramesSizeIsRefused() throws {
+        let node = { (op: String, inputs: [String], output: String, attributes: [String: ONNXAttribute]) in
+            ONNXNode(opType: op, name: "", inputs: inputs, outputs: [output], attributes: attributes)
+        }
+        let state = (1...4).flatMap { k in
+            [node("Expand", ["r\(k)i", "small"], "h\(k)", [:]), node("Relu", ["h\(k)"], "r\(k)o", [:])]
+        }
+        let model = ONNXModel(
+            opsetVersion: 12,
+            nodes: [
+                node("ReduceMean", ["src"], "pha", ["axes": .ints([1])]),
+                node("GlobalAveragePool", ["src"], "fgr", [:]),
+            ] + state,
+            initializers: ["small": ONNXTensor(name: "small", shape: [4], values: .int64([1, 1, 2, 2]))],
+            inputs: [ONNXValueInfo(name: "src", elementType: 1, shape: [1, 3, nil, nil])]
+                + (1...4).map { ONNXValueInfo(name: "r\($0)i", elementType: 1, shape: [1, nil, nil, nil]) }
+                + [ONNXValueInfo(name: "downsample_ratio", elementType: 1, shape: [1])],
+            outputs: []
+        )
+        let error = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5, foreground: true)
+        }
+        #expect(
+            error?.description == "unsupported ONNX model: the graph's foreground output 'fgr' is not [1, 3, 48, 64]"
+        )
+        // Alpha alone does not read it.
+        let matter = try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5)
+        #expect(matter.foreground == nil)
+    }
+}
+
+@Suite struct ColourShiftTests {
+    /// The shift between two colours is the difference of their BT.601 limited-range bytes (Matte's own
+    /// conversion, made in Double from the standard's coefficients), to the bytes' rounding.
+    @Test func theShiftIsTheDifferenceOfTheColoursBytes() {
+        var generator = SeededGenerator(seed: 5)
+        let cells = 500
+        let person = (0..<cells * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let frame = (0..<cells * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var shift = [Float](repeating: 0, count: cells * 3)
+        let unit = { (bytes: [UInt8]) in bytes.map { Float($0) / 255 } }
+        VideoMatter.colourShift(foreground: unit(person), frame: unit(frame), into: &shift, cells: cells)
+        for cell in 0..<cells {
+            let a = BT601.yuv(r: person[3 * cell], g: person[3 * cell + 1], b: person[3 * cell + 2])
+            let b = BT601.yuv(r: frame[3 * cell], g: frame[3 * cell + 1], b: frame[3 * cell + 2])
+            let expected = [Int(a.y) - Int(b.y), Int(a.u) - Int(b.u), Int(a.v) - Int(b.v)]
+            for channel in 0..<3 {
+                #expect(
+                    abs(shift[3 * cell + channel] - Float(expected[channel])) <= 1.01,
+                    "cell \(cell) channel \(channel)"
+                )
+            }
+        }
     }
 }

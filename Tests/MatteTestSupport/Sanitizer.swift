@@ -10,3 +10,19 @@ public enum Sanitizer {
     /// A time limit, ten times longer under ThreadSanitizer.
     public static func stretched<T: Numeric>(_ limit: T) -> T { thread ? limit * 10 : limit }
 }
+
+/// A value behind an NSLock, for what test doubles share between threads. Synchronization's Mutex would do,
+/// but on Linux it locks with atomics and a futex inside the standard library, which ThreadSanitizer does not
+/// see, so the TSan step reported races on values it guards; TSan intercepts the pthread mutex under NSLock.
+public final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    public init(_ value: Value) { self.value = value }
+
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

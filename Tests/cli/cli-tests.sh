@@ -144,6 +144,21 @@ check "unknown output format fails" run nonzero render "$photo" -o "$scratch/out
 check "bad effect fails" run nonzero render "$photo" -o "$scratch/bad.mkv" --effect sparkles
 check "nothing half-written is left" test -z "$(ls -A "$scratch" | grep -E 'bad\.mkv|partial|out\.qqq')"
 
+# Capture options a file makes moot are named once each, with what happens instead (the output then fails: no device).
+check "--size with --input: one warning, then the device's error" run 1 live --input "$photo" --size 640x360 \
+    --output /dev/nonexistent-video
+check "the warning names the option, the file's own size and --output-size" grep -qx \
+    "matte: warning: --size 640x360 is for cameras: $photo plays at its own size, 1280x720; --output-size sets the virtual camera's" \
+    "$scratch/err"
+check "--size at the file's own size is not warned about" run 1 live --input "$photo" --size 1280x720 \
+    --output /dev/nonexistent-video
+check "so the one line is the device's" one_line_naming "/dev/nonexistent-video"
+check "--fps with a video: one warning" run 1 live --input "$scratch/input.mkv" --fps 12 --output /dev/nonexistent-video
+check "naming the video's own rate" grep -qx \
+    "matte: warning: --fps 12 does not change a video's rate: $scratch/input.mkv plays at its own 30 fps" "$scratch/err"
+check "--fps with a picture is its rate: no warning" run 1 live --input "$photo" --fps 12 --output /dev/nonexistent-video
+check "so the one line is the device's" one_line_naming "/dev/nonexistent-video"
+
 # Configuration files: read before the command line, which overrides them; a bad line is named by file and line
 # before any device is touched; `matte config` shows each value with its source.
 export XDG_CONFIG_HOME="$scratch/config-home"
@@ -362,7 +377,7 @@ check "doctor: no rvm is fine and says how to add it" \
     grep -q "^ok: models: .*rvm (optional) is not installed: sudo apt install matte-model-rvm" "$scratch/out"
 MATTE_MODELS_DIR=$scratch/models-bad-rvm XDG_DATA_HOME=$scratch/no-data run 1 doctor || true
 check "doctor: a damaged rvm is a problem" grep -q "^problem: models: .*rvm_mobilenetv3_fp32.onnx is damaged" "$scratch/out"
-check "doctor: its fix reinstalls its package" grep -q "^fix: sudo apt install --reinstall matte-model-rvm" "$scratch/out"
+check "doctor: its fix reinstalls its package" grep -q "^  fix: sudo apt install --reinstall matte-model-rvm$" "$scratch/out"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -60,7 +60,7 @@ matte_log=$logs/matte.log
 node_id() { grep -o 'camera node [0-9]*' "${1:-$matte_log}" | tail -n 1 | awk '{ print $3 }'; }
 
 # A registry of GStreamer plugins of this run's own with just the elements used: no scan of every plugin installed.
-gst_private_registry "$work" coreelements pipewire videoconvertscale
+gst_private_registry "$work" coreelements pipewire videoconvertscale multifile
 # gst_read COUNT FILE [FORMAT]: COUNT frames of the node (in FORMAT, default what pipewiresrc prefers), converted to
 # packed RGB by videoconvert; the caps pipewiresrc negotiated and each buffer's pts go to $logs/gst.log.
 # (Every consumer here has a caps filter after pipewiresrc: 0.3.65's pipewiresrc straight into fakesink never
@@ -95,6 +95,12 @@ check "matte devices lists it" bash -c "'$matte' devices | grep -q '^  node $(no
 check "matte doctor: ok: pipewire" grep -q "^ok: pipewire:" "$logs/doctor.txt"
 check "and v4l2loopback findings are warnings naming PipeWire" \
     bash -c "! grep -q '^problem: loopback' '$logs/doctor.txt' && grep -q '^warning: loopback-.*PipeWire carries the camera' '$logs/doctor.txt'"
+# Browsers reach the camera only through the desktop portal: with no session bus to ask, doctor says so and how to fix
+# it (browsers.sh checks the portal answering).
+DBUS_SESSION_BUS_ADDRESS=unix:path=$work/no-bus "$matte" doctor >"$logs/doctor-no-bus.txt" 2>&1
+check "with no portal to ask: warning: portal, with the packages to install" bash -c "grep -q \
+    '^warning: portal: the desktop portal.s Camera interface does not answer' '$logs/doctor-no-bus.txt' && grep -q \
+    '^  fix: sudo apt install xdg-desktop-portal' '$logs/doctor-no-bus.txt' && ! grep -q '^ok: browsers' '$logs/doctor-no-bus.txt'"
 check "with no consumer the source is closed (idle)" wait_log "$logs/matte.log" "idle: no application is reading" 10
 check "and status says idle, 0 readers" test "$(status_field "s['state'], s['readers']")" = "idle 0"
 
@@ -188,6 +194,28 @@ status=$?
 matte_pid=""
 check "matte stops on SIGTERM (status $status)" test "$status" -eq 0
 
+# ---- 6b. the matting network live (--model rvm) through the same node ----------------------------------------------
+matte_log=$logs/rvm.log
+"$matte" --input "$photo" --output pipewire --model rvm --background '#00c000' >"$matte_log" 2>&1 &
+matte_pid=$!
+check "rvm: the node is published" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 30
+check "rvm: the start line names the model" wait_log "$matte_log" ', model rvm' 30
+gst_read 30 "$work/rvm-warm.rgb"
+check "rvm: the matting network makes a first mask" wait_log "$matte_log" "first person mask ready" 60
+gst_read 10 "$work/rvm.rgb" YUY2
+check "rvm: 10 frames of 512x512 reach the consumer" \
+    test "$(stat -c %s "$work/rvm.rgb" 2>/dev/null || echo 0)" -eq $((10 * 512 * 512 * 3))
+check "rvm: background pixels become the colour" near "$(rgb_pixel "$work/rvm.rgb" 9 20 20 512 512)" "0 192 0" 8
+check "rvm: more background becomes the colour" near "$(rgb_pixel "$work/rvm.rgb" 9 490 30 512 512)" "0 192 0" 8
+check "rvm: person pixels keep the photo" near "$(rgb_pixel "$work/rvm.rgb" 9 256 330 512 512)" "$reference" 12
+check "rvm: status names the model" test "$(status_field "s['model']")" = rvm
+kill -TERM "$matte_pid"
+wait "$matte_pid"
+status=$?
+matte_pid=""
+check "rvm: matte stops on SIGTERM (status $status)" test "$status" -eq 0
+matte_log=$logs/matte.log
+
 # ---- 7. signals as systemd sends them, and the daemon lost, always on ---------------------------------------------------
 # The unit reloads with SIGHUP and stops with SIGTERM; every thread (PipeWire's own loop too) must leave them to
 # matte's signal descriptor, or one kills the process. notify-listener.py plays systemd's notify socket.
@@ -238,6 +266,18 @@ gst_read 10 "$work/after-hup.rgb"
 check "after SIGHUP: the background is the red of the reloaded settings" \
     near "$(rgb_pixel "$work/after-hup.rgb" 9 20 20 512 512)" "192 0 0" 40
 check "after SIGHUP: the person keeps the photo" near "$(rgb_pixel "$work/after-hup.rgb" 9 256 330 512 512)" "$reference" 12
+# A model change cannot apply to a running matte: said once, and everything else goes on.
+printf '# reloaded\n--background #c00000\n--model rvm\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "a changed --model is said to take a restart" \
+    wait_log "$matte_log" "warning: --model rvm takes effect when matte restarts" 15
+kill -HUP "$matte_pid"
+check "and said once" wait_log "$matte_log" "settings reloaded" 15 5
+check "(only once)" test "$(grep -c 'takes effect when matte restarts' "$matte_log")" -eq 1
+check "status still names the running model (general: the photo is square)" test "$(status_field "s['model']")" = general
+printf '# reloaded\n--background #c00000\n' >"$work/settings"
+kill -HUP "$matte_pid"
+check "settings reloaded after taking it back" wait_log "$matte_log" "settings reloaded" 15 6
 # matte ctl set takes negative numbers as values, and `foreground none` takes a foreground away.
 check "ctl set dilate -5" "$matte" ctl set dilate -5
 check "status shows dilate -5" test "$(status_field "s['settings']['dilate']")" = -5
@@ -283,6 +323,51 @@ check "SIGINT while starting: matte exits 130 at once (status $status)" test "$s
 check "SIGINT while starting: it says so" grep -qx "matte: stopped by SIGINT while starting" "$logs/frozen.log"
 kill -CONT "$pipewire_pid"
 
+# ---- 7b. row layouts: every consumer reads the picture at many widths ---------------------------------------------------
+# A single-block buffer has one chunk stride: libwebrtc (Chromium, Firefox) asks for rows of exactly the width and
+# reads the planes back to back; GStreamer's pipewiresrc asks for none and assumes its default layout (rows padded to
+# 4 bytes); others read the chunk's stride. pw-reader (Tests/e2e/pw-reader.c, libpipewire alone) plays the first and
+# the last; gst-launch the second. Each frame is compared with the YUY2 frame GStreamer reads (one layout for all).
+cc -O1 -o "$work/pw-reader" "$repo/Tests/e2e/pw-reader.c" $(pkg-config --cflags --libs libpipewire-0.3)
+# same_picture LABEL LAYOUT FILE: FILE (unpadded planes in ffmpeg's LAYOUT) shows the reference frame.
+same_picture() {
+    local result outcome=0
+    result=$(python3 "$repo/Tests/e2e/compare-yuv.py" "$width" "$height" "$work/reference.yuv" "$2" "$3" 2>&1) || outcome=$?
+    check "$size $1: $result" test "$outcome" -eq 0
+}
+for size in 160x121 426x240 640x360 722x405 852x480 854x480 1366x768 1920x1080; do
+    width=${size%x*} height=${size#*x}
+    matte_log=$logs/layout-$size.log
+    "$matte" --input "$photo" --fps 12 --output pipewire --output-size "$size" --always-on --background '#00c000' \
+        >"$matte_log" 2>&1 &
+    matte_pid=$!
+    wait_log "$matte_log" "first person mask ready" 30 >/dev/null
+    [ "$size" = 160x121 ] && check "a picture as --input repeats at --fps" grep -q "(looped, 512x512 at 12 fps)" "$matte_log"
+    # A still photo: once the mask has settled (the frames skipped), every frame is the same picture.
+    rm -f "$work"/*.yuv
+    timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! video/x-raw,format=YUY2 \
+        ! multifilesink location="$work/yuy2-%02d.yuv" >/dev/null 2>&1
+    mv "$work/yuy2-14.yuv" "$work/reference.yuv"
+    for format in I420 NV12; do
+        name=$(echo "$format" | tr '[:upper:]' '[:lower:]')
+        layout=$([ "$format" = I420 ] && echo yuv420p || echo nv12)
+        for mode in unpadded chunk; do
+            "$work/pw-reader" "$(node_id)" "$name" "$width" "$height" "$mode" 14 "$work/$mode.yuv" \
+                2>>"$logs/pw-reader.log"
+            same_picture "$format read with $mode rows" "$layout" "$work/$mode.yuv"
+        done
+        # pipewiresrc hands on the buffer's bytes (chunk offset and size) as they are, for GStreamer to read in its
+        # default layout. (Its videoconvert cannot take I420 of odd heights to YUY2: "code not implemented".)
+        timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! "video/x-raw,format=$format" \
+            ! multifilesink location="$work/gst-%02d.yuv" >/dev/null 2>&1
+        same_picture "$format read by GStreamer (its default layout)" "gst-$layout" "$work/gst-14.yuv"
+    done
+    kill -TERM "$matte_pid"
+    wait "$matte_pid" 2>/dev/null
+    matte_pid=""
+done
+matte_log=$logs/matte.log
+
 # ---- 8. the cost of the PipeWire output per frame (a measurement, not a check) -------------------------------------------
 # 1280x720, always on, 20 s each: matte's CPU per frame with nobody consuming (each frame dropped before any copy)
 # against a consumer taking YUY2 and I420, the daemon's and the consumer's CPU per frame, and matte's capture → write
@@ -295,7 +380,7 @@ measure() {  # measure LABEL [FORMAT]
     local consumer=$matte_pid
     if [ -n "${2:-}" ]; then
         gst-launch-1.0 -q pipewiresrc path="$(node_id "$logs/cost.log")" ! "video/x-raw,format=$2" ! fakesink \
-            >/dev/null 2>&1 &
+            >"$logs/cost-consumer.log" 2>&1 &
         consumer=$!
     fi
     sleep 3
@@ -303,13 +388,16 @@ measure() {  # measure LABEL [FORMAT]
     m0=$(cpu_ms "$matte_pid") d0=$(cpu_ms "$pipewire_pid") g0=$(cpu_ms "$consumer")
     sleep 20
     m1=$(cpu_ms "$matte_pid") d1=$(cpu_ms "$pipewire_pid") g1=$(cpu_ms "$consumer")
-    frames=$(status_field "s['rates']['out'] * 20")
+    # Frames processed: with no consumer none goes out.
+    frames=$(status_field "s['rates']['in'] * 20")
     [ -n "${2:-}" ] || g1=$g0
-    printf 'pipewire: cost, %s: matte %.2f ms CPU per frame, daemon %.3f ms, consumer %.3f ms; %.1f fps out; latency p50 %s ms, p99 %s ms\n' \
+    printf 'pipewire: cost, %s: matte %.2f ms CPU per frame, daemon %.3f ms, consumer %.3f ms; %.1f fps processed; latency p50 %s ms, p99 %s ms\n' \
         "$1" "$(echo "($m1 - $m0) / $frames" | bc -l)" "$(echo "($d1 - $d0) / $frames" | bc -l)" \
         "$(echo "($g1 - $g0) / $frames" | bc -l)" "$(echo "$frames / 20" | bc -l)" \
         "$(status_field "round(s['latency_ms']['p50'], 2)")" "$(status_field "round(s['latency_ms']['p99'], 2)")"
-    [ -n "${2:-}" ] && kill -KILL "$consumer"
+    if [ -n "${2:-}" ]; then
+        kill -KILL "$consumer" 2>/dev/null || echo "pipewire: cost, $1: the consumer had ended: $(tail -n 1 "$logs/cost-consumer.log")"
+    fi
     kill -TERM "$matte_pid"
     wait "$matte_pid" 2>/dev/null
     matte_pid=""

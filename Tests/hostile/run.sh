@@ -789,7 +789,7 @@ fi
     for f in "$W"/in/onnx/*.onnx; do
         n=${f##*/}; n=${n%.onnx}; m="--model @I@/onnx/$n.onnx"; name="msg=$n\.onnx: "
         # The quick set: one cut in 25, one changed byte in 15, and the planner's refusals that allocate most.
-        q=; case $n in hostile-resize-scale-60|hostile-conv-pads-memory|hostile-expand-state-huge|hostile-split-overflow|hostile-name-newline|hostile-fold-huge|hostile-input-overwritten|seed-plan-matting) q=+;; esac
+        q=; case $n in hostile-resize-scale-60|hostile-conv-pads-memory|hostile-expand-state-huge|hostile-split-overflow|hostile-name-newline|hostile-fold-huge|hostile-input-overwritten|hostile-foreground-one-pixel|seed-plan-matting) q=+;; esac
         case $n in
         rvm-cut-*)
             [ $((cuts % 25)) = 0 ] && q=+
@@ -822,6 +822,7 @@ fi
             guided-split-no-input) why="node 'split' .Split." ;;
             fold-huge) why="Concat.* folds at most" ;;
             input-overwritten) why="Expand.* writes 'src', which is already a graph input" ;;
+            foreground-one-pixel) why="the graph's foreground output 'fgr' is not" ;;
             *) why="" ;;
             esac
             row "${q}model-$n" fail "${name}(corrupt|unsupported) ONNX model: .*$why" - "mask @I@/img.png -o out.png $m"

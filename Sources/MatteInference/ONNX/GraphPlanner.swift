@@ -32,6 +32,8 @@ final class GraphPlanner {
     }
 
     let model: ONNXModel
+    /// Where XNNPACK's operators split their work; nil runs them on the calling thread.
+    let threadPool: pthreadpool_t?
     private let wanted: Set<String>
     private var values: [String: Value] = [:]
     private var steps: [Step] = []
@@ -55,9 +57,11 @@ final class GraphPlanner {
         model: ONNXModel,
         inputs: [String: Shape],
         constants: [String: ONNXTensor],
-        outputs: [String]
+        outputs: [String],
+        threadPool: pthreadpool_t?
     ) throws(ONNXError) {
         self.model = model
+        self.threadPool = threadPool
         wanted = Set(outputs)
         budget = Self.budget(inputs: inputs.values.map(\.count), model: model)
         inputSummary = inputs.values.map(\.description).sorted().joined(separator: " and ")
@@ -281,7 +285,7 @@ final class GraphPlanner {
             try planUnary(node, inputs) { channels, op in
                 xnn_create_sigmoid_nc_f32(channels, channels, channels, 0, op)
             } setup: { op, batch, input, output in
-                xnn_setup_sigmoid_nc_f32(op, batch, input, output, nil)
+                xnn_setup_sigmoid_nc_f32(op, batch, input, output, threadPool)
             }
         case "HardSigmoid": try planHardSigmoid(node, inputs, at: index)
         case "Tanh": try planTanh(node, inputs)
@@ -454,7 +458,15 @@ final class GraphPlanner {
             }
         }
         try check(
-            xnn_setup_convolution2d_nhwc_f32(op, 1, x.shape.height, x.shape.width, x.pointer, output.pointer, nil),
+            xnn_setup_convolution2d_nhwc_f32(
+                op,
+                1,
+                x.shape.height,
+                x.shape.width,
+                x.pointer,
+                output.pointer,
+                threadPool
+            ),
             node
         )
     }
@@ -495,7 +507,7 @@ final class GraphPlanner {
         try planUnary(node, inputs) { channels, op in
             xnn_create_clamp_nc_f32(channels, channels, channels, low, high, 0, op)
         } setup: { op, batch, input, output in
-            xnn_setup_clamp_nc_f32(op, batch, input, output, nil)
+            xnn_setup_clamp_nc_f32(op, batch, input, output, threadPool)
         }
     }
 
@@ -517,7 +529,7 @@ final class GraphPlanner {
         let (from, to, count) = (x.pointer, output.pointer, x.shape.count)
         steps.append(.kernel { scale(from, count: count, by: 2, into: to) })
         let op = try add(node) { xnn_create_sigmoid_nc_f32(1, 1, 1, 0, $0) }
-        try check(xnn_setup_sigmoid_nc_f32(op, count, to, to, nil), node)
+        try check(xnn_setup_sigmoid_nc_f32(op, count, to, to, threadPool), node)
         steps.append(.kernel { twiceMinusOne(to, count: count) })
     }
 
@@ -536,7 +548,7 @@ final class GraphPlanner {
             let op = try add(node) {
                 xnn_create_hardswish_nc_f32(x.shape.channels, x.shape.channels, x.shape.channels, 0, $0)
             }
-            try check(xnn_setup_hardswish_nc_f32(op, x.shape.pixels, x.pointer, output.pointer, nil), node)
+            try check(xnn_setup_hardswish_nc_f32(op, x.shape.pixels, x.pointer, output.pointer, threadPool), node)
             return
         }
         let (_, output) = try elementwise(node, inputs)
@@ -587,7 +599,7 @@ final class GraphPlanner {
                         a.pointer,
                         b.pointer,
                         output.pointer,
-                        nil
+                        threadPool
                     )
                 case "Sub":
                     xnn_setup_subtract_nd_f32(
@@ -599,7 +611,7 @@ final class GraphPlanner {
                         a.pointer,
                         b.pointer,
                         output.pointer,
-                        nil
+                        threadPool
                     )
                 case "Mul":
                     xnn_setup_multiply_nd_f32(
@@ -611,7 +623,7 @@ final class GraphPlanner {
                         a.pointer,
                         b.pointer,
                         output.pointer,
-                        nil
+                        threadPool
                     )
                 default:
                     xnn_setup_divide_nd_f32(
@@ -623,7 +635,7 @@ final class GraphPlanner {
                         a.pointer,
                         b.pointer,
                         output.pointer,
-                        nil
+                        threadPool
                     )
                 }
             }
@@ -679,7 +691,10 @@ final class GraphPlanner {
         let op = try add(node) {
             xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -.infinity, .infinity, 0, $0)
         }
-        try check(xnn_setup_global_average_pooling_nwc_f32(op, 1, x.shape.pixels, x.pointer, output.pointer, nil), node)
+        try check(
+            xnn_setup_global_average_pooling_nwc_f32(op, 1, x.shape.pixels, x.pointer, output.pointer, threadPool),
+            node
+        )
     }
 
     private func planAveragePool(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
@@ -869,7 +884,7 @@ final class GraphPlanner {
         stride outputStride: Int
     ) throws(ONNXError) {
         let op = try add(node) { xnn_create_copy_nc_x32(channels, inputStride, outputStride, 0, $0) }
-        try check(xnn_setup_copy_nc_x32(op, rows, from, to, nil), node)
+        try check(xnn_setup_copy_nc_x32(op, rows, from, to, threadPool), node)
     }
 
     private func channelAxis(_ node: ONNXNode, default fallback: Int?) throws(ONNXError) {

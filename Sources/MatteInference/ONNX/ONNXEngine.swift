@@ -25,6 +25,7 @@ public final class ONNXEngine {
     }
 
     private let steps: [Step]
+    private let threadPool: pthreadpool_t?
     private let tensors: [String: (plane: Plane<Float>, shape: Shape)]
     /// Constants and buffers the operators point into: they live as long as the engine.
     private let keptAlive: [AnyObject]
@@ -35,17 +36,35 @@ public final class ONNXEngine {
     ///   - inputs: the shape of each image input (e.g. `src`).
     ///   - constants: graph inputs fixed for this engine (e.g. `downsample_ratio`), folded like constants.
     ///   - outputs: the graph outputs wanted; nodes that feed none of them are left out.
+    ///   - threads: XNNPACK's operators split across this many threads (Matte's own kernels stay on the
+    ///     calling one). Debian's pthreadpool spin-waits when another process holds a core, so real-time
+    ///     callers keep 1.
     public init(
         model: ONNXModel,
         inputs: [String: Shape],
         constants: [String: ONNXTensor],
-        outputs: [String]
+        outputs: [String],
+        threads: Int = 1
     ) throws(ONNXError) {
         guard xnn_initialize(nil) == xnn_status_success else {
             throw .runtime("XNNPACK could not initialise on this CPU")
         }
-        let planner = try GraphPlanner(model: model, inputs: inputs, constants: constants, outputs: outputs)
-        try planner.plan()
+        let threadPool = threads > 1 ? pthreadpool_create(threads) : nil
+        self.threadPool = threadPool
+        let planner: GraphPlanner
+        do {
+            planner = try GraphPlanner(
+                model: model,
+                inputs: inputs,
+                constants: constants,
+                outputs: outputs,
+                threadPool: threadPool
+            )
+            try planner.plan()
+        } catch {
+            if let threadPool { pthreadpool_destroy(threadPool) }
+            throw error
+        }
         steps = planner.takeSteps()
         tensors = planner.externalTensors()
         keptAlive = planner.keptAlive
@@ -54,6 +73,7 @@ public final class ONNXEngine {
 
     deinit {
         for case let .xnnpack(op) in steps { xnn_delete_operator(op) }
+        if let threadPool { pthreadpool_destroy(threadPool) }
     }
 
     /// The buffer of a graph input (to fill before `run`), of recurrent state, or of a wanted output (valid
@@ -68,7 +88,7 @@ public final class ONNXEngine {
         for step in steps {
             switch step {
             case let .xnnpack(op):
-                let status = xnn_run_operator(op, nil)
+                let status = xnn_run_operator(op, threadPool)
                 guard status == xnn_status_success else {
                     throw .runtime("XNNPACK could not run an operator (status \(status.rawValue))")
                 }

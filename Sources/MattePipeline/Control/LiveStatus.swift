@@ -37,6 +37,8 @@ public struct LiveStatus: Encodable, Sendable {
     public var state: String
     public var camera: String?
     public var output: String
+    /// The model that finds the person (`landscape`, `rvm`, a path).
+    public var model: String
     public var outputProblem: String?
     public var readers: Int
     /// Frames the virtual camera dropped since Matte started, because its consumer had no buffer ready.
@@ -52,7 +54,7 @@ public struct LiveStatus: Encodable, Sendable {
     public var overrides: [String]
 
     enum CodingKeys: String, CodingKey {
-        case version, state, camera, output, readers, rates, settings, crop, overrides
+        case version, state, camera, output, model, readers, rates, settings, crop, overrides
         case outputProblem = "output_problem"
         case droppedFrames = "dropped_frames"
         case protocolVersion = "protocol"

@@ -108,6 +108,7 @@ final class CaptureStage: @unchecked Sendable {
             }
             source = opened
             stretch += 1
+            schedule.startStretch()
             state.sourceDescription = opened.description
             retry.opened()
             state.sourceAvailable(true)
@@ -149,7 +150,10 @@ final class CaptureStage: @unchecked Sendable {
         let due = schedule.due(at: arrived, maskNeeded: settings.maskNeeded, makerBusy: inputs.makerBusy)
         if due {
             scene.measure(frame.picture)
-            if schedule.isCut(scene) { stretch += 1 }
+            if schedule.isCut(scene) {
+                stretch += 1
+                schedule.startStretch()
+            }
         }
         frame.stamp = FrameStamp(
             sequence: sequence,

@@ -3,7 +3,7 @@ import MatteCore
 import MatteImaging
 import MatteMedia
 
-/// A video or image file played in a loop at its own frame rate, standing in for a camera.
+/// A video played in a loop at its own frame rate, or a picture repeated at the rate asked, standing in for a camera.
 public final class FileSource: FrameSource {
     public let path: String
     public let width: Int, height: Int, frameRate: Double
@@ -14,7 +14,8 @@ public final class FileSource: FrameSource {
     private var nextDue: Double?
     private let still: PixelBuffer?
 
-    public init(path: String, frameRate fallbackRate: Double) throws(MediaError) {
+    /// `frameRate`: a picture's, and a video's whose file gives no usable rate.
+    public init(path: String, frameRate askedRate: Double) throws(MediaError) {
         self.path = path
         decoder = try MediaDecoder(path: path, format: .yuyv)
         if let problem = FrameLimits.frameProblem(width: decoder.width, height: decoder.height) {
@@ -23,12 +24,14 @@ public final class FileSource: FrameSource {
         // An odd width plays with its last column repeated: a virtual camera's YUYV needs an even one.
         width = decoder.frameWidth
         height = decoder.height
-        frameRate = decoder.frameRate.map { $0 > 0 && $0 <= 240 ? $0 : fallbackRate } ?? fallbackRate
         // A single picture is kept and repeated instead of reopening the file every frame.
         let first = try decoder.makeFrame()
         guard try decoder.decodeNext(into: first) else { throw MediaError(path, "contains no decodable frame") }
         let probe = try decoder.makeFrame()
         still = try decoder.decodeNext(into: probe) ? nil : first
+        // A picture's "rate" is its demuxer's default (25 for image2), not the file's.
+        let ownRate = still == nil ? decoder.frameRate.flatMap { $0 > 0 && $0 <= 240 ? $0 : nil } : nil
+        frameRate = ownRate ?? askedRate
         decoder = try MediaDecoder(path: path, format: .yuyv)
     }
 

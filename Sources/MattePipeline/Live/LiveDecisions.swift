@@ -33,8 +33,13 @@ struct InferenceSchedule {
     /// The scene moved when at least this many cells did: a hand in a corner moves a few, noise none.
     static let movingCells = 4
 
+    /// A recurrent network's first masks of a stretch of video improve as its state settles: so many are made
+    /// at the rate limit however still the scene is.
+    static let settlingMasks = 5
+
     private var lastStart = -Double.infinity
     private var lastScene: SceneThumbnail?
+    private var settling = settlingMasks
 
     init(rate: Double?) { interval = rate.map { 1000 / $0 } ?? 0 }
 
@@ -60,15 +65,19 @@ struct InferenceSchedule {
     /// For a frame `due` let through: whether its scene moved enough to segment it; if so, it is recorded as
     /// the last one segmented.
     mutating func admit(at now: Double, scene: SceneThumbnail) -> Bool {
-        if interval > 0, let lastScene, now - lastStart < Self.stillInterval * 0.9,
+        if interval > 0, settling == 0, let lastScene, now - lastStart < Self.stillInterval * 0.9,
             scene.changedCells(from: lastScene, threshold: Self.cellThreshold) < Self.movingCells
         {
             return false
         }
         lastStart = now
         lastScene = scene
+        settling = max(0, settling - 1)
         return true
     }
+
+    /// A new stretch of video (a reopened camera, a cut): its first masks settle again.
+    mutating func startStretch() { settling = Self.settlingMasks }
 }
 
 /// Fits the newest mask to the frame going out: a mask made from a frame of the other orientation (just

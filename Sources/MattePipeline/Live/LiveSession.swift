@@ -83,11 +83,14 @@ public final class LiveSession {
         public var output: String
         /// What `pause` shows when no picture is named; nil blurs the last frame.
         public var pausePicture: String?
+        /// The model that finds the person: `landscape`, `rvm`, a path.
+        public var model: String
 
-        public init(version: String, output: String, pausePicture: String? = nil) {
+        public init(version: String, output: String, pausePicture: String? = nil, model: String = "") {
             self.version = version
             self.output = output
             self.pausePicture = pausePicture
+            self.model = model
         }
     }
 
@@ -213,6 +216,7 @@ public final class LiveSession {
             state: pipeline.liveState.rawValue,
             camera: pipeline.sourceDescription,
             output: identity.output,
+            model: identity.model,
             outputProblem: pipeline.outputOutage,
             readers: readerCount,
             droppedFrames: pipeline.statistics.dropped,
