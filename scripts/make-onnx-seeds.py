@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Writes seed .onnx files for scripts/fuzz-onnx.sh: small models that use every field the reader reads, small
 valid graphs of every operator the planner maps (seed-plan-*.onnx, each with an image input `src`; the last one
-shaped like Robust Video Matting, recurrent state and guided filter included) and, when the real model is given and
-exists, a slice of it (its first nodes with their weights, its dangling values as the graph's outputs) re-encoded so
-that every length agrees. Standard library only: the protobuf encoding is written out by hand.
+shaped like Robust Video Matting, recurrent state and guided filter included), graphs the planner must refuse
+(hostile-*.onnx) and, when the real model is given and exists, a slice of it (its first nodes with their weights,
+its dangling values as the graph's outputs) re-encoded so that every length agrees. Standard library only: the
+protobuf encoding is written out by hand.
 
     scripts/make-onnx-seeds.py OUT_DIR [REAL_MODEL]
+    scripts/make-onnx-seeds.py --hostile OUT_DIR     only the hostile graphs (below), large ones and those only
+                                                     VideoMatter refuses too
+    scripts/make-onnx-seeds.py --damaged REAL_MODEL OUT_DIR
+                                                     REAL_MODEL cut short and with a byte changed (rvm-cut-N.onnx,
+                                                     rvm-flip-N.onnx), for Tests/hostile/run.sh
 """
 import os
 import random
@@ -285,6 +291,125 @@ def matting_seed():
 PLAN_SEEDS["plan-matting"] = matting_seed()
 
 
+MATTING_INPUTS = [SRC] + [(f"r{k}i", [1, "c", "h", "w"]) for k in range(1, 5)] + [("downsample_ratio", [1])]
+# `matte mask`, `render` and `live` ask for the foreground colour too (bench inference only with --foreground).
+MATTING_OUTPUTS = ([("fgr", [1, 3, "h", "w"]), ("pha", [1, 1, "h", "w"])]
+                   + [(f"r{k}o", [1, "c", "h", "w"]) for k in range(1, 5)])
+
+
+def shaped_as_matting(payload, initializers=(), name="bad"):
+    """A graph with Robust Video Matting's inputs and outputs whose alpha comes from `payload` (nodes that compute
+    `name` from `src`): what `matte --model` loads and plans, so a hostile payload reaches the planner."""
+    nodes = (list(payload) + [("Sigmoid", [name], ["pha"]), ("Relu", ["src"], ["fgr"])]
+             + [("Relu", ["src"], [f"r{k}o"]) for k in range(1, 5)])
+    return model(graph(nodes, list(initializers), MATTING_INPUTS, MATTING_OUTPUTS), opset=12)
+
+
+BIG = (1 << 63) - 1
+NEAR_OVERFLOW = 1 << 62
+
+
+def conv(attributes, weight_dims=(4, 3, 3, 3)):
+    return shaped_as_matting([("Conv", ["src", "w"], ["bad"], attributes, "conv")], [floats("w", list(weight_dims))])
+
+
+# Graphs each planner check exists for: the planner refuses every one with a one-line message naming the node (the
+# fuzzer checks each is refused; Tests/hostile/run.sh gives them to `matte --model`). `large` ones exceed the
+# fuzzer's input size and are written only with --hostile.
+HOSTILE = {
+    # A scale of 60 twice: 48x32 becomes 172800x115200.
+    "resize-scale-60": shaped_as_matting([
+        ("Resize", ["src", "roi", "sixty"], ["big"], [LINEAR], "resize1"),
+        ("Resize", ["big", "roi", "sixty"], ["bad"], [LINEAR], "resize2"),
+    ], [floats("roi", [0], []), floats("sixty", [4], [1, 1, 60, 60])]),
+    # 32768x32768 pixels of 3 channels: 12 GB.
+    "resize-sizes-huge": shaped_as_matting([("Resize", ["src", "roi", "noscales", "sizes"], ["bad"], [LINEAR])],
+                                           [floats("roi", [0], []), floats("noscales", [0], []),
+                                            int64s("sizes", [1, 3, 32768, 32768])]),
+    "conv-weights-do-not-fit": conv([], (8, 5, 3, 3)),
+    "conv-pads-overflow": conv([ints_attribute("pads", [BIG, BIG, BIG, BIG])]),
+    "conv-pads-memory": conv([ints_attribute("pads", [16000] * 4)]),
+    "conv-strides-overflow": conv([ints_attribute("strides", [BIG, BIG])]),
+    "conv-dilations-overflow": conv([ints_attribute("dilations", [NEAR_OVERFLOW, NEAR_OVERFLOW])]),
+    "conv-groups-overflow": conv([int_attribute("group", NEAR_OVERFLOW)], (4, 12, 3, 3)),
+    "pool-strides-overflow": shaped_as_matting([
+        ("AveragePool", ["src"], ["bad"], [ints_attribute("kernel_shape", [2, 2]), ints_attribute("strides", [BIG, BIG]),
+                                           int_attribute("ceil_mode", 1)], "pool"),
+    ]),
+    "split-overflow": shaped_as_matting([
+        ("Split", ["src"], ["bad", "b", "c"], [int_attribute("axis", 1), ints_attribute("split", [BIG, BIG, 5])],
+         "split"),
+    ]),
+    "slice-out-of-range": shaped_as_matting([("Slice", ["src", "five", "nine", "channel"], ["bad"], [], "slice")],
+                                            [int64s("five", [5]), int64s("nine", [9]), int64s("channel", [1])]),
+    # No starts or ends: a Slice of a scalar that keeps no axis.
+    "slice-of-scalar": shaped_as_matting([
+        ("Slice", ["scalar", "none", "none"], ["part"], [], "slice"),
+        ("Add", ["src", "part"], ["bad"]),
+    ], [int64s("scalar", [7], dims=[]), int64s("none", [])]),
+    "expand-does-not-match": shaped_as_matting([("Expand", ["src", "shape"], ["bad"], [], "expand")],
+                                               [int64s("shape", [1, 4, 32, 48])]),
+    # Recurrent state broadcast to 2^30 floats per channel row: 4 GB.
+    "expand-state-huge": shaped_as_matting([
+        ("Expand", ["r1i", "shape"], ["held"], [], "expand"),
+        ("Add", ["src", "held"], ["bad"]),
+    ], [int64s("shape", [1, 1024, 1024, 1024])]),
+    # [1, 3, 1, 1] times [4096, 1] times [4096]: 200 MB from a 48x32 frame.
+    "broadcast-huge": shaped_as_matting([
+        ("GlobalAveragePool", ["src"], ["mean"]),
+        ("Mul", ["mean", "column"], ["tall"], [], "tall"),
+        ("Mul", ["tall", "row"], ["bad"], [], "wide"),
+    ], [floats("column", [4096, 1], [1] * 4096), floats("row", [4096], [1] * 4096)]),
+    # A node name and an attribute value that would break the message's line.
+    "name-newline": shaped_as_matting([("Relu", ["nowhere"], ["bad"], [], "two\nlines")]),
+    "mode-newline": shaped_as_matting([("Resize", ["src", "roi", "two"], ["bad"], [string_attribute("mode", "li\nnear")],
+                                        "resize")], [floats("roi", [0], []), floats("two", [4], [1, 1, 2, 2])]),
+    # A node writing the image input's name: the engine handed out the state buffer as `src`.
+    "input-overwritten": model(graph([
+        ("ReduceMean", ["src"], ["pha"], [ints_attribute("axes", [1])]),
+        ("Relu", ["src"], ["fgr"]),
+        ("Expand", ["r1i", "small"], ["src"], [], "expand"),
+        ("Relu", ["src"], ["r1o"]),
+    ] + [("Expand", [f"r{k}i", "small"], [f"h{k}"]) for k in range(2, 5)]
+        + [("Relu", [f"h{k}"], [f"r{k}o"]) for k in range(2, 5)], [int64s("small", [1, 1, 2, 2])],
+        MATTING_INPUTS, MATTING_OUTPUTS), opset=12),
+    # The guided filter's pattern around a Split with no input.
+    "guided-split-no-input": model(graph([
+        ("Split", [], ["colour", "alpha"], [int_attribute("axis", 1), ints_attribute("split", [3, 1])], "split"),
+        ("Clip", ["alpha", "zero", "one"], ["pha"]),
+        ("Relu", ["src"], ["fgr"]),
+    ] + [("Relu", ["src"], [f"r{k}o"]) for k in range(1, 5)], [floats("zero", [], [0]), floats("one", [], [1])],
+        MATTING_INPUTS, MATTING_OUTPUTS), opset=12),
+}
+
+
+def matter_hostile():
+    """Graphs the planner runs but VideoMatter must refuse (so not for the fuzzer, which requires the planner to
+    refuse every hostile-* seed): a foreground colour of one pixel, which the colour shift read and wrote as a
+    whole frame's."""
+    state = [("Expand", [f"r{k}i", "small"], [f"h{k}"]) for k in range(1, 5)]
+    state += [("Relu", [f"h{k}"], [f"r{k}o"]) for k in range(1, 5)]
+    small_foreground = model(graph([
+        ("ReduceMean", ["src"], ["pha"], [ints_attribute("axes", [1])]),
+        ("GlobalAveragePool", ["src"], ["fgr"]),
+    ] + state, [int64s("small", [1, 1, 2, 2])], MATTING_INPUTS, MATTING_OUTPUTS), opset=12)
+    return {"foreground-one-pixel": small_foreground}
+
+
+def large_hostile():
+    """Hostile graphs too big to fuzz: shape arithmetic that joins one constant of a million values 4096 times
+    (32 GB), and Muls laying out one 16 MB constant 1024 times."""
+    joined = shaped_as_matting([
+        ("Concat", ["million"] * 4096, ["joined"], [int_attribute("axis", 0)], "join"),
+        ("Slice", ["src", "zero", "joined"], ["bad"], [], "slice"),
+    ], [int64s("million", [1] * (1 << 20)), int64s("zero", [0])])
+    chain = [("GlobalAveragePool", ["src"], ["mean"]), ("Mul", ["mean", "weights"], ["m0"], [], "mul0")] + [
+        ("Mul", [f"m{k - 1}", "weights"], [f"m{k}"], [], f"mul{k}") for k in range(1, 1024)]
+    chain += [("Relu", ["m1023"], ["bad"])]
+    laid_out = shaped_as_matting(chain, [floats("weights", [1, 3, 1024, 1365], [1] * (3 * 1024 * 1365))])
+    return {"fold-huge": joined, "layout-repeated": laid_out}
+
+
 def fields(message):
     """(field number, wire type, the field's bytes, its payload for length-delimited fields) for each field."""
     position = 0
@@ -358,15 +483,61 @@ def slice_of(real_model, max_bytes=60000):
     return bytes(out)
 
 
+def damaged(real_model):
+    """The real model cut short and with one byte changed, at offsets chosen by its structure: through the header, the
+    nodes (where a cut or a changed byte breaks a length, a name or an attribute), the initializers, the graph's
+    inputs and outputs, and the last bytes. {name: bytes}, names saying where."""
+    size = len(real_model)
+    regions = {}
+    position = 0
+    for number, _, encoded, payload in fields(real_model):
+        if number == 7:
+            graph_start = position + len(encoded) - len(payload)
+            offset = graph_start
+            for graph_number, _, graph_encoded, _ in fields(payload):
+                start, end = regions.get(graph_number, (offset, offset))
+                regions[graph_number] = (start, offset + len(graph_encoded))
+                offset += len(graph_encoded)
+        position += len(encoded)
+    nodes, initializers = regions[1], regions[5]
+    inputs_outputs = (regions[11][0], regions[12][1])
+
+    def spread(region, count):
+        return [region[0] + (region[1] - region[0]) * k // count for k in range(count)]
+
+    cuts = sorted(set(list(range(1, 24)) + spread(nodes, 80) + spread(initializers, 12) + spread(inputs_outputs, 12)
+                      + [size - k for k in (1, 2, 3, 4, 5)]))
+    out = {f"cut-{offset}": real_model[:offset] for offset in cuts}
+    # Offsets a little off the even spread, so that they fall on keys, lengths and names alike.
+    flips = (spread(nodes, 32) + spread(inputs_outputs, 8) + [0, 1, 5, 15, size - 3, size - 1]
+             + [initializers[0] + 7 * k for k in range(4)])
+    for index, offset in enumerate(sorted(set(min(flip + index % 5, size - 1) for index, flip in enumerate(flips)))):
+        changed = bytearray(real_model)
+        changed[offset] ^= (0x01, 0x80, 0xFF)[index % 3]
+        out[f"flip-{offset}"] = bytes(changed)
+    return out
+
+
 def main():
-    out_dir = sys.argv[1]
+    if sys.argv[1] == "--damaged":
+        os.makedirs(sys.argv[3], exist_ok=True)
+        with open(sys.argv[2], "rb") as real:
+            for name, data in damaged(real.read()).items():
+                with open(os.path.join(sys.argv[3], f"rvm-{name}.onnx"), "wb") as out:
+                    out.write(data)
+        return
+    hostile_only = sys.argv[1] == "--hostile"
+    out_dir = sys.argv[2 if hostile_only else 1]
     os.makedirs(out_dir, exist_ok=True)
-    seeds = dict(SEEDS, **PLAN_SEEDS)
-    if len(sys.argv) > 2 and os.path.isfile(sys.argv[2]):
+    seeds = {} if hostile_only else dict(SEEDS, **PLAN_SEEDS)
+    if not hostile_only and len(sys.argv) > 2 and os.path.isfile(sys.argv[2]):
         with open(sys.argv[2], "rb") as real:
             seeds["rvm-slice"] = slice_of(real.read())
     for name, data in seeds.items():
         with open(os.path.join(out_dir, f"seed-{name}.onnx"), "wb") as seed:
+            seed.write(data)
+    for name, data in dict(HOSTILE, **(dict(large_hostile(), **matter_hostile()) if hostile_only else {})).items():
+        with open(os.path.join(out_dir, f"hostile-{name}.onnx"), "wb") as seed:
             seed.write(data)
 
 

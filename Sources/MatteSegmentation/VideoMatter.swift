@@ -1,3 +1,4 @@
+import MatteFileNames
 import MatteImaging
 import MatteInference
 
@@ -38,8 +39,11 @@ public final class VideoMatter {
         guard names.contains("src"), names.contains("downsample_ratio"),
             stateNames.allSatisfy({ names.contains($0.input) })
         else {
+            // The names come from the file: quoted, escaped and at most eight of them, so the message stays one line.
+            let shown = names.sorted().prefix(8).map { "'\(FileName.printable($0, limit: 40))'" }
+            let more = names.count > 8 ? ", … (\(names.count) inputs)" : ""
             throw .unsupported(
-                "the graph's inputs are \(model.inputs.map(\.name).sorted()); Robust Video Matting has src, r1i…r4i and downsample_ratio"
+                "the graph's inputs are [\(shown.joined(separator: ", "))\(more)]; Robust Video Matting has src, r1i…r4i and downsample_ratio"
             )
         }
         engine = try ONNXEngine(
@@ -54,6 +58,13 @@ public final class VideoMatter {
         guard let source = engine.tensor("src"), let alpha = engine.tensor("pha"),
             engine.shape(of: "pha") == ONNXEngine.Shape(channels: 1, height: height, width: width)
         else { throw .unsupported("the graph's alpha output 'pha' is not [1, 1, \(height), \(width)]") }
+        // The colour shift reads and writes the foreground as a whole frame's RGB.
+        let colour = foreground ? engine.tensor("fgr") : nil
+        if foreground,
+            colour == nil || engine.shape(of: "fgr") != ONNXEngine.Shape(channels: 3, height: height, width: width)
+        {
+            throw .unsupported("the graph's foreground output 'fgr' is not [1, 3, \(height), \(width)]")
+        }
         var recurrence: [(UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>)] = []
         for names in stateNames {
             guard let output = engine.tensor(names.output), let input = engine.tensor(names.input),
@@ -67,7 +78,7 @@ public final class VideoMatter {
         self.source = source
         self.alpha = alpha
         self.recurrence = recurrence
-        self.foreground = foreground ? engine.tensor("fgr") : nil
+        self.foreground = colour
     }
 
     public convenience init(

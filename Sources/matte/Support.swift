@@ -64,9 +64,10 @@ func loadMaskMaker(
 ) throws -> PersonMaskMaker {
     let resolved = choice.resolved(frameWidth: frameWidth, frameHeight: frameHeight)
     let path = try ModelLocator.path(for: resolved)
-    // Some reasons name the file already; say it once.
+    // Some reasons name the file already; say it once, escaped (the top-level handler keeps a message's first line).
+    let shown = FileName.printable(path)
     func failure(_ reason: String) -> CommandError {
-        CommandError(reason.contains(path) ? reason : "model \(path): \(reason)")
+        CommandError(reason.contains(shown) ? reason : "model \(shown): \(reason)")
     }
     if resolved == .rvm || path.lowercased().hasSuffix(".onnx") {
         do {

@@ -161,6 +161,9 @@ import Testing
     @Test func missingFileErrorNamesThePath() {
         let error = #expect(throws: ONNXError.self) { try ONNXModel(contentsOf: "/nonexistent/model.onnx") }
         #expect(error?.description == "cannot read model /nonexistent/model.onnx: No such file or directory")
+        // The name as given, escaped: a newline in it must not end the message.
+        let newline = #expect(throws: ONNXError.self) { try ONNXModel(contentsOf: "/nonexistent/new\nline.onnx") }
+        #expect(newline?.description == "cannot read model /nonexistent/new\\x0aline.onnx: No such file or directory")
     }
 
     /// Every ModelProto field after ir_version is needed (the opsets come last), so every prefix is an error.

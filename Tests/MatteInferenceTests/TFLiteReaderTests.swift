@@ -63,6 +63,8 @@ import Testing
     @Test func missingFileErrorNamesThePath() {
         let error = #expect(throws: TFLiteError.self) { try TFLiteModel(contentsOf: "/nonexistent/model.tflite") }
         #expect(error?.description == "cannot read model /nonexistent/model.tflite: No such file or directory")
+        let newline = #expect(throws: TFLiteError.self) { try TFLiteModel(contentsOf: "/nonexistent/new\nline.tflite") }
+        #expect(newline?.description == "cannot read model /nonexistent/new\\x0aline.tflite: No such file or directory")
     }
 
     @Test(.needsModels) func everyTruncationIsRejected() throws {

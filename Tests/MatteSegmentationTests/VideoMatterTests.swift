@@ -66,6 +66,73 @@ import Testing
     }
 }
 
+@Suite struct VideoMatterRefusalTests {
+    /// A graph that is not Robust Video Matting is named by its inputs, which come from the file: quoted and
+    /// escaped, at most eight, so the message stays one short line.
+    @Test func aForeignGraphIsNamedInOneLine() {
+        let names = ["in\nput"] + (1...99).map { "extra\($0)" }
+        let model = ONNXModel(
+            opsetVersion: 12,
+            nodes: [],
+            initializers: [:],
+            inputs: names.map { ONNXValueInfo(name: $0, elementType: 1, shape: [1, 3, nil, nil]) },
+            outputs: []
+        )
+        let error = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5)
+        }
+        #expect(
+            error?.description
+                == "unsupported ONNX model: the graph's inputs are ['extra1', 'extra10', 'extra11', 'extra12', "
+                + "'extra13', 'extra14', 'extra15', 'extra16', … (100 inputs)]; Robust Video Matting has src, "
+                + "r1i…r4i and downsample_ratio"
+        )
+        let one = ONNXModel(
+            opsetVersion: 12,
+            nodes: [],
+            initializers: [:],
+            inputs: [ONNXValueInfo(name: "in\nput", elementType: 1, shape: [1, 3, nil, nil])],
+            outputs: []
+        )
+        let single = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: one, width: 64, height: 48, downsampleRatio: 0.5)
+        }
+        #expect(single?.description.contains("inputs are ['in\\x0aput']") == true, "\(String(describing: single))")
+    }
+
+    /// A foreground output that is not the frame's RGB is refused when the foreground is wanted: the colour shift
+    /// reads and writes it as the frame's (a one-pixel `fgr` overran both buffers and crashed `matte mask`).
+    @Test func aForegroundNotTheFramesSizeIsRefused() throws {
+        let node = { (op: String, inputs: [String], output: String, attributes: [String: ONNXAttribute]) in
+            ONNXNode(opType: op, name: "", inputs: inputs, outputs: [output], attributes: attributes)
+        }
+        let state = (1...4).flatMap { k in
+            [node("Expand", ["r\(k)i", "small"], "h\(k)", [:]), node("Relu", ["h\(k)"], "r\(k)o", [:])]
+        }
+        let model = ONNXModel(
+            opsetVersion: 12,
+            nodes: [
+                node("ReduceMean", ["src"], "pha", ["axes": .ints([1])]),
+                node("GlobalAveragePool", ["src"], "fgr", [:]),
+            ] + state,
+            initializers: ["small": ONNXTensor(name: "small", shape: [4], values: .int64([1, 1, 2, 2]))],
+            inputs: [ONNXValueInfo(name: "src", elementType: 1, shape: [1, 3, nil, nil])]
+                + (1...4).map { ONNXValueInfo(name: "r\($0)i", elementType: 1, shape: [1, nil, nil, nil]) }
+                + [ONNXValueInfo(name: "downsample_ratio", elementType: 1, shape: [1])],
+            outputs: []
+        )
+        let error = #expect(throws: ONNXError.self) {
+            try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5, foreground: true)
+        }
+        #expect(
+            error?.description == "unsupported ONNX model: the graph's foreground output 'fgr' is not [1, 3, 48, 64]"
+        )
+        // Alpha alone does not read it.
+        let matter = try VideoMatter(model: model, width: 64, height: 48, downsampleRatio: 0.5)
+        #expect(matter.foreground == nil)
+    }
+}
+
 @Suite struct ColourShiftTests {
     /// The shift between two colours is the difference of their BT.601 limited-range bytes (Matte's own
     /// conversion, made in Double from the standard's coefficients), to the bytes' rounding.

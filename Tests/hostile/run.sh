@@ -6,7 +6,9 @@
 # every pixel format ffmpeg writes into PNG, JPEG, WebP, GIF, TIFF, BMP, MKV, MP4 and WebM, truncated,
 # empty and fake files, EXIF orientations and rotated videos, variable frame rates, audio tracks, and hostile
 # outputs (the input itself, symlinks, FIFOs, device nodes, read-only files, odd names, a full disk, signals),
-# interlaced, HDR and anamorphic video, and resource limits (ulimit -f, a sweep of ulimit -v on 4K inputs).
+# interlaced, HDR and anamorphic video, resource limits (ulimit -f, a sweep of ulimit -v on 4K inputs), and
+# hostile model files for --model (.onnx ones that are not files or not models, Robust Video Matting cut short
+# and with bytes changed, graphs the ONNX planner must refuse).
 # Every case checks the same contract:
 #   - no crash: exit status < 128 (except the signal cases) and no crash report on stderr;
 #   - exit 0 on success; on failure exit 1 (runtime) or 64 (bad arguments) and stderr exactly one line
@@ -21,18 +23,21 @@
 # and ends with "N passed, N failed"; exits 1 if any case failed.
 #
 # Needs: ffmpeg and ffprobe (5.1 or later), python3 with numpy, GNU coreutils, timeout. probe.py (next to
-# this file) builds the inputs ffmpeg cannot and reads EXIF orientation and corner colours back.
+# this file) builds the inputs ffmpeg cannot and reads EXIF orientation and corner colours back;
+# scripts/make-onnx-seeds.py the model files (the damaged copies of Robust Video Matting only when it is installed:
+# scripts/setup-models.sh --rvm).
 # Debian packages beyond the build's: libjpeg-turbo-progs (jpegtran: progressive, arithmetic-coded and
 # greyscale JPEGs; those cases are skipped without it). Run as root for the device-node and full-disk
 # (tmpfs mount) cases; they are skipped, with a note, where mknod or mount is not permitted.
 # Environment: HOSTILE_JOBS (default 2) cases at a time; HOSTILE_ONLY=REGEX runs the matching cases only;
 # HOSTILE_KEEP=1 keeps the work directory; HOSTILE_TIMEOUT (default 120) seconds per case.
-# --quick runs the cases marked + in the table below (about 110, for CI); the full set is about 1,350 (175 of
-# them the memory sweep, skipped under AddressSanitizer).
+# --quick runs the cases marked + in the table below (about 140, for CI); the full set is about 1,600 (175 of
+# them the memory sweep, skipped under AddressSanitizer; 290 the model files).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 probe_py="$here/probe.py"
+seeds_py="$here/../../scripts/make-onnx-seeds.py"
 
 # ---------------------------------------------------------------------------------------------------------
 # One case (the script runs itself once per case: run.sh --case LINE, with W and MATTE in the environment).
@@ -322,6 +327,18 @@ export W MATTE
 mkdir -p "$W/in" "$W/c" "$W/x" "$W/res" "$W/probe" "$W/time"
 jobs_n=${HOSTILE_JOBS:-2}
 started=$(date +%s)
+# An installed model where matte looks for it, or nothing: Robust Video Matting for the damaged copies, a MediaPipe
+# model to pass off as .onnx.
+installed() {
+    local d
+    for d in ${MATTE_MODELS_DIR:+"$MATTE_MODELS_DIR"} "${XDG_DATA_HOME:-$HOME/.local/share}/matte/models" \
+        /usr/local/share/matte/models /usr/share/matte/models; do
+        [ -f "$d/$1" ] && { echo "$d/$1"; return; }
+    done
+}
+rvm=$(installed rvm_mobilenetv3_fp32.onnx)
+tflite=$(installed selfie_segmentation.tflite)
+[ -n "$rvm" ] || echo "hostile: note: Robust Video Matting is not installed (scripts/setup-models.sh --rvm): its damaged copies are skipped" >&2
 
 # --- Inputs ---------------------------------------------------------------------------------------------
 # Generation commands, one per line, run in $W/in two at a time; phase 2 derives files from phase 1's.
@@ -441,6 +458,11 @@ src() { printf 'testsrc=size=%s:rate=%s' "$1" "${2:-10}"; }   # odd sizes allowe
     echo "$FF -f lavfi -i $(src 64x48) -frames:v 30 -c:v libx264 -g 10 editsrc.mp4"
     echo "python3 $probe_py tiff lab.tiff 320 240 lab"
     echo "python3 $probe_py tiff float.tiff 320 240 float"
+    # Model files for --model (a name ending in .onnx is read as a matting network): the fuzzer's seeds (valid
+    # graphs without Robust Video Matting's inputs, and one with them), graphs the planner must refuse, and, when
+    # it is installed, Robust Video Matting cut short and with a byte changed.
+    echo "python3 $seeds_py onnx && python3 $seeds_py --hostile onnx"
+    [ -n "$rvm" ] && echo "python3 $seeds_py --damaged $rvm onnx"
     # Big frames for the memory sweep: 4K at 60 fps (16 MB a YUYV frame), a 4K picture, 1080p.
     echo "$FF -f lavfi -i $(src 3840x2160 60) -frames:v 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p 4k60.mp4"
     echo "$FF -f lavfi -i $(src 3840x2160) -frames:v 1 4k.png"
@@ -740,6 +762,74 @@ fi
     row "model-empty" fail - - "mask @I@/img.png -o out.png --model ''"
     row "model-dir" fail - - "mask @I@/img.png -o out.png --model @I@"
     row "model-png" fail - - "mask @I@/img.png -o out.png --model @I@/img.png"
+    # An .onnx file that is not a model: one line naming it and what is wrong, exit 1, no output (or exit 64 for a
+    # name that does not exist). m.onnx is made in the case's directory.
+    mask="mask @I@/img.png -o out.png --model m.onnx"
+    row "+model-onnx-empty" fail 'msg=m\.onnx: corrupt ONNX model: no graph' ": >m.onnx" "$mask"
+    row "+model-onnx-dir" fail 'msg=m\.onnx: not a regular file' "mkdir m.onnx" "$mask"
+    row "+model-onnx-fifo" fail 'msg=m\.onnx: not a regular file' "mkfifo m.onnx" "$mask"
+    row "model-onnx-dev-zero" fail 'msg=m\.onnx: not a regular file' "ln -s /dev/zero m.onnx" "$mask"
+    row "model-onnx-dangling-link" usage 'msg=no such file' "ln -s nowhere m.onnx" "$mask"
+    # Root reads a mode-000 file anyway (and finds a graph that is not RVM); anyone else cannot.
+    row "model-onnx-unreadable" fail 'msg=m\.onnx: (permission denied|unsupported ONNX model)' "cp @I@/onnx/seed-plan-conv.onnx m.onnx && chmod 000 m.onnx" "$mask"
+    row "+model-onnx-tflite" fail 'msg=m\.onnx: corrupt ONNX model: .*not an ONNX model' "cp '$tflite' m.onnx" "$mask"
+    row "model-onnx-text" fail 'msg=m\.onnx: corrupt ONNX model: .*not an ONNX model' "printf 'hello, I am not a model\n' >m.onnx" "$mask"
+    row "model-onnx-random" fail 'msg=m\.onnx: corrupt ONNX model' "cp @I@/random.bin m.onnx" "$mask"
+    row "model-onnx-png" fail 'msg=m\.onnx: corrupt ONNX model' "cp @I@/img.png m.onnx" "$mask"
+    row "model-onnx-too-large" fail 'msg=m\.onnx: .*too large' "truncate -s 300M m.onnx" "$mask"
+    row "model-onnx-upper-case-name" fail 'msg=M\.ONNX: corrupt ONNX model: .*Split' "cp @I@/onnx/hostile-split-overflow.onnx M.ONNX" "mask @I@/img.png -o out.png --model M.ONNX"
+    row "model-onnx-named-tflite" fail 'msg=m\.tflite' "cp @I@/onnx/seed-plan-conv.onnx m.tflite" "mask @I@/img.png -o out.png --model m.tflite"
+    row "model-onnx-name-newline" fail 'msg=new\\x0aline\.onnx: corrupt ONNX model' "cp @I@/onnx/hostile-name-newline.onnx \"\$(printf 'new\\nline.onnx')\"" "mask @I@/img.png -o out.png --model \"\$(printf 'new\\nline.onnx')\""
+    row "model-tflite-name-newline" fail 'msg=new\\x0aline\.tflite: ' "cp @I@/onnx/hostile-name-newline.onnx \"\$(printf 'new\\nline.tflite')\"" "mask @I@/img.png -o out.png --model \"\$(printf 'new\\nline.tflite')\""
+    [ -n "$rvm" ] && row "model-onnx-rvm-copy" ok - "cp '$rvm' m.onnx" "$mask"
+    # The files scripts/make-onnx-seeds.py wrote: Robust Video Matting cut short (always refused) or with a byte
+    # changed (refused, or run when the byte is in a weight), graphs the planner must refuse (each with what its
+    # message must say), and the fuzzer's seeds, which lack RVM's inputs but for seed-plan-matting, which runs.
+    cuts=0; flips=0
+    for f in "$W"/in/onnx/*.onnx; do
+        n=${f##*/}; n=${n%.onnx}; m="--model @I@/onnx/$n.onnx"; name="msg=$n\.onnx: "
+        # The quick set: one cut in 25, one changed byte in 15, and the planner's refusals that allocate most.
+        q=; case $n in hostile-resize-scale-60|hostile-conv-pads-memory|hostile-expand-state-huge|hostile-split-overflow|hostile-name-newline|hostile-fold-huge|hostile-input-overwritten|hostile-foreground-one-pixel|seed-plan-matting) q=+;; esac
+        case $n in
+        rvm-cut-*)
+            [ $((cuts % 25)) = 0 ] && q=+
+            row "${q}model-$n" fail "${name}corrupt ONNX model" - "mask @I@/img.png -o out.png $m"
+            [ $((cuts % 10)) = 5 ] && row "model-$n-render" fail "${name}corrupt ONNX model" - "render @I@/v10.mkv -o out.mkv $m"
+            cuts=$((cuts + 1)) ;;
+        rvm-flip-*)
+            [ $((flips % 15)) = 0 ] && q=+
+            row "${q}model-$n" any "$name" - "mask @I@/img.png -o out.png $m"
+            flips=$((flips + 1)) ;;
+        seed-plan-matting)
+            row "${q}model-$n" ok - - "mask @I@/img.png -o out.png $m"
+            row "model-$n-render" ok - - "render @I@/v10.mkv -o out.mkv $m --background '#00ff00'" ;;
+        seed-*)
+            row "model-$n" fail "${name}unsupported ONNX model: the graph's inputs are .*Robust Video Matting has" - "mask @I@/img.png -o out.png $m"
+            row "model-$n-bench" fail "${name}unsupported ONNX model: the graph's inputs are" - "bench inference $m --size 64x48 --runs 1" ;;
+        hostile-*)
+            case ${n#hostile-} in
+            resize-scale-60) why="Resize.* (Matte allows for an input of|pixels a side)" ;;
+            resize-sizes-huge|conv-pads-memory|expand-state-huge|broadcast-huge|layout-repeated) why="needs [0-9]+ MB .* Matte allows for an input of" ;;
+            conv-weights-do-not-fit|conv-groups-overflow) why="Conv.* groups do not fit input" ;;
+            conv-*-overflow) why="Conv.* has pads .* strides .* dilations" ;;
+            pool-strides-overflow) why="AveragePool.* has strides" ;;
+            split-overflow) why="Split.* splits 3 channels as" ;;
+            slice-out-of-range) why="Slice.* to nothing" ;;
+            slice-of-scalar) why="Slice.* slices a scalar" ;;
+            expand-does-not-match) why="Expand.* broadcasts to" ;;
+            name-newline) why="node 'two\\\\x0alines'" ;;
+            mode-newline) why="'li\\\\x0anear'" ;;
+            guided-split-no-input) why="node 'split' .Split." ;;
+            fold-huge) why="Concat.* folds at most" ;;
+            input-overwritten) why="Expand.* writes 'src', which is already a graph input" ;;
+            foreground-one-pixel) why="the graph's foreground output 'fgr' is not" ;;
+            *) why="" ;;
+            esac
+            row "${q}model-$n" fail "${name}(corrupt|unsupported) ONNX model: .*$why" - "mask @I@/img.png -o out.png $m"
+            row "model-$n-render" fail "${name}(corrupt|unsupported) ONNX model: .*$why" - "render @I@/v10.mkv -o out.mkv $m"
+            row "model-$n-bench" fail "${name}(corrupt|unsupported) ONNX model: .*$why" - "bench inference $m --size 64x48 --runs 1" ;;
+        esac
+    done
     for o in "--threshold 2" "--threshold -0.1" "--threshold nan" "--softness 2" "--smoothing 1.5" "--feather -1" \
              "--light-wrap 2" "--foreground-opacity 1.5" "--dilate abc" "--fit bogus" \
              "--background '#12345'" "--background '#gggggg'" "--background blur:0" "--background blur:101" \

@@ -8,7 +8,7 @@ enum ConstantFolding {
         switch node.opType {
         case "Constant":
             guard case let .tensor(value)? = node.attributes["value"] else {
-                throw .unsupported("node '\(node.name)' (Constant) has no tensor value")
+                throw .unsupported("\(node.label) has no tensor value")
             }
             return [ONNXTensor(name: name, shape: value.shape, values: value.values)]
         case "Shape":
@@ -16,11 +16,16 @@ enum ConstantFolding {
             switch inputs.first {
             case let .tensor(tensor)??: dims = [1, tensor.shape.channels, tensor.shape.height, tensor.shape.width]
             case let .constant(constant)??: dims = constant.shape
-            default: throw .unsupported("node '\(node.name)' (Shape) reads a tensor whose shape is not known at load")
+            default: throw .unsupported("\(node.label) reads a tensor whose shape is not known at load")
             }
             return [ONNXTensor(name: name, shape: [dims.count], values: .int64(dims))]
         case "Concat":
             let parts = try inputs.map { (input: Value?) throws(ONNXError) -> ONNXTensor in try vector(input, node) }
+            // Each part fits a file; the same one joined 65,536 times need not fit memory.
+            let count = parts.reduce(0) { $0 + $1.elementCount }
+            guard count <= ONNXModel.maxElements else {
+                throw .unsupported("\(node.label) joins \(count) values; Matte folds at most \(ONNXModel.maxElements)")
+            }
             if let ints = parts.map({ if case let .int64(values) = $0.values { values } else { nil } }) as [[Int]?]?,
                 ints.allSatisfy({ $0 != nil })
             {
@@ -29,12 +34,13 @@ enum ConstantFolding {
             }
             let floats = parts.compactMap { if case let .float(values) = $0.values { values } else { nil } }
             guard floats.count == parts.count else {
-                throw .unsupported("node '\(node.name)' (Concat) joins constants of different types")
+                throw .unsupported("\(node.label) joins constants of different types")
             }
             let joined = floats.flatMap { $0 }
             return [ONNXTensor(name: name, shape: [joined.count], values: .float(joined))]
         case "Slice":
             let data = try vector(inputs.first ?? nil, node)
+            guard data.shape.count == 1 else { throw .unsupported("\(node.label) slices a scalar") }
             let range = try sliceRanges(node, inputs, dims: data.shape)[0]
             switch data.values {
             case let .int64(values):
@@ -44,7 +50,7 @@ enum ConstantFolding {
             }
         default:
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)) computes on constants only, which Matte does not fold"
+                "\(node.label) computes on constants only, which Matte does not fold"
             )
         }
     }
@@ -52,7 +58,7 @@ enum ConstantFolding {
     /// A one-dimensional constant (shape arithmetic never needs more).
     private static func vector(_ input: Value?, _ node: ONNXNode) throws(ONNXError) -> ONNXTensor {
         guard case let .constant(tensor)? = input, tensor.shape.count <= 1 else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) folds only one-dimensional constants")
+            throw .unsupported("\(node.label) folds only one-dimensional constants")
         }
         return tensor
     }
@@ -63,25 +69,25 @@ enum ConstantFolding {
         func list(_ position: Int) throws(ONNXError) -> [Int]? {
             guard position < inputs.count, let input = inputs[position] else { return nil }
             guard case let .constant(tensor) = input, case let .int64(values) = tensor.values else {
-                throw .unsupported("node '\(node.name)' (Slice) needs constant int64 starts, ends, axes and steps")
+                throw .unsupported("\(node.label) needs constant int64 starts, ends, axes and steps")
             }
             return values
         }
         guard let starts = try list(1), let ends = try list(2), starts.count == ends.count else {
-            throw .malformed("node '\(node.name)' (Slice) needs starts and ends of one length")
+            throw .malformed("\(node.label) needs starts and ends of one length")
         }
         let axes = try list(3) ?? Array(0..<starts.count)
         let steps = try list(4) ?? [Int](repeating: 1, count: starts.count)
         guard axes.count == starts.count, steps.allSatisfy({ $0 == 1 }) else {
             throw .unsupported(
-                "node '\(node.name)' (Slice) has axes \(axes) and steps \(steps); Matte slices with step 1"
+                "\(node.label) has axes \(listed(axes)) and steps \(listed(steps)); Matte slices with step 1"
             )
         }
         var ranges = dims.map { 0..<$0 }
         for (index, rawAxis) in axes.enumerated() {
             let axis = rawAxis < 0 ? rawAxis + dims.count : rawAxis
             guard axis >= 0 && axis < dims.count else {
-                throw .malformed("node '\(node.name)' (Slice) axis \(rawAxis) is outside rank \(dims.count)")
+                throw .malformed("\(node.label) axis \(rawAxis) is outside rank \(dims.count)")
             }
             func clamped(_ bound: Int) -> Int {
                 let resolved = bound < 0 ? bound &+ dims[axis] : bound

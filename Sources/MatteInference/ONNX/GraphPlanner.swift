@@ -1,4 +1,5 @@
 import CXNNPACK
+import MatteFileNames
 import MatteMemory
 
 /// Turns an ONNX graph into steps for one input size (see ONNXEngine). Planning happens node by node in the
@@ -45,6 +46,12 @@ final class GraphPlanner {
     /// Nodes folded into an earlier one (a Relu into its convolution, a Mul into a hard-swish).
     private var absorbed = Set<Int>()
     private var live: [Bool] = []
+    /// The node being planned, for messages about what it costs.
+    private var planning: ONNXNode?
+    /// Floats the plan has taken (see `spend`), and the most it may take.
+    private(set) var spent = 0
+    let budget: Int
+    private let inputSummary: String
 
     init(
         model: ONNXModel,
@@ -56,9 +63,11 @@ final class GraphPlanner {
         self.model = model
         self.threadPool = threadPool
         wanted = Set(outputs)
+        budget = Self.budget(inputs: inputs.values.map(\.count), model: model)
+        inputSummary = inputs.values.map(\.description).sorted().joined(separator: " and ")
         let produced = Set(model.nodes.flatMap(\.outputs))
         for output in outputs where !produced.contains(output) {
-            throw .unsupported("the graph has no output '\(output)'")
+            throw .unsupported("the graph has no output \(ONNXModel.quoted(output))")
         }
         for input in model.inputs {
             if let shape = inputs[input.name] {
@@ -96,7 +105,16 @@ final class GraphPlanner {
 
     func plan() throws(ONNXError) {
         markLiveNodes()
+        // Each value is written once, as ONNX requires: a node writing an input's name would hand the caller
+        // another buffer under it (a fused node's output is written by the node it is fused into).
+        var written = Set(values.keys)
         for (index, node) in model.nodes.enumerated() where live[index] {
+            for output in node.outputs where !output.isEmpty && !written.insert(output).inserted {
+                throw .malformed(
+                    "\(node.label) writes \(ONNXModel.quoted(output)), which is already a graph input, a constant or "
+                        + "another node's output"
+                )
+            }
             for input in node.inputs where !input.isEmpty {
                 lastUse[input] = index
                 consumers[input, default: []].append(index)
@@ -121,7 +139,9 @@ final class GraphPlanner {
             release(node.outputs.filter { lastUse[$0] == nil }, at: nil)
         }
         for name in wanted {
-            guard case .tensor = values[name] else { throw .unsupported("output '\(name)' is not a computed tensor") }
+            guard case .tensor = values[name] else {
+                throw .unsupported("output \(ONNXModel.quoted(name)) is not a computed tensor")
+            }
         }
     }
 
@@ -137,16 +157,69 @@ final class GraphPlanner {
 
     // MARK: Buffers
 
+    /// The largest height or width of a tensor, and the largest pad, stride or dilation: four times the largest
+    /// frame Matte reads (8192 pixels).
+    static let maxSide = 1 << 15
+
+    /// What a plan may take, in floats, whatever the graph: `perInputFloat` for each float of the inputs given,
+    /// `perWeight` for each float of the model's constants (their laid-out, packed and folded copies) and
+    /// `allowance` besides. By this count (which errs high: XNNPACK's pointers for depthwise windows are counted as
+    /// for full ones) Robust Video Matting takes 98 per input float at downsample ratio 1 (2.4 GB at 1920×1080), 3
+    /// to 10 at the ratios Matte picks, and 1.4 per weight. A graph that needs more is refused, not run until the
+    /// system runs out of memory.
+    static let perInputFloat = 128
+    static let perWeight = 4
+    static let allowance = 16 << 20
+
+    static func budget(inputs: [Int], model: ONNXModel) -> Int {
+        let weights =
+            model.initializers.values.reduce(0) { $0 + $1.elementCount }
+            + model.nodes.reduce(0) { total, node in
+                guard case let .tensor(value)? = node.attributes["value"] else { return total }
+                return total + value.elementCount
+            }
+        return perInputFloat * inputs.reduce(0, +) + perWeight * weights + allowance
+    }
+
+    /// Counts `floats` more against the budget, or refuses the graph, naming the node being planned and `what`
+    /// needs them. Everything a plan keeps in proportion to the graph's sizes is counted, so a hostile graph is
+    /// refused before it allocates, not when the system runs out of memory.
+    private func spend(_ floats: Int, for what: @autoclosure () -> String) throws(ONNXError) {
+        let (total, overflow) = spent.addingReportingOverflow(floats)
+        guard !overflow, total <= budget else {
+            throw .unsupported(
+                "\(planning?.label ?? "the graph") needs \(Self.megabytes(overflow ? .max : total, roundedUp: true)) MB "
+                    + "for \(what()), more than the \(Self.megabytes(budget, roundedUp: false)) MB Matte allows for an "
+                    + "input of \(inputSummary)"
+            )
+        }
+        spent = total
+    }
+
+    /// Floats in MB: what is needed rounded up, what is allowed rounded down, so the two never read the same.
+    private static func megabytes(_ floats: Int, roundedUp: Bool) -> Int {
+        (floats >> 18) + (roundedUp && floats % (1 << 18) != 0 ? 1 : 0)
+    }
+
     private func allocate(_ shape: Shape, pinned: Bool, for name: String) throws(ONNXError) -> Tensor {
-        let count = shape.count
+        guard shape.channels >= 1, shape.height >= 1, shape.width >= 1, shape.height <= Self.maxSide,
+            shape.width <= Self.maxSide
+        else {
+            throw .unsupported(
+                "\(planning?.label ?? "the graph") makes a tensor \(shape); Matte's are 1 to \(Self.maxSide) pixels a side"
+            )
+        }
+        let (product, overflow) = shape.channels.multipliedReportingOverflow(by: shape.pixels)
+        let count = overflow ? Int.max : product
         if !pinned,
             let best = pool.indices.filter({ pool[$0].count >= count }).min(by: { pool[$0].count < pool[$1].count })
         {
             let plane = pool.remove(at: best)
             return Tensor(storage: Storage(plane: plane, pinned: false), shape: shape)
         }
+        try spend(count, for: "a tensor \(shape)")
         do {
-            let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor '\(name)' \(shape)")
+            let plane = try Plane<Float>(count: count, repeating: 0, for: "tensor \(ONNXModel.quoted(name)) \(shape)")
             keptAlive.append(plane)
             return Tensor(storage: Storage(plane: plane, pinned: pinned), shape: shape)
         } catch {
@@ -177,11 +250,12 @@ final class GraphPlanner {
     // MARK: Nodes
 
     private func plan(_ node: ONNXNode, at index: Int) throws(ONNXError) {
+        planning = node
         let inputs = try node.inputs.map { (name: String) throws(ONNXError) -> Value? in
             guard !name.isEmpty else { return nil }
             guard let value = values[name] else {
                 throw .malformed(
-                    "node '\(node.name)' (\(node.opType)) reads '\(name)', which nothing before it produces"
+                    "\(node.label) reads \(ONNXModel.quoted(name)), which nothing before it produces"
                 )
             }
             return value
@@ -193,7 +267,12 @@ final class GraphPlanner {
             })
         {
             let folded = try ConstantFolding.fold(node, inputs)
-            for (name, tensor) in zip(node.outputs, folded) { values[name] = .constant(tensor) }
+            for (name, tensor) in zip(node.outputs, folded) {
+                if node.opType != "Constant" {
+                    try spend(tensor.elementCount, for: "a constant of \(tensor.elementCount) values")
+                }
+                values[name] = .constant(tensor)
+            }
             return
         }
         switch node.opType {
@@ -220,14 +299,14 @@ final class GraphPlanner {
         case "Slice": try planSlice(node, inputs)
         case "Expand": try planExpand(node, inputs)
         default:
-            throw .unsupported("node '\(node.name)' uses operator \(node.opType), which Matte does not implement")
+            throw .unsupported("\(node.label): Matte does not implement this operator")
         }
     }
 
     private func check(_ status: xnn_status, _ node: ONNXNode) throws(ONNXError) {
         guard status == xnn_status_success else {
             if status == xnn_status_out_of_memory { throw .outOfMemory("load the model") }
-            throw .unsupported("XNNPACK rejected node '\(node.name)' (\(node.opType), status \(status.rawValue))")
+            throw .unsupported("XNNPACK rejected \(node.label) (status \(status.rawValue))")
         }
     }
 
@@ -236,6 +315,8 @@ final class GraphPlanner {
         _ node: ONNXNode,
         create: (UnsafeMutablePointer<xnn_operator_t?>) -> xnn_status
     ) throws(ONNXError) -> xnn_operator_t {
+        // An operator's own state is a few KB.
+        try spend(1024, for: "an XNNPACK operator")
         var op: xnn_operator_t? = nil
         try check(create(&op), node)
         guard let op else { throw .outOfMemory("load the model") }
@@ -245,7 +326,7 @@ final class GraphPlanner {
 
     private func tensorInput(_ node: ONNXNode, _ inputs: [Value?], _ position: Int) throws(ONNXError) -> Tensor {
         guard position < inputs.count, case let .tensor(tensor)? = inputs[position] else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) needs a computed tensor as input \(position + 1)")
+            throw .unsupported("\(node.label) needs a computed tensor as input \(position + 1)")
         }
         return tensor
     }
@@ -253,7 +334,7 @@ final class GraphPlanner {
     private func constantInput(_ node: ONNXNode, _ inputs: [Value?], _ position: Int) throws(ONNXError) -> ONNXTensor? {
         guard position < inputs.count, let input = inputs[position] else { return nil }
         guard case let .constant(tensor) = input else {
-            throw .unsupported("node '\(node.name)' (\(node.opType)) needs a constant as input \(position + 1)")
+            throw .unsupported("\(node.label) needs a constant as input \(position + 1)")
         }
         return tensor
     }
@@ -261,7 +342,7 @@ final class GraphPlanner {
     /// The one input and a new output of the same shape, for element-wise nodes.
     private func elementwise(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) -> (Tensor, Tensor) {
         let x = try tensorInput(node, inputs, 0)
-        guard let name = node.outputs.first else { throw .malformed("node '\(node.name)' has no output") }
+        guard let name = node.outputs.first else { throw .malformed("\(node.label) has no output") }
         return (x, try define(name, x.shape))
     }
 
@@ -277,27 +358,29 @@ final class GraphPlanner {
         let x = try tensorInput(node, inputs, 0)
         guard let weight = try constantInput(node, inputs, 1), case let .float(weights) = weight.values,
             weight.shape.count == 4
-        else { throw .unsupported("node '\(node.name)' (Conv) needs constant float weights [O, I, kH, kW]") }
+        else { throw .unsupported("\(node.label) needs constant float weights [O, I, kH, kW]") }
         let attributes = NodeAttributes(node)
         let groups = try attributes.int("group", default: 1)
         let outputChannels = weight.shape[0]
         let groupInput = weight.shape[1]
         let kernel = (height: weight.shape[2], width: weight.shape[3])
-        guard groups >= 1, groupInput * groups == x.shape.channels, outputChannels % groups == 0, kernel.height > 0,
-            kernel.width > 0
+        guard groups >= 1, groups <= x.shape.channels, groupInput * groups == x.shape.channels,
+            outputChannels % groups == 0, kernel.height > 0, kernel.width > 0
         else {
             throw .malformed(
-                "node '\(node.name)' (Conv) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
+                "\(node.label) weights \(weight.shape) in \(groups) groups do not fit input \(x.shape)"
             )
         }
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET" else {
-            throw .unsupported("node '\(node.name)' (Conv) uses auto_pad; Matte needs explicit pads")
+            throw .unsupported("\(node.label) uses auto_pad; Matte needs explicit pads")
         }
         let pads = try attributes.ints("pads", default: [0, 0, 0, 0], count: 4)
         let strides = try attributes.ints("strides", default: [1, 1], count: 2)
         let dilations = try attributes.ints("dilations", default: [1, 1], count: 2)
-        guard pads.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
-            throw .malformed("node '\(node.name)' (Conv) has pads \(pads), strides \(strides), dilations \(dilations)")
+        guard pads.allSatisfy({ $0 >= 0 && $0 <= Self.maxSide }), strides.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide }),
+            dilations.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide })
+        else {
+            throw .malformed("\(node.label) has pads \(pads), strides \(strides), dilations \(dilations)")
         }
         let height = try windowed(x.shape.height, pads[0] + pads[2], kernel.height, strides[0], dilations[0], node)
         let width = try windowed(x.shape.width, pads[1] + pads[3], kernel.width, strides[1], dilations[1], node)
@@ -305,7 +388,7 @@ final class GraphPlanner {
         if let biasTensor = try constantInput(node, inputs, 2) {
             guard case let .float(values) = biasTensor.values, values.count == outputChannels else {
                 throw .malformed(
-                    "node '\(node.name)' (Conv) bias has shape \(biasTensor.shape), not [\(outputChannels)]"
+                    "\(node.label) bias has shape \(biasTensor.shape), not [\(outputChannels)]"
                 )
             }
             bias = values
@@ -336,6 +419,15 @@ final class GraphPlanner {
             }
         }
         let output = try define(outputName, Shape(channels: outputChannels, height: height, width: width))
+        // XNNPACK packs the weights, each group's output channels rounded up to its tile (at most 16 floats), and,
+        // unless the convolution is 1×1 with stride 1, points at every tap of each output pixel's window (a pointer
+        // is two floats).
+        let pointwise = taps == 1 && strides == [1, 1] && pads == [0, 0, 0, 0]
+        try spend(
+            saturatingProduct(groups, (outputChannels / groups + 15) / 16 * 16, taps * groupInput + 1)
+                + (pointwise ? 0 : saturatingProduct(height, width, taps, 2)),
+            for: "its weights and window pointers in XNNPACK"
+        )
         let op = try add(node) { op in
             packed.withUnsafeBufferPointer { packedWeights in
                 bias.withUnsafeBufferPointer { biases in
@@ -390,7 +482,7 @@ final class GraphPlanner {
         let span = dilation * (kernel - 1) + 1
         guard size + padding >= span else {
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model"
+                "\(node.label): a \(kernel)-wide window does not fit \(size) pixels; the frame is too small for this model"
             )
         }
         return (size + padding - span) / stride + 1
@@ -402,7 +494,7 @@ final class GraphPlanner {
         func bound(_ position: Int, _ name: String, _ fallback: Float) throws(ONNXError) -> Float {
             if let tensor = try constantInput(node, inputs, position) {
                 guard case let .float(values) = tensor.values, values.count == 1 else {
-                    throw .unsupported("node '\(node.name)' (Clip) needs a float scalar \(name)")
+                    throw .unsupported("\(node.label) needs a float scalar \(name)")
                 }
                 return values[0]
             }
@@ -469,7 +561,7 @@ final class GraphPlanner {
     /// Add, Sub, Mul, Div with ONNX (NumPy) broadcasting; a constant operand is laid out NHWC once.
     private func planBinary(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
         guard inputs.count == 2, let first = inputs[0], let second = inputs[1] else {
-            throw .malformed("node '\(node.name)' (\(node.opType)) needs two inputs")
+            throw .malformed("\(node.label) needs two inputs")
         }
         let a = try operand(first, node)
         let b = try operand(second, node)
@@ -477,11 +569,11 @@ final class GraphPlanner {
         for axis in 0..<4 {
             let (p, q) = (a.dims[axis], b.dims[axis])
             guard p == q || p == 1 || q == 1 else {
-                throw .malformed("node '\(node.name)' (\(node.opType)) cannot broadcast \(a.dims) with \(b.dims)")
+                throw .malformed("\(node.label) cannot broadcast \(a.dims) with \(b.dims)")
             }
             dims.append(max(p, q))
         }
-        guard dims[0] == 1 else { throw .unsupported("node '\(node.name)' (\(node.opType)) has batch \(dims[0])") }
+        guard dims[0] == 1 else { throw .unsupported("\(node.label) has batch \(dims[0])") }
         let output = try define(node.outputs.first ?? "", Shape(channels: dims[1], height: dims[2], width: dims[3]))
         let op = try add(node) { op in
             switch node.opType {
@@ -564,11 +656,12 @@ final class GraphPlanner {
                 data.count == constant.elementCount
             else {
                 throw .unsupported(
-                    "node '\(node.name)' (\(node.opType)) has a constant operand of shape \(constant.shape) Matte cannot broadcast"
+                    "\(node.label) has a constant operand of shape \(constant.shape) Matte cannot broadcast"
                 )
             }
             let dims = [Int](repeating: 1, count: 4 - constant.shape.count) + constant.shape
             let (n, c, h, w) = (dims[0], dims[1], dims[2], dims[3])
+            try spend(data.count, for: "a constant of shape \(constant.shape) laid out for XNNPACK")
             let plane = Plane<Float>(count: max(data.count, 1), repeating: 0)
             for batch in 0..<n {
                 for channel in 0..<c {
@@ -584,7 +677,7 @@ final class GraphPlanner {
             return (dims, plane.pointer)
         case .state:
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)) reads recurrent state before an Expand gives it a shape"
+                "\(node.label) reads recurrent state before an Expand gives it a shape"
             )
         }
     }
@@ -612,12 +705,13 @@ final class GraphPlanner {
         let pads = try attributes.ints("pads", default: [0, 0, 0, 0], count: 4)
         let ceil = try attributes.int("ceil_mode", default: 0) != 0
         guard try attributes.string("auto_pad", default: "NOTSET") == "NOTSET", pads.allSatisfy({ $0 == 0 }) else {
-            throw .unsupported("node '\(node.name)' (AveragePool) pads its input; Matte pools without padding")
+            throw .unsupported("\(node.label) pads its input; Matte pools without padding")
         }
-        guard kernel.allSatisfy({ $0 >= 1 }), strides.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0],
-            x.shape.width >= kernel[1]
-        else {
-            throw .unsupported("node '\(node.name)' (AveragePool) kernel \(kernel) does not fit input \(x.shape)")
+        guard strides.allSatisfy({ $0 >= 1 && $0 <= Self.maxSide }) else {
+            throw .malformed("\(node.label) has strides \(strides)")
+        }
+        guard kernel.allSatisfy({ $0 >= 1 }), x.shape.height >= kernel[0], x.shape.width >= kernel[1] else {
+            throw .unsupported("\(node.label) kernel \(kernel) does not fit input \(x.shape)")
         }
         func outputSize(_ size: Int, _ kernel: Int, _ stride: Int) -> Int {
             var count = (size - kernel + (ceil ? stride - 1 : 0)) / stride + 1
@@ -654,7 +748,7 @@ final class GraphPlanner {
         let attributes = NodeAttributes(node)
         let axes = try attributes.ints("axes", default: nil, count: nil)
         guard axes == [1] || axes == [-3], try attributes.int("keepdims", default: 1) == 1 else {
-            throw .unsupported("node '\(node.name)' (ReduceMean) over axes \(axes); Matte averages channels only")
+            throw .unsupported("\(node.label) over axes \(listed(axes)); Matte averages channels only")
         }
         let output = try define(
             node.outputs.first ?? "",
@@ -668,19 +762,20 @@ final class GraphPlanner {
 
     private func planGuidedUpsampling(_ fused: GuidedUpsampling) throws(ONNXError) {
         let resize = fused.resizeA
+        planning = resize
         let a = try tensorInput(resize, [values[resize.inputs[0]]], 0)
         let b = try tensorInput(fused.resizeB, [values[fused.resizeB.inputs[0]]], 0)
         let image = try tensorInput(resize, [values[fused.image]], 0)
         guard a.shape == b.shape, a.shape.channels == 4, image.shape.channels == 3 else {
             throw .unsupported(
-                "node '\(resize.name)' (Resize) feeds a guided filter with coefficients \(a.shape) and \(b.shape) for an image \(image.shape)"
+                "\(resize.label) feeds a guided filter with coefficients \(a.shape) and \(b.shape) for an image \(image.shape)"
             )
         }
         let (rowsA, columnsA, sizeA) = try resizeTaps(resize, from: a.shape)
         let (_, _, sizeB) = try resizeTaps(fused.resizeB, from: b.shape)
         guard sizeA == sizeB, sizeA.height == image.shape.height, sizeA.width == image.shape.width else {
             throw .unsupported(
-                "node '\(resize.name)' (Resize) resizes the guided filter to \(sizeA), not to the image \(image.shape)"
+                "\(resize.label) resizes the guided filter to \(sizeA), not to the image \(image.shape)"
             )
         }
         let alpha = try fused.alpha.map { (name: String) throws(ONNXError) in
@@ -689,6 +784,7 @@ final class GraphPlanner {
         let foreground = try fused.foreground.map { (name: String) throws(ONNXError) in
             try define(name, image.shape).pointer
         }
+        try spend(a.shape.width * 8, for: "a row of the guided filter")
         let scratch = Plane<Float>(count: a.shape.width * 8, repeating: 0)
         keptAlive.append(scratch)
         let (pointerA, pointerB, pixels, width) = (a.pointer, b.pointer, image.pointer, a.shape.width)
@@ -733,32 +829,42 @@ final class GraphPlanner {
         let coordinates = try attributes.string("coordinate_transformation_mode", default: "half_pixel")
         guard mode == "linear", coordinates == "pytorch_half_pixel" || coordinates == "half_pixel" else {
             throw .unsupported(
-                "node '\(node.name)' (Resize) is \(mode) with \(coordinates) coordinates; Matte implements linear with half-pixel coordinates"
+                "\(node.label) is \(ONNXModel.quoted(mode)) with \(ONNXModel.quoted(coordinates)) coordinates; Matte implements linear with half-pixel coordinates"
             )
         }
         var scale: (height: Float, width: Float)
         var size: (height: Int, width: Int)
         if let sizes = try constantInput(node, inputs, 3), sizes.elementCount > 0 {
             guard case let .int64(dims) = sizes.values, dims.count == 4, dims[0] == 1, dims[1] == input.channels,
-                dims[2] >= 1, dims[3] >= 1, dims[2] <= 1 << 15, dims[3] <= 1 << 15
-            else { throw .unsupported("node '\(node.name)' (Resize) sizes \(sizes.values) do not resize an image") }
+                dims[2] >= 1, dims[3] >= 1, dims[2] <= Self.maxSide, dims[3] <= Self.maxSide
+            else { throw .unsupported("\(node.label) sizes \(listed(sizes.values)) do not resize an image") }
             size = (dims[2], dims[3])
             scale = (Float(dims[2]) / Float(input.height), Float(dims[3]) / Float(input.width))
         } else if let scales = try constantInput(node, inputs, 2) {
             guard case let .float(factors) = scales.values, factors.count == 4, factors[0] == 1, factors[1] == 1,
                 factors[2] > 0, factors[3] > 0, factors[2] <= 64, factors[3] <= 64
-            else { throw .unsupported("node '\(node.name)' (Resize) scales \(scales.values) do not resize an image") }
+            else { throw .unsupported("\(node.label) scales \(listed(scales.values)) do not resize an image") }
             scale = (factors[2], factors[3])
             // As ONNX Runtime computes it: the float product, truncated.
             size = (Int(Float(input.height) * factors[2]), Int(Float(input.width) * factors[3]))
         } else {
-            throw .malformed("node '\(node.name)' (Resize) has neither scales nor sizes")
+            throw .malformed("\(node.label) has neither scales nor sizes")
         }
         guard size.height >= 1, size.width >= 1 else {
             throw .unsupported(
-                "node '\(node.name)' (Resize) shrinks \(input) to nothing; the frame is too small for this downsample ratio"
+                "\(node.label) shrinks \(input) to nothing; the frame is too small for this downsample ratio"
             )
         }
+        guard size.height <= Self.maxSide, size.width <= Self.maxSide else {
+            throw .unsupported(
+                "\(node.label) resizes \(input) to \(size.height)×\(size.width); Matte's tensors are at most \(Self.maxSide) pixels a side"
+            )
+        }
+        // Each output row and column: two Ints and a Float.
+        try spend(
+            saturatingProduct(size.height + size.width, 5),
+            for: "the taps of a resize to \(size.height)×\(size.width)"
+        )
         return (
             ResizeTaps(input: input.height, output: size.height, scale: scale.height),
             ResizeTaps(input: input.width, output: size.width, scale: scale.width),
@@ -785,7 +891,7 @@ final class GraphPlanner {
         let axis = try NodeAttributes(node).int("axis", default: fallback)
         guard axis == 1 || axis == -3 else {
             throw .unsupported(
-                "node '\(node.name)' (\(node.opType)) works along axis \(axis); Matte joins and splits channels only"
+                "\(node.label) works along axis \(axis); Matte joins and splits channels only"
             )
         }
     }
@@ -798,7 +904,7 @@ final class GraphPlanner {
         guard let first = parts.first,
             parts.allSatisfy({ $0.shape.height == first.shape.height && $0.shape.width == first.shape.width })
         else {
-            throw .malformed("node '\(node.name)' (Concat) joins tensors of different sizes: \(parts.map(\.shape))")
+            throw .malformed("\(node.label) joins tensors of different sizes: \(listed(parts.map(\.shape)))")
         }
         let total = parts.reduce(0) { $0 + $1.shape.channels }
         let output = try define(
@@ -826,9 +932,10 @@ final class GraphPlanner {
         let equal = [Int](repeating: x.shape.channels / max(node.outputs.count, 1), count: node.outputs.count)
         var parts = try NodeAttributes(node).ints("split", default: equal, count: node.outputs.count)
         if let given = try constantInput(node, inputs, 1), case let .int64(sizes) = given.values { parts = sizes }
-        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 }), parts.reduce(0, +) == x.shape.channels
+        guard parts.count == node.outputs.count, parts.allSatisfy({ $0 >= 1 && $0 <= x.shape.channels }),
+            parts.reduce(0, +) == x.shape.channels
         else {
-            throw .malformed("node '\(node.name)' (Split) splits \(x.shape.channels) channels as \(parts)")
+            throw .malformed("\(node.label) splits \(x.shape.channels) channels as \(listed(parts))")
         }
         var offset = 0
         for (name, channels) in zip(node.outputs, parts) {
@@ -852,7 +959,7 @@ final class GraphPlanner {
         let ranges = try ConstantFolding.sliceRanges(node, inputs, dims: dims)
         let (channels, rows, columns) = (ranges[1], ranges[2], ranges[3])
         guard ranges[0] == 0..<1, !channels.isEmpty, !rows.isEmpty, !columns.isEmpty else {
-            throw .unsupported("node '\(node.name)' (Slice) cuts \(x.shape) to nothing or across the batch")
+            throw .unsupported("\(node.label) cuts \(x.shape) to nothing or across the batch")
         }
         let shape = Shape(channels: channels.count, height: rows.count, width: columns.count)
         if shape == x.shape {
@@ -882,7 +989,7 @@ final class GraphPlanner {
                 stride: channels.count
             )
         } else {
-            throw .unsupported("node '\(node.name)' (Slice) cuts channels and pixels at once")
+            throw .unsupported("\(node.label) cuts channels and pixels at once")
         }
     }
 
@@ -891,7 +998,7 @@ final class GraphPlanner {
     private func planExpand(_ node: ONNXNode, _ inputs: [Value?]) throws(ONNXError) {
         guard let target = try constantInput(node, inputs, 1), case let .int64(dims) = target.values, dims.count == 4,
             dims[0] == 1, dims.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 })
-        else { throw .unsupported("node '\(node.name)' (Expand) needs a constant [1, C, H, W] target shape") }
+        else { throw .unsupported("\(node.label) needs a constant [1, C, H, W] target shape") }
         let shape = Shape(channels: dims[1], height: dims[2], width: dims[3])
         let name = node.inputs[0]
         switch inputs[0] {
@@ -903,10 +1010,40 @@ final class GraphPlanner {
             bind(node.outputs.first ?? "", tensor)
         default:
             throw .unsupported(
-                "node '\(node.name)' (Expand) broadcasts to \(shape); Matte expands only state of that shape"
+                "\(node.label) broadcasts to \(shape); Matte expands only state of that shape"
             )
         }
     }
+}
+
+/// The product of sizes, or Int.max if it would overflow: a cost to refuse, not to compute.
+func saturatingProduct(_ factors: Int...) -> Int {
+    var product = 1
+    for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow { return .max }
+        product = next
+    }
+    return product
+}
+
+/// A list from the file as messages show it: the first eight values, then how many there are.
+func listed<Value>(_ values: [Value]) -> String {
+    guard values.count > 8 else { return "\(values)" }
+    return "[\(values.prefix(8).map { "\($0)" }.joined(separator: ", ")), … (\(values.count) values)]"
+}
+
+func listed(_ values: ONNXTensor.Values) -> String {
+    switch values {
+    case let .float(list): listed(list)
+    case let .int64(list): listed(list)
+    }
+}
+
+extension ONNXNode {
+    /// The node as messages name it, "node 'conv1' (Conv)": what comes from the file quoted and escaped, so that
+    /// a message stays one line.
+    var label: String { "node \(ONNXModel.quoted(name)) (\(FileName.printable(opType, limit: 80)))" }
 }
 
 /// Typed reads of a node's attributes, with ONNX's defaults; a wrong kind is a malformed model.
@@ -915,7 +1052,7 @@ struct NodeAttributes {
     init(_ node: ONNXNode) { self.node = node }
 
     private func wrongKind(_ name: String, _ kind: String) -> ONNXError {
-        .malformed("node '\(node.name)' (\(node.opType)) attribute \(name) is not \(kind)")
+        .malformed("\(node.label) attribute \(name) is not \(kind)")
     }
 
     func int(_ name: String, default fallback: Int?) throws(ONNXError) -> Int {
@@ -925,7 +1062,7 @@ struct NodeAttributes {
             if let fallback {
                 return fallback
             } else {
-                throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)")
+                throw .malformed("\(node.label) lacks attribute \(name)")
             }
         default: throw wrongKind(name, "an integer")
         }
@@ -952,13 +1089,13 @@ struct NodeAttributes {
         switch node.attributes[name] {
         case let .ints(list)?: values = list
         case nil:
-            guard let fallback else { throw .malformed("node '\(node.name)' (\(node.opType)) lacks attribute \(name)") }
+            guard let fallback else { throw .malformed("\(node.label) lacks attribute \(name)") }
             values = fallback
         default: throw wrongKind(name, "a list of integers")
         }
         if let count, values.count != count {
             throw .malformed(
-                "node '\(node.name)' (\(node.opType)) attribute \(name) has \(values.count) values, not \(count)"
+                "\(node.label) attribute \(name) has \(values.count) values, not \(count)"
             )
         }
         return values

@@ -45,16 +45,18 @@ struct GuidedUpsampling {
         where live[splitIndex] && split.opType == "Split" && split.outputs.count == 2 && channelAxis(split)
             && split.attributes["split"] == .ints([3, 1])
         {
-            guard let (addIndex, add) = node(producing: split.inputs[0], "Add", readBy: splitIndex),
+            guard let source = split.inputs.first,
+                let (addIndex, add) = node(producing: source, "Add", readBy: splitIndex),
                 add.inputs.count == 2
             else { continue }
             for (product, offset) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
                 guard let (mulIndex, mul) = node(producing: product, "Mul", readBy: addIndex),
                     let (resizeBIndex, resizeB) = node(producing: offset, "Resize", readBy: addIndex),
-                    mul.inputs.count == 2
+                    mul.inputs.count == 2, !resizeB.inputs.isEmpty
                 else { continue }
                 for (scaled, guide) in [(mul.inputs[0], mul.inputs[1]), (mul.inputs[1], mul.inputs[0])] {
                     guard let (resizeAIndex, resizeA) = node(producing: scaled, "Resize", readBy: mulIndex),
+                        !resizeA.inputs.isEmpty,
                         let (concatIndex, concat) = node(producing: guide, "Concat", readBy: mulIndex),
                         channelAxis(concat), concat.inputs.count == 2,
                         let (meanIndex, mean) = node(producing: concat.inputs[1], "ReduceMean", readBy: concatIndex),

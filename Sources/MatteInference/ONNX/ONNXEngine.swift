@@ -29,6 +29,8 @@ public final class ONNXEngine {
     private let tensors: [String: (plane: Plane<Float>, shape: Shape)]
     /// Constants and buffers the operators point into: they live as long as the engine.
     private let keptAlive: [AnyObject]
+    /// What the plan took of its budget, in floats (`GraphPlanner.spend`).
+    let plannedFloats: Int
 
     /// - Parameters:
     ///   - inputs: the shape of each image input (e.g. `src`).
@@ -66,6 +68,7 @@ public final class ONNXEngine {
         steps = planner.takeSteps()
         tensors = planner.externalTensors()
         keptAlive = planner.keptAlive
+        plannedFloats = planner.spent
     }
 
     deinit {

@@ -391,5 +391,5 @@ extension ONNXModel {
 
     /// A name from the file as messages show it: quoted, control characters escaped so that the message stays one
     /// line, and cut short if long.
-    private static func quoted(_ name: String) -> String { "'\(FileName.printable(name, limit: 80))'" }
+    static func quoted(_ name: String) -> String { "'\(FileName.printable(name, limit: 80))'" }
 }

@@ -1,3 +1,4 @@
+import MatteFileNames
 import MatteMemory
 
 /// Why an .onnx file could not be read or run. `description` is the one line a user is shown.
@@ -22,7 +23,7 @@ public enum ONNXError: Error, Equatable, CustomStringConvertible {
         case let .unsupported(what):
             return "unsupported ONNX model: \(what)"
         case let .unreadable(path, reason):
-            return "cannot read model \(path): \(reason)"
+            return "cannot read model \(FileName.printable(path)): \(reason)"
         case let .runtime(what):
             return "inference failed: \(what)"
         case let .outOfMemory(what):

@@ -1,3 +1,4 @@
+import MatteFileNames
 import MatteMemory
 
 /// Why a model file could not be read or run.
@@ -20,7 +21,7 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
         case let .unsupported(what):
             return "unsupported model: \(what)"
         case let .unreadable(path, reason):
-            return "cannot read model \(path): \(reason)"
+            return "cannot read model \(FileName.printable(path)): \(reason)"
         case let .runtime(what):
             return "inference failed: \(what)"
         case let .outOfMemory(what):
