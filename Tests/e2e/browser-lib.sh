@@ -20,14 +20,33 @@
 # libwebrtc's PipeWire capture (video_capture_pipewire.cc, in Chromium and Firefox alike) sometimes aborts a few ms
 # after a stream connects: "Check failed: !race_checker<LINE>.RaceDetected()". Chromium restarts its capture service
 # (the track shows 2x2 black frames), Firefox dies. Only this exact signature may excuse a retry.
-aborted() { grep -q 'video_capture_pipewire\.cc' "$1" && grep -qE 'Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1"; }
-# abort_times LOG: the wall-clock times (seconds) of Chromium's abort lines in LOG, one a line (its log prefix is
-# [PID:TID:MMDD/HHMMSS.UUUUUU:FATAL:video_capture_pipewire.cc(LINE)] Check failed: ...).
+aborted() {
+    grep -aq 'video_capture_pipewire\.cc' "$1" 2>/dev/null \
+        && grep -aqE 'Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1"
+}
+# abort_count LOG: how many times the abort is in LOG.
+abort_count() {
+    if grep -aq 'video_capture_pipewire\.cc' "$1" 2>/dev/null; then
+        grep -acE 'Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1"
+    else
+        echo 0
+    fi
+}
+# abort_times LOG: the wall-clock times (seconds) of Chromium's aborts in LOG, one a line. Chromium logs
+#   [PID:TID:MMDD/HHMMSS.UUUUUU:FATAL:third_party/webrtc/.../video_capture_pipewire.cc:LINE]
+#   # Fatal error in: ../../third_party/webrtc/.../video_capture_pipewire.cc, line LINE
+#   # last system error: N
+#   # Check failed: !race_checkerLINE.RaceDetected()
+# (Firefox's lines have no time.)
 abort_times() {
-    grep -aE 'video_capture_pipewire\.cc\([0-9]+\)\] Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1" \
-        | sed -nE 's/^\[[0-9]+:[0-9]+:([0-9]{2})([0-9]{2})\/([0-9]{2})([0-9]{2})([0-9]{2})\.([0-9]+):FATAL.*/\1 \2 \3 \4 \5 \6/p' \
-        | while read -r mo d h mi s us; do
-            echo "$(date -d "$(date +%Y)-$mo-$d $h:$mi:$s" +%s).$us"
+    local stamp
+    awk '/^\[[0-9]+:[0-9]+:[0-9]+\/[0-9]+\.[0-9]+:FATAL:/ && /video_capture_pipewire\.cc/ {
+             split($0, f, ":"); stamp = f[3]; lines = 0; next }
+         stamp != "" && /Check failed: !race_checker[0-9]*\.RaceDetected\(\)/ { print stamp; stamp = "" }
+         stamp != "" && ++lines > 8 { stamp = "" }' "$1" 2>/dev/null \
+        | while IFS= read -r stamp; do
+            # MMDD/HHMMSS.UUUUUU, local time, this year.
+            echo "$(date -d "$(date +%Y)-${stamp:0:2}-${stamp:2:2} ${stamp:5:2}:${stamp:7:2}:${stamp:9:2}" +%s).${stamp:12}"
         done
 }
 
@@ -105,21 +124,21 @@ start_page_server() {
     page_url=http://127.0.0.1:$(<"$bl_work/page/port")/
 }
 
-bl_profiles=0
+bl_profiles=0 bl_wrapper=""
 browser_start() {
-    local kind=$1 url=$2 log=$3 profile
+    local kind=$1 url=$2 log=$3 profile command
     bl_profiles=$((bl_profiles + 1))
     profile=$bl_work/profile-$kind-$bl_profiles
     mkdir -p "$profile"
     case $kind in
     chromium)
-        /usr/lib/chromium/chromium --headless=new --no-sandbox --user-data-dir="$profile" \
-            --enable-features=WebRtcPipeWireCamera --use-fake-ui-for-media-stream \
-            --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-            --autoplay-policy=no-user-gesture-required "$url" >"$log" 2>&1 &
+        command=(/usr/lib/chromium/chromium --headless=new --no-sandbox --user-data-dir="$profile"
+            --enable-features=WebRtcPipeWireCamera --use-fake-ui-for-media-stream
+            --no-first-run --disable-background-networking --disable-component-update --disable-sync
+            --autoplay-policy=no-user-gesture-required "$url")
         ;;
     firefox)
-        cat >"$profile/user.js" <<'EOF'
+        cat >"$profile/user.js" <<'EOF2'
 user_pref("media.webrtc.camera.allow-pipewire", true);
 user_pref("media.navigator.permission.disabled", true);
 user_pref("media.autoplay.default", 0);
@@ -135,27 +154,35 @@ user_pref("network.connectivity-service.enabled", false);
 user_pref("browser.safebrowsing.downloads.remote.enabled", false);
 user_pref("browser.safebrowsing.malware.enabled", false);
 user_pref("browser.safebrowsing.phishing.enabled", false);
-EOF
-        firefox-esr --headless --no-remote --profile "$profile" "$url" >"$log" 2>&1 &
+EOF2
+        # No crash reporter (it wants a display): an abort shows in the log, which is what counts.
+        command=(env MOZ_CRASHREPORTER_DISABLE=1 firefox-esr --headless --no-remote --profile "$profile" "$url")
         ;;
     *) echo "browser_start: unknown browser $kind"; return 2 ;;
     esac
-    browser_pid=$!
+    # In a process group of its own (setsid), so browser_stop ends all of its processes; under a subshell that
+    # waits for it, so a browser dying of a signal (Firefox's abort) is reported there, to /dev/null, not by the
+    # script's shell on its stderr.
+    rm -f "$bl_work/browser.pid"
+    ( setsid "${command[@]}" >"$log" 2>&1 & echo $! >"$bl_work/browser.pid"; wait ) 2>/dev/null &
+    bl_wrapper=$!
+    local deadline=$((SECONDS + 10))
+    until [ -s "$bl_work/browser.pid" ]; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.01; done
+    browser_pid=$(<"$bl_work/browser.pid")
 }
 browser_running() { [ -n "$browser_pid" ] && kill -0 "$browser_pid" 2>/dev/null; }
-# browser_stop: the browser and every process it started (a process group of its own when job control is on;
-# otherwise its children by parent).
+# browser_stop: the browser and every process it started.
 browser_stop() {
     [ -n "$browser_pid" ] || return 0
     local pid=$browser_pid kids
     browser_pid=""
     kids=$(bl_descendants "$pid")
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM -- -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
     local deadline=$((SECONDS + 10))
     while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
     # shellcheck disable=SC2086  # pids
-    kill -KILL "$pid" $kids 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -KILL -- -"$pid" $kids 2>/dev/null
+    wait "$bl_wrapper" 2>/dev/null
     return 0
 }
 # bl_descendants PID: every process under PID.

@@ -21,7 +21,7 @@ matte_source=$(realpath "${1:-$repo/.build/release/matte}")
 if [ -z "${MATTE_BROWSERS_SESSION:-}" ]; then
     # The portal, WirePlumber and the browsers need a session bus; this one ends with the test.
     MATTE_BROWSERS_SESSION=1 exec dbus-run-session -- "$0" "$matte_source" \
-        2> >(grep -v -e "Failed to set fd limit" -e "^dbus-daemon\[" >&2)
+        2> >(grep -v -e "Failed to set fd limit" -e "^dbus-daemon\[" -e "Ignoring invalid max threads value" >&2)
 fi
 started=$EPOCHREALTIME
 # shellcheck disable=SC2034  # read by guest-lib.sh
@@ -88,22 +88,22 @@ matte_stop() {
 
 # ---- attempts: a case's checks are recorded, and reported once the case is over ---------------------------------------
 # expect MESSAGE COMMAND...: as check, for the current attempt.
+# While the browser should be running and is not (Firefox died), or once the page got no camera (attempt_dead=1),
+# fails at once.
 expect() {
     local message=$1 out status; shift
-    out=$(bounded 120 "$@" 2>&1)
-    status=$?
+    if [ -n "$browser_pid" ] && ! browser_running; then
+        out="the browser is gone (see $(basename "$browser_log"))" status=1
+    elif [ "$attempt_dead" = 1 ]; then
+        out="not run: the page got no camera" status=1
+    else
+        out=$(bounded 120 "$@" 2>&1)
+        status=$?
+    fi
     attempt_messages+=("$message") attempt_status+=("$status") attempt_outputs+=("$out")
 }
 # attempt_failed: a check of this attempt failed.
 attempt_failed() { local s; for s in "${attempt_status[@]}"; do [ "$s" = 0 ] || return 0; done; return 1; }
-# abort_count LOG: how many times libwebrtc's abort is in LOG.
-abort_count() {
-    if grep -q 'video_capture_pipewire\.cc' "$1" 2>/dev/null; then
-        grep -cE 'Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1"
-    else
-        echo 0
-    fi
-}
 # run_case BROWSER NAME FUNCTION ARGS...: FUNCTION runs one attempt (it starts the browser with browser_start on
 # $url_base's page and $browser_log; browser_stop ends it after). A failed attempt is tried again, twice at most,
 # only when the browser's log for that attempt shows libwebrtc's abort; otherwise its checks are reported as they
@@ -111,7 +111,7 @@ abort_count() {
 run_case() {
     local browser=$1 name=$2 function=$3 attempt count i; shift 3
     for attempt in 1 2 3; do
-        attempt_messages=() attempt_status=() attempt_outputs=()
+        attempt_messages=() attempt_status=() attempt_outputs=() attempt_dead=0
         tag=$browser-$name-$attempt
         browser_log=$logs/$tag.log
         url_base="${page_url}?tag=$tag"
@@ -142,6 +142,7 @@ run_case() {
 event_wait() {
     local deadline=$((SECONDS + $3))
     until grep -q "\"kind\": \"$2\"" "$page/$1.events" 2>/dev/null; do
+        ! grep -q '"kind": "error"' "$page/$1.events" 2>/dev/null || { grep '"kind": "error"' "$page/$1.events"; return 1; }
         browser_running || { echo "the browser exited before the page said '$2'"; tail -n 5 "$browser_log"; return 1; }
         [ "$SECONDS" -lt "$deadline" ] || { echo "no '$2' from the page after $3 s"; tail -n 3 "$page/$1.events" 2>/dev/null; return 1; }
         sleep 0.1
@@ -172,6 +173,7 @@ stream_case() {
     expect "$browser $size: before it opens the camera, matte is idle" state_is idle 10
     browser_start "$browser" "$url_base&mode=stream&w=$width&h=$height&every=$every" "$browser_log"
     expect "$browser $size: getUserMedia gives a track" event_wait "$tag" opened 40
+    [ "${attempt_status[-1]}" = 0 ] || attempt_dead=1
     if [ "$size" = 640x360 ]; then
         expect "$browser: the track is labelled \"Matte\"" eq "$(event_field "$tag" opened "e['label']" 2>&1)" Matte
         expect "$browser: enumerateDevices lists a camera \"Matte\"" \
