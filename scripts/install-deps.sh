@@ -5,7 +5,8 @@ packages=(libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libsdl2-dev libpip
           libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
           ffmpeg python3-venv python3-pip python3-numpy libjpeg-turbo-progs valgrind
           gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-          pipewire pipewire-bin wireplumber gstreamer1.0-pipewire dbus)
+          pipewire pipewire-bin wireplumber gstreamer1.0-pipewire dbus
+          chromium firefox-esr xdg-desktop-portal xdg-desktop-portal-gtk xvfb xauth libglib2.0-bin)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -49,6 +49,8 @@ MATTE_FUZZ_ENGINE=1 scripts/fuzz-onnx.sh 20000
 scripts/fuzz-control.sh 200000
 # The PipeWire camera end to end on the host: a private daemon and WirePlumber, GStreamer's pipewiresrc as the app.
 Tests/e2e/pipewire.sh .build/release/matte
+# Chromium and Firefox read that camera through xdg-desktop-portal, headless (under 5 minutes).
+Tests/e2e/browsers.sh .build/release/matte
 if [ "${MATTE_SKIP_E2E:-0}" != 1 ]; then
     Tests/e2e/prepare-vm.sh --loopback all
     # Each --timeout is a last resort: every wait in the guest scripts has a bound of its own, a check that hangs
