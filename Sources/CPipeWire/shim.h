@@ -35,23 +35,19 @@ static inline int matte_pw_parse_video_format(
     return 1;
 }
 
-// One choice of buffers for a negotiated format: `count` buffers of one block of `frame_bytes` with rows of
-// `stride` bytes, in mapped memory. A consumer that asks for another stride does not take this choice.
-static inline const struct spa_pod *matte_pw_buffers_param(
-    uint8_t *buffer, uint32_t size, uint32_t frame_bytes, uint32_t stride, uint32_t count) {
+// The buffer parameters for a negotiated format (`count` buffers of one block each, mapped memory) and the
+// header metadata that carries each frame's timestamp; writes two params to `params`.
+static inline void matte_pw_buffer_params(
+    uint8_t *buffer, uint32_t size, uint32_t frame_bytes, uint32_t stride, uint32_t count,
+    const struct spa_pod **params) {
     struct spa_pod_builder builder = SPA_POD_BUILDER_INIT(buffer, size);
-    return spa_pod_builder_add_object(&builder, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+    params[0] = spa_pod_builder_add_object(&builder, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
         SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(count, 2, count),
         SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
         SPA_PARAM_BUFFERS_size, SPA_POD_Int(frame_bytes),
         SPA_PARAM_BUFFERS_stride, SPA_POD_Int(stride),
         SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemPtr) | (1 << SPA_DATA_MemFd)));
-}
-
-// The header metadata that carries each frame's timestamp.
-static inline const struct spa_pod *matte_pw_header_meta_param(uint8_t *buffer, uint32_t size) {
-    struct spa_pod_builder builder = SPA_POD_BUILDER_INIT(buffer, size);
-    return spa_pod_builder_add_object(&builder, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+    params[1] = spa_pod_builder_add_object(&builder, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
         SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
         SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
 }

@@ -41,10 +41,7 @@ public final class PipeWireOutput {
     private let streamEvents = UnsafeMutablePointer<pw_stream_events>.allocate(capacity: 1)
     private var core: OpaquePointer?
     private var stream: OpaquePointer?
-    /// The layouts offered for the negotiated format (`VideoLayout.offered`); empty when none is negotiated.
-    private var layouts: [VideoLayout] = []
-    /// The row length of the last frame written, so a change of layout is logged once.
-    private var writtenStride = 0
+    private var layout: VideoLayout?
     private var sequence: UInt64 = 0
     /// Whether the daemon was unreachable at the last attempt, so an outage is logged once, not every second.
     private var unreachable = false
@@ -126,9 +123,7 @@ public final class PipeWireOutput {
     // MARK: Connection (loop thread, or with the loop locked)
 
     /// The node's properties: a video source in the camera role, named as camera lists (browsers' WebRTC, the
-    /// camera portal, GNOME Snapshot) show it. Suspended as soon as its last consumer leaves: a node keeps its
-    /// buffers until suspended and every later link shares them, so without it the next consumer would get the
-    /// rows the last one asked for, not the ones it asks for.
+    /// camera portal, GNOME Snapshot) show it.
     static let properties = [
         "media.class": "Video/Source",
         "media.type": "Video",
@@ -137,7 +132,6 @@ public final class PipeWireOutput {
         "node.name": "matte",
         "node.description": nodeDescription,
         "node.nick": nodeDescription,
-        "node.suspend-on-idle": "true",
     ]
 
     private func connect() -> Bool {
@@ -156,9 +150,10 @@ public final class PipeWireOutput {
         streamHook.initialize(to: spa_hook())
         pw_stream_add_listener(stream, streamHook, streamEvents, me)
         let rate = Self.fraction(frameRate)
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024 * PipeWireFormat.allCases.count)
+        let offered = VideoLayout.offered(width: width)
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024 * offered.count)
         defer { storage.deallocate() }
-        var formats: [UnsafePointer<spa_pod>?] = PipeWireFormat.allCases.enumerated().map { index, format in
+        var formats: [UnsafePointer<spa_pod>?] = offered.enumerated().map { index, format in
             matte_pw_video_format(
                 storage + index * 1024,
                 1024,
@@ -185,7 +180,7 @@ public final class PipeWireOutput {
             spa_hook_remove(coreHook)
             pw_core_disconnect(core)
         }
-        (stream, core, layouts) = (nil, nil, [])
+        (stream, core, layout) = (nil, nil, nil)
         setStreaming(false)
     }
 
@@ -220,7 +215,7 @@ public final class PipeWireOutput {
         case PW_STREAM_STATE_STREAMING:
             setStreaming(true)
         case PW_STREAM_STATE_PAUSED:
-            if !streaming.load(ordering: .relaxed), let stream, layouts.isEmpty {
+            if !streaming.load(ordering: .relaxed), let stream, layout == nil {
                 logger.info(
                     "PipeWire: camera node \(pw_stream_get_node_id(stream)) (\"\(Self.nodeDescription)\") published"
                 )
@@ -238,37 +233,33 @@ public final class PipeWireOutput {
     private func paramChanged(id: UInt32, param: UnsafePointer<spa_pod>?) {
         guard id == SPA_PARAM_Format.rawValue else { return }
         guard let param, let stream else {
-            layouts = []
+            layout = nil
             return
         }
         var (format, width, height): (UInt32, UInt32, UInt32) = (0, 0, 0)
         guard matte_pw_parse_video_format(param, &format, &width, &height) != 0,
-            let chosen = PipeWireFormat.allCases.first(where: { Self.spaFormat($0).rawValue == format }),
+            let chosen = VideoLayout.offered(width: self.width).first(where: { Self.spaFormat($0).rawValue == format }),
             width == self.width, height == self.height
         else {
             // Consumers choose among the formats offered, so this would be a bug in the daemon or the consumer.
-            layouts = []
+            layout = nil
             logger.error("PipeWire: a consumer chose a format Matte did not offer; sending it nothing")
             return
         }
-        layouts = VideoLayout.offered(format: chosen, width: self.width, height: self.height)
-        writtenStride = 0
+        let layout = VideoLayout(format: chosen, width: self.width, height: self.height)
+        self.layout = layout
         logger.info("PipeWire: a consumer takes \(chosen.rawValue.uppercased()) \(width)x\(height)")
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 256 * (layouts.count + 1))
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
         defer { storage.deallocate() }
-        // GStreamer's layout promises no row length when the unpadded one is offered too: pipewiresrc asks for
-        // none (and reads none), and a consumer asking for rows of the width must not take it where only the chroma
-        // padding differs (widths of 4 mod 8, whose luma rows need none).
-        var params: [UnsafePointer<spa_pod>?] = layouts.enumerated().map { index, layout in
-            matte_pw_buffers_param(
-                storage + index * 256,
-                256,
-                UInt32(layout.frameBytes),
-                UInt32(index == 0 && layouts.count > 1 ? 0 : layout.stride),
-                Self.bufferCount
-            )
-        }
-        params.append(matte_pw_header_meta_param(storage + layouts.count * 256, 256))
+        var params: [UnsafePointer<spa_pod>?] = [nil, nil]
+        matte_pw_buffer_params(
+            storage,
+            1024,
+            UInt32(layout.frameBytes),
+            UInt32(layout.stride),
+            Self.bufferCount,
+            &params
+        )
         pw_stream_update_params(stream, &params, UInt32(params.count))
     }
 
@@ -308,20 +299,12 @@ extension PipeWireOutput: FrameSink {
         guard streaming.load(ordering: .acquiring) else { return .dropped }
         pw_thread_loop_lock(threadLoop)
         defer { pw_thread_loop_unlock(threadLoop) }
-        guard let stream, !layouts.isEmpty else { return .dropped }
+        guard let stream, let layout else { return .dropped }
         guard let buffer = pw_stream_dequeue_buffer(stream) else { return .dropped }
         let spaBuffer = buffer.pointee.buffer!
         let data = spaBuffer.pointee.datas!
         var result = SinkResult.written
-        if let base = data.pointee.data,
-            let layout = VideoLayout.layout(in: layouts, forBufferOf: Int(data.pointee.maxsize))
-        {
-            if layout.stride != writtenStride {
-                writtenStride = layout.stride
-                logger.info(
-                    "PipeWire: rows of \(layout.stride) bytes\(layout.stride == layouts[0].stride ? "" : " (unpadded, as the consumer asks)")"
-                )
-            }
+        if let base = data.pointee.data, Int(data.pointee.maxsize) >= layout.frameBytes {
             layout.write(frame, into: base.assumingMemoryBound(to: UInt8.self))
             data.pointee.chunk.pointee.offset = 0
             data.pointee.chunk.pointee.size = UInt32(layout.frameBytes)

@@ -6,22 +6,16 @@ public enum PipeWireFormat: String, CaseIterable, Sendable {
     case yuy2, i420, nv12
 }
 
-/// Where a frame's planes go in one PipeWire buffer block. Chroma planes cover odd heights with one more row, as
-/// `FrameConversion.yuyvTo420` writes them.
+/// Where a frame's planes go in one PipeWire buffer block: one after another, rows unpadded. Chroma planes cover odd
+/// heights with one more row, as `FrameConversion.yuyvTo420` writes them.
 ///
-/// A single block has one chunk stride, so a consumer either asks for the row length it assumes (libwebrtc, in
-/// Chromium and Firefox, asks for unpadded rows and reads the planes at width and width / 2) or asks for none and
-/// assumes GStreamer's default layout (pipewiresrc up to PipeWire 1.6 wraps the block with that layout, whatever the
-/// chunk says). Both are offered (`offered`), and the buffer size PipeWire settles on says which one a link took.
+/// A block has one chunk stride, and consumers do not agree on the rest: libwebrtc (Chromium 156 asks for no row
+/// length; older releases ask for the width) reads I420 and NV12 planes at the width and half of it, back to back,
+/// while GStreamer's pipewiresrc (up to PipeWire 1.6) reads GStreamer's default layout, each plane's rows padded to 4
+/// bytes, whatever the chunk says. So a format is offered only at widths where the two are the same (`offered`):
+/// YUY2 always (rows of an even width are whole words), NV12 at multiples of 4, I420 at multiples of 8. At other
+/// widths (854, 852, 426, 1366 …) every consumer takes YUY2, which all of them read alike.
 package struct VideoLayout: Equatable, Sendable {
-    /// How rows are padded.
-    package enum Rows: Sendable {
-        /// GStreamer's default (gst_video_info_set_format): each plane's rows padded to 4 bytes.
-        case gstreamer
-        /// No padding: rows of width bytes per sample, as libwebrtc assumes.
-        case unpadded
-    }
-
     package let format: PipeWireFormat
     package let width: Int, height: Int
     /// Bytes per row of the first plane (YUY2: the packed pixels; I420 and NV12: luma).
@@ -31,24 +25,23 @@ package struct VideoLayout: Equatable, Sendable {
     package let uOffset: Int, vOffset: Int
     package let frameBytes: Int
 
-    package init(format: PipeWireFormat, width: Int, height: Int, rows: Rows = .gstreamer) {
-        func padded(_ bytes: Int) -> Int { rows == .gstreamer ? (bytes + 3) & ~3 : bytes }
+    package init(format: PipeWireFormat, width: Int, height: Int) {
         (self.format, self.width, self.height) = (format, width, height)
         let chromaRows = (height + 1) / 2
         switch format {
         case .yuy2:
-            stride = padded(width * 2)
+            stride = width * 2
             chromaStride = 0
             (uOffset, vOffset) = (0, 0)
             frameBytes = stride * height
         case .i420:
-            stride = padded(width)
-            chromaStride = padded((width + 1) / 2)
+            stride = width
+            chromaStride = (width + 1) / 2
             uOffset = stride * height
             vOffset = uOffset + chromaStride * chromaRows
             frameBytes = vOffset + chromaStride * chromaRows
         case .nv12:
-            stride = padded(width)
+            stride = width
             chromaStride = stride
             uOffset = stride * height
             vOffset = uOffset + 1
@@ -56,18 +49,15 @@ package struct VideoLayout: Equatable, Sendable {
         }
     }
 
-    /// The layouts a link may take, GStreamer's first: a consumer that leaves the row length open gets what
-    /// GStreamer assumes, and one that asks for unpadded rows gets those. One layout where the two are the same.
-    package static func offered(format: PipeWireFormat, width: Int, height: Int) -> [VideoLayout] {
-        let gstreamer = VideoLayout(format: format, width: width, height: height)
-        let unpadded = VideoLayout(format: format, width: width, height: height, rows: .unpadded)
-        return gstreamer == unpadded ? [gstreamer] : [gstreamer, unpadded]
-    }
-
-    /// Which of `layouts` a buffer of `bytes` holds: the one of exactly that size (PipeWire sizes a link's
-    /// buffers from the Buffers parameter the link took), else the first that fits.
-    package static func layout(in layouts: [VideoLayout], forBufferOf bytes: Int) -> VideoLayout? {
-        layouts.first { $0.frameBytes == bytes } ?? layouts.first { $0.frameBytes <= bytes }
+    /// The formats whose unpadded layout is also GStreamer's at this (even) width, in Matte's order of preference.
+    package static func offered(width: Int) -> [PipeWireFormat] {
+        PipeWireFormat.allCases.filter { format in
+            switch format {
+            case .yuy2: return width % 2 == 0
+            case .nv12: return width % 4 == 0
+            case .i420: return width % 8 == 0
+            }
+        }
     }
 
     /// Writes a YUYV frame of this size into `out` (at least `frameBytes`) in this layout.

@@ -324,12 +324,14 @@ check "SIGINT while starting: it says so" grep -qx "matte: stopped by SIGINT whi
 kill -CONT "$pipewire_pid"
 
 # ---- 7b. row layouts: every consumer reads the picture at many widths ---------------------------------------------------
-# A single-block buffer has one chunk stride: libwebrtc (Chromium, Firefox) asks for rows of exactly the width and
-# reads the planes back to back; GStreamer's pipewiresrc asks for none and assumes its default layout (rows padded to
-# 4 bytes); others read the chunk's stride. pw-reader (Tests/e2e/pw-reader.c, libpipewire alone) plays the first and
-# the last; gst-launch the second. Each frame is compared with the YUY2 frame GStreamer reads (one layout for all).
+# A single-block buffer has one chunk stride, and consumers read the rest differently: libwebrtc (Chromium, Firefox)
+# reads I420/NV12 planes at the width and half of it, back to back; GStreamer's pipewiresrc reads its default layout
+# (each plane's rows padded to 4 bytes). So I420 is offered only at widths where the two agree (multiples of 8), NV12
+# at multiples of 4, YUY2 always. pw-reader (Tests/e2e/pw-reader.c, libpipewire alone) reads as libwebrtc does
+# (unpadded) and from the chunk's stride and size; gst-launch as GStreamer does. Each frame is compared with the YUY2
+# frame GStreamer reads (one layout for all).
 cc -O1 -o "$work/pw-reader" "$repo/Tests/e2e/pw-reader.c" $(pkg-config --cflags --libs libpipewire-0.3)
-# same_picture LABEL LAYOUT FILE: FILE (unpadded planes in ffmpeg's LAYOUT) shows the reference frame.
+# same_picture LABEL LAYOUT FILE: FILE (unpadded planes in ffmpeg's LAYOUT, or gst-LAYOUT) shows the reference frame.
 same_picture() {
     local result outcome=0
     result=$(python3 "$repo/Tests/e2e/compare-yuv.py" "$width" "$height" "$work/reference.yuv" "$2" "$3" 2>&1) || outcome=$?
@@ -343,12 +345,18 @@ for size in 160x121 426x240 640x360 722x405 852x480 854x480 1366x768 1920x1080; 
     matte_pid=$!
     wait_log "$matte_log" "first person mask ready" 30 >/dev/null
     [ "$size" = 160x121 ] && check "a picture as --input repeats at --fps" grep -q "(looped, 512x512 at 12 fps)" "$matte_log"
+    formats=$(pw-cli enum-params "$(node_id)" EnumFormat | sed -n 's/.*Spa:Enum:VideoFormat:\([A-Z0-9]*\).*/\1/p' | xargs)
+    # GStreamer's rule: I420 rows of the width and chroma rows of half of it are unpadded at multiples of 8.
+    expected="YUY2$([ $((width % 4)) = 0 ] && echo " NV12")$([ $((width % 8)) = 0 ] && echo " I420")"
+    check "$size: the formats offered are those every consumer lays out alike ($formats)" \
+        test "$(echo "$formats" | tr ' ' '\n' | sort | xargs)" = "$(echo "$expected" | tr ' ' '\n' | sort | xargs)"
     # A still photo: once the mask has settled (the frames skipped), every frame is the same picture.
     rm -f "$work"/*.yuv
     timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! video/x-raw,format=YUY2 \
         ! multifilesink location="$work/yuy2-%02d.yuv" >/dev/null 2>&1
     mv "$work/yuy2-14.yuv" "$work/reference.yuv"
-    for format in I420 NV12; do
+    for format in $formats; do
+        [ "$format" = YUY2 ] && continue
         name=$(echo "$format" | tr '[:upper:]' '[:lower:]')
         layout=$([ "$format" = I420 ] && echo yuv420p || echo nv12)
         for mode in unpadded chunk; do
@@ -362,6 +370,10 @@ for size in 160x121 426x240 640x360 722x405 852x480 854x480 1366x768 1920x1080; 
             ! multifilesink location="$work/gst-%02d.yuv" >/dev/null 2>&1
         same_picture "$format read by GStreamer (its default layout)" "gst-$layout" "$work/gst-14.yuv"
     done
+    # What a consumer that takes any format gets (Chromium prefers I420, then NV12, then YUY2): YUY2 where the others
+    # are not offered, read the same by all.
+    "$work/pw-reader" "$(node_id)" yuy2 "$width" "$height" unpadded 14 "$work/unpadded.yuv" 2>>"$logs/pw-reader.log"
+    same_picture "YUY2 read with unpadded rows" yuyv422 "$work/unpadded.yuv"
     kill -TERM "$matte_pid"
     wait "$matte_pid" 2>/dev/null
     matte_pid=""
