@@ -5,11 +5,11 @@
 # Both browsers' PipeWire capture (libwebrtc's video_capture_pipewire.cc) sometimes dies a few ms after the stream
 # connects: "Check failed: !race_checker<LINE>.RaceDetected()". This counts it per producer and browser: each run
 # is a fresh browser (Tests/e2e/browser-lib.sh's set-up: private PipeWire, WirePlumber, the portal) whose page
-# opens the camera once and sends one frame. Producers: `matte` (MATTE_BINARY on the fixture photo, default
-# .build/release/matte; one for all runs, as a user's matte serves call after call; `matte-fresh` starts one per
-# run) and `gst-FORMAT` (GStreamer's videotestsrc into pipewiresink, the same node properties, in FORMAT: I420,
-# YUY2, ...; one per run: 0.3.65's pipewiresink serves no second consumer), the control. Prints one line per
-# producer and browser: runs, aborts, frames; with --keep, the logs stay.
+# opens the camera once and sends one frame, from a fresh producer: `matte` (MATTE_BINARY on the fixture photo,
+# default .build/release/matte) or `gst-FORMAT` (GStreamer's videotestsrc into pipewiresink with the same node
+# properties, in FORMAT: I420, YUY2, ...), the control (one per connect: 0.3.65's pipewiresink serves no second
+# consumer). Runs are interleaved, so every producer meets the same load. Prints one line per producer and
+# browser: runs, aborts, frames; with --keep, the logs stay.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 runs=30 browsers="chromium firefox" producers="matte gst-I420" size=640x360 keep=0
@@ -47,10 +47,9 @@ cp "$matte_source" "$work/matte"
 width=${size%x*} height=${size#*x}
 
 start_producer() {
-    local log=$logs/producer-$1.log
-    [ "$1" = matte ] || log=$logs/producer-$1-$browser-$run.log
+    local log=$logs/producer-$1-$browser-$run.log
     case $1 in
-    matte | matte-fresh)
+    matte)
         "${matte_env[@]}" "$work/matte" --input "$repo/Tests/Fixtures/astronaut-1280x720.png" --output pipewire \
             --output-size "$size" --background '#00c000' >"$log" 2>&1 &
         ;;
@@ -88,39 +87,48 @@ start_page_server >"$logs/setup.txt" 2>&1 || { cat "$logs/setup.txt" >&2; exit 1
 echo "browser-abort-rate: $(/usr/lib/chromium/chromium --version 2>/dev/null), $(firefox-esr --version 2>/dev/null)," \
     "xdg-desktop-portal $(dpkg-query -W -f '${Version}' xdg-desktop-portal), $(pipewire --version | tail -n 1);" \
     "$runs runs at $size"
-for producer in $producers; do
-    fresh=1
-    [ "$producer" = matte ] && { fresh=0; start_producer "$producer" || exit 1; }
-    for browser in $browsers; do
-        aborted_runs=0 frames=0 other=0 lines=""
-        for run in $(seq 1 "$runs"); do
-            [ "$fresh" = 0 ] || start_producer "$producer" || exit 1
-            tag=$producer-$browser-$run
-            log=$logs/$tag.log
-            browser_start "$browser" \
-                "${page_url}?tag=$tag&mode=cycles&w=$width&h=$height&n=1&attempts=1&first_settle=0&gap=0" "$log"
-            deadline=$((SECONDS + 30))
-            until grep -q '"kind": "done"' "$page/$tag.events" 2>/dev/null || ! browser_running; do
-                [ "$SECONDS" -lt "$deadline" ] || break
-                sleep 0.1
-            done
-            browser_stop
-            [ "$fresh" = 0 ] || stop_producer
-            if grep -q '"ok": true' "$page/$tag.events" 2>/dev/null; then frames=$((frames + 1)); fi
-            if aborted "$log"; then
-                aborted_runs=$((aborted_runs + 1))
-                # Chromium's abort has a time: how long after the page began to open the camera.
-                when=$(abort_times "$log" | head -n 1)
-                start=$(sed -n 's/.*"kind": "attempt".*"t0": \([0-9.]*\).*/\1/p' "$page/$tag.events" 2>/dev/null | head -n 1)
-                [ -n "$when" ] && [ -n "$start" ] && when=" $(echo "($when - $start) * 1000 / 1" | bc) ms into the attempt"
-                lines+="; run $run: $(grep -aoE 'race_checker[0-9]+' "$log" | head -n 1)$when"
-            elif ! grep -q '"ok": true' "$page/$tag.events" 2>/dev/null; then
-                other=$((other + 1))
-                lines+="; run $run failed: $(sed -n 's/.*"why": "\([^"]*\)".*/\1/p' "$page/$tag.events" 2>/dev/null | head -n 1)"
-            fi
-        done
-        echo "browser-abort-rate: $producer, $browser: $runs runs, $aborted_runs aborted, $frames got a frame," \
-            "$other failed otherwise${lines}"
+# connect PRODUCER BROWSER RUN: one browser launch whose page opens the camera once; tallies the outcome.
+declare -A aborts frames others notes
+connect() {
+    local producer=$1 browser=$2 run=$3 key="$1, $2" tag log when start
+    tag=$producer-$browser-$run
+    log=$logs/$tag.log
+    browser_start "$browser" \
+        "${page_url}?tag=$tag&mode=cycles&w=$width&h=$height&n=1&attempts=1&first_settle=0&gap=0" "$log"
+    local deadline=$((SECONDS + 30))
+    until grep -q '"kind": "done"' "$page/$tag.events" 2>/dev/null || ! browser_running; do
+        [ "$SECONDS" -lt "$deadline" ] || break
+        sleep 0.1
     done
-    stop_producer
+    browser_stop
+    if grep -q '"ok": true' "$page/$tag.events" 2>/dev/null; then frames[$key]=$((${frames[$key]:-0} + 1)); fi
+    if aborted "$log"; then
+        aborts[$key]=$((${aborts[$key]:-0} + 1))
+        # Chromium's abort has a time: how long after the page began to open the camera.
+        when=$(abort_times "$log" | head -n 1)
+        start=$(sed -n 's/.*"kind": "attempt".*"t0": \([0-9.]*\).*/\1/p' "$page/$tag.events" 2>/dev/null | head -n 1)
+        [ -n "$when" ] && [ -n "$start" ] && when=" $(echo "($when - $start) * 1000 / 1" | bc) ms into the attempt"
+        notes[$key]+="; run $run: $(grep -aoE 'race_checker[0-9]+' "$log" | head -n 1)$when"
+    elif ! grep -q '"ok": true' "$page/$tag.events" 2>/dev/null; then
+        others[$key]=$((${others[$key]:-0} + 1))
+        notes[$key]+="; run $run failed: $(sed -n 's/.*"why": "\([^"]*\)".*/\1/p' "$page/$tag.events" 2>/dev/null | head -n 1)"
+    fi
+}
+# Interleaved (run by run, producer by producer), so that every producer meets the same load on the machine.
+for run in $(seq 1 "$runs"); do
+    for producer in $producers; do
+        for browser in $browsers; do
+            start_producer "$producer" || exit 1
+            connect "$producer" "$browser" "$run"
+            stop_producer
+        done
+    done
+    echo "browser-abort-rate: run $run of $runs done (load $(cut -d ' ' -f 1 /proc/loadavg))" >&2
+done
+for producer in $producers; do
+    for browser in $browsers; do
+        key="$producer, $browser"
+        echo "browser-abort-rate: $key: $runs runs, ${aborts[$key]:-0} aborted, ${frames[$key]:-0} got a frame," \
+            "${others[$key]:-0} failed otherwise${notes[$key]:-}"
+    done
 done

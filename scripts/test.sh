@@ -3,7 +3,8 @@
 # command-line tests, the Debian package's checks, the fidelity and hostile-input suites (also under AddressSanitizer
 # and valgrind), the threaded unit tests under ThreadSanitizer, a short fuzz of the model readers and of the control
 # protocol, the live camera end to end in a VM with real drivers (vivid + v4l2loopback 0.12.7 and 0.15) with a
-# one-minute soak, the PipeWire camera against a private daemon (no VM), and the Swift test suite.
+# one-minute soak, the PipeWire camera against a private daemon (no VM) and in Chromium and Firefox, and the Swift
+# test suite.
 # MATTE_SKIP_E2E=1 skips the VM tests (they need 15-25 minutes and Debian's archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."

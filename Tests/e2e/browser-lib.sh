@@ -17,9 +17,11 @@
 # aborted LOG: LOG shows libwebrtc's known abort when a PipeWire stream connects (below).
 # bl_cleanup: stops everything started here (call it from the EXIT trap).
 
-# libwebrtc's PipeWire capture (video_capture_pipewire.cc, in Chromium and Firefox alike) sometimes aborts a few ms
-# after a stream connects: "Check failed: !race_checker<LINE>.RaceDetected()". Chromium restarts its capture service
-# (the track shows 2x2 black frames), Firefox dies. Only this exact signature may excuse a retry.
+# libwebrtc's PipeWire capture (video_capture_pipewire.cc, in Chromium and Firefox alike) sometimes aborts just
+# after a stream connects: "Check failed: !race_checker301.RaceDetected()" (line 301 in Chromium 156 and Firefox
+# 153). Chromium's capture service dies (getUserMedia fails with NotReadableError, or the track shows 2x2 black
+# frames), Firefox dies. It happens with GStreamer's pipewiresink as the camera too (scripts/browser-abort-rate.sh:
+# about 1 connect in 40 to 100 on 2 busy cores). Only this exact signature may excuse a retry.
 aborted() {
     grep -aq 'video_capture_pipewire\.cc' "$1" 2>/dev/null \
         && grep -aqE 'Check failed: !race_checker[0-9]*\.RaceDetected\(\)' "$1"
@@ -191,10 +193,30 @@ bl_descendants() {
     for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$child"; bl_descendants "$child"; done
 }
 
+# bus_pid NAME: the process that owns NAME on the session bus.
+bus_pid() {
+    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.GetConnectionUnixProcessID "$1" 2>/dev/null | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'
+}
+
 bl_cleanup() {
     browser_stop
-    local pid
-    for pid in "${bl_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    local pid name activated=()
+    # The services the bus started for the portal: the document portal holds a FUSE mount in XDG_RUNTIME_DIR/doc
+    # (which would keep the directory from being removed) until it stops.
+    for name in org.freedesktop.portal.Documents org.freedesktop.impl.portal.PermissionStore; do
+        pid=$(bus_pid "$name")
+        [ -n "$pid" ] && activated+=("$pid")
+    done
+    for pid in "${bl_pids[@]}" "${activated[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     stop_daemons
     for pid in "${bl_pids[@]}"; do wait "$pid" 2>/dev/null; done
+    local deadline=$((SECONDS + 5))
+    for pid in "${activated[@]}"; do
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    done
+    if mountpoint -q "$XDG_RUNTIME_DIR/doc" 2>/dev/null; then
+        fusermount3 -u "$XDG_RUNTIME_DIR/doc" 2>/dev/null || fusermount -u "$XDG_RUNTIME_DIR/doc" 2>/dev/null
+    fi
+    return 0
 }

@@ -189,7 +189,7 @@ stream_case() {
     # From 2 s after getUserMedia: matte opened its source and has its first person masks by then.
     since=$(echo "$t0 + 2" | bc)
     expect "$browser $size: the frame: ${size}, background replaced, person kept, not sheared" \
-        frames_wait "$size" 0,192,0 "$since" 20
+        frames_wait "$size" 0,192,0 "$since" 12
     local fps
     fps=$(python3 -c '
 import json, sys
