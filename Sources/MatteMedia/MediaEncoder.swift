@@ -352,8 +352,8 @@ public final class MediaEncoder {
             av_packet_rescale_ts(packet, input.pointee.time_base, output.pointee.time_base)
             packet.pointee.stream_index = output.pointee.index
             packet.pointee.pos = -1
-            let written = av_interleaved_write_frame(format, packet)
-            guard written >= 0 else { throw MediaError(path, "cannot write", code: written) }
+            let (written, printedWriting) = LibraryOutput.capture { av_interleaved_write_frame(format, packet) }
+            guard written >= 0 else { throw failure("cannot write", code: written, printed: printedWriting) }
         }
     }
 
@@ -396,20 +396,22 @@ public final class MediaEncoder {
             if packet.pointee.duration <= 0 { packet.pointee.duration = frameDuration }
             av_packet_rescale_ts(packet, codec!.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
-            let written = av_interleaved_write_frame(format, packet)
-            guard written >= 0 else { throw MediaError(path, "cannot write", code: written) }
+            let (written, printedWriting) = LibraryOutput.capture { av_interleaved_write_frame(format, packet) }
+            guard written >= 0 else { throw failure("cannot write", code: written, printed: printedWriting) }
         }
     }
 
     /// `what` failed with FFmpeg's `code`, the encoder library having `printed` that. Running out of memory
     /// names the frame size, as the decoder does; libx264 says "malloc of size … failed" and FFmpeg passes
-    /// it on as a "generic error in an external library", so its own words decide.
+    /// it on as a "generic error in an external library", and the image writer turns any failure to open the
+    /// picture's file into "Could not open file" and EIO, so its own words decide.
     private func failure(_ what: String, code: Int32, printed: String = "") -> MediaError {
-        // Without a word from the library, an external failure is memory when memory is short: room for two
-        // encoder threads' stacks and four frames.
-        let silentlyShort =
-            code == matte_averror_external() && printed.isEmpty
-            && !OutOfMemory.couldReserve(bytes: 16 << 20 + 4 * width * height * 2)
+        // Without a word from the library on memory, such a failure is memory when memory is short: room for
+        // two encoder threads' stacks and four frames.
+        let vague =
+            (code == matte_averror_external() && printed.isEmpty)
+            || (code == -EIO && printed.contains("Could not open file"))
+        let silentlyShort = vague && !OutOfMemory.couldReserve(bytes: 16 << 20 + 4 * width * height * 2)
         if code == -ENOMEM || LibraryOutput.mentionsMemory(printed) || silentlyShort {
             return MediaError(path, "not enough memory to encode \(width)×\(height) frames; \(OutOfMemory.advice)")
         }
