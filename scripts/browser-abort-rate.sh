@@ -81,7 +81,7 @@ stop_producer() {
     done
 }
 
-start_daemons || { echo "browser-abort-rate: PipeWire did not start" >&2; exit 1; }
+start_daemons "$bl_logs" || { echo "browser-abort-rate: PipeWire did not start" >&2; exit 1; }
 start_portal >"$logs/setup.txt" 2>&1 || { cat "$logs/setup.txt" >&2; exit 1; }
 start_page_server >"$logs/setup.txt" 2>&1 || { cat "$logs/setup.txt" >&2; exit 1; }
 echo "browser-abort-rate: $(/usr/lib/chromium/chromium --version 2>/dev/null), $(firefox-esr --version 2>/dev/null)," \

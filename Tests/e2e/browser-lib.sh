@@ -7,8 +7,8 @@
 # browser_env DIR: a private XDG_RUNTIME_DIR, XDG_DATA_HOME (the portal's permission store), XDG_CONFIG_HOME and
 #   XDG_CACHE_HOME under DIR, given to D-Bus-activated services too; sets bl_work, bl_logs and bl_data_home (the
 #   caller's XDG_DATA_HOME, where matte finds its models: run matte under "${matte_env[@]}").
-# start_daemons / stop_daemons: pipewire, then wireplumber (it links consumers to the node and, with its stock access
-#   script, hands camera nodes to the portal's unsandboxed clients).
+# start_daemons LOGDIR / stop_daemons (Tests/e2e/pipewire-lib.sh): pipewire, then wireplumber (it links consumers to
+#   the node and, with its stock access script, hands camera nodes to the portal's unsandboxed clients).
 # start_portal: Xvfb on a free display, xdg-desktop-portal-gtk on it (started by hand: D-Bus activation gives it no
 #   DISPLAY), the permission store seeded with camera = yes (1.16 asks even unsandboxed apps), xdg-desktop-portal.
 # start_page_server: Tests/e2e/browser-page/server.py writing to $bl_work/page; sets page_url.
@@ -72,21 +72,8 @@ browser_env() {
     dbus-update-activation-environment XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_CURRENT_DESKTOP
 }
 
-pipewire_pid="" wireplumber_pid=""
-start_daemons() {
-    pipewire >>"$bl_logs/pipewire.log" 2>&1 &
-    pipewire_pid=$!
-    local deadline=$((SECONDS + 10))
-    until [ -S "$XDG_RUNTIME_DIR/pipewire-0" ]; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.1; done
-    wireplumber >>"$bl_logs/wireplumber.log" 2>&1 &
-    wireplumber_pid=$!
-    sleep 1
-}
-stop_daemons() {
-    kill -TERM "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
-    wait "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
-    rm -f "$XDG_RUNTIME_DIR"/pipewire-0*
-}
+# shellcheck source=Tests/e2e/pipewire-lib.sh
+. "$bl_repo/Tests/e2e/pipewire-lib.sh"
 
 # bus_has NAME: NAME has an owner on the session bus.
 bus_has() {

@@ -261,7 +261,7 @@ cycles() {
 echo "browsers: $(/usr/lib/chromium/chromium --version 2>/dev/null), $(firefox-esr --version 2>/dev/null)," \
     "xdg-desktop-portal $(dpkg-query -W -f '${Version}' xdg-desktop-portal 2>/dev/null)," \
     "$(pipewire --version | tail -n 1), $matte_source"
-start_daemons || { fail "the private PipeWire daemon starts"; summary; exit; }
+start_daemons "$logs" || { fail "the private PipeWire daemon starts"; summary; exit; }
 start_portal >"$logs/setup.txt" 2>&1 || { fail "xdg-desktop-portal starts: $(cat "$logs/setup.txt")"; summary; exit; }
 start_page_server >"$logs/setup.txt" 2>&1 || { fail "the page server starts: $(cat "$logs/setup.txt")"; summary; exit; }
 

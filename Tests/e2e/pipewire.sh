@@ -29,21 +29,9 @@ unset PIPEWIRE_REMOTE PIPEWIRE_RUNTIME_DIR
 photo=$repo/Tests/Fixtures/astronaut.png
 ff=(ffmpeg -hide_banner -nostdin -loglevel error -y)
 
-pipewire_pid="" wireplumber_pid="" matte_pid=""
-start_daemons() {
-    pipewire >>"$logs/pipewire.log" 2>&1 &
-    pipewire_pid=$!
-    local deadline=$((SECONDS + 10))
-    until [ -S "$XDG_RUNTIME_DIR/pipewire-0" ]; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.1; done
-    wireplumber >>"$logs/wireplumber.log" 2>&1 &
-    wireplumber_pid=$!
-    sleep 1
-}
-stop_daemons() {
-    kill -TERM "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
-    wait "$wireplumber_pid" "$pipewire_pid" 2>/dev/null
-    rm -f "$XDG_RUNTIME_DIR"/pipewire-0*
-}
+# shellcheck source=Tests/e2e/pipewire-lib.sh
+. "$repo/Tests/e2e/pipewire-lib.sh"
+matte_pid=""
 cleanup() {
     [ -n "$matte_pid" ] && kill -KILL "$matte_pid" 2>/dev/null
     [ -n "${listener_pid:-}" ] && kill -TERM "$listener_pid" 2>/dev/null
@@ -75,7 +63,7 @@ gst_read() {
 rgb_pixel() { od -An -tu1 -j $((($2 * $6 + $4) * $5 * 3 + $3 * 3)) -N 3 "$1" | xargs; }
 
 echo "pipewire: $(pipewire --version | tail -n 1), $matte"
-start_daemons || { fail "the private PipeWire daemon starts"; summary; exit; }
+start_daemons "$logs" || { fail "the private PipeWire daemon starts"; summary; exit; }
 
 # ---- 1. the node: published with a camera's properties, nothing read while nobody consumes -------------------------
 "$matte" --input "$photo" --output pipewire --background '#00c000' >"$logs/matte.log" 2>&1 &
@@ -167,7 +155,7 @@ stop_daemons
 check "matte notices the daemon is gone" wait_log "$logs/matte.log" "lost the daemon" 10
 sleep 3
 check "and keeps running without it" alive
-start_daemons
+start_daemons "$logs"
 check "matte republishes the node when the daemon is back" \
     wait_log "$logs/matte.log" 'camera node [0-9]* ("Matte") published' 15 2
 echo "pipewire: node $before before the restart, $(node_id) after"
@@ -293,7 +281,7 @@ check "and names the missing daemon" test "$(status_field "s.get('output_problem
 sleep 2.5
 out=$(status_field "s['rates']['out']")
 check "and counts no frames out ($out fps)" test "$(status_field "s['rates']['out'] == 0")" = True
-start_daemons
+start_daemons "$logs"
 check "the node is published again when the daemon is back" wait_log "$matte_log" 'camera node [0-9]* ("Matte") published' 15 2
 check "and status says live again" state_becomes live
 check "with no output_problem" test "$(status_field "'output_problem' in s")" = False
@@ -330,6 +318,7 @@ kill -CONT "$pipewire_pid"
 # at multiples of 4, YUY2 always. pw-reader (Tests/e2e/pw-reader.c, libpipewire alone) reads as libwebrtc does
 # (unpadded) and from the chunk's stride and size; gst-launch as GStreamer does. Each frame is compared with the YUY2
 # frame GStreamer reads (one layout for all).
+# shellcheck disable=SC2046  # pkg-config prints several flags
 cc -O1 -o "$work/pw-reader" "$repo/Tests/e2e/pw-reader.c" $(pkg-config --cflags --libs libpipewire-0.3)
 # same_picture LABEL LAYOUT FILE: FILE (unpadded planes in ffmpeg's LAYOUT, or gst-LAYOUT) shows the reference frame.
 same_picture() {
