@@ -334,17 +334,17 @@ for size in 160x121 426x240 640x360 722x405 852x480 854x480 1366x768 1920x1080; 
     matte_pid=$!
     wait_log "$matte_log" "first person mask ready" 30 >/dev/null
     [ "$size" = 160x121 ] && check "a picture as --input repeats at --fps" grep -q "(looped, 512x512 at 12 fps)" "$matte_log"
-    formats=$(pw-cli enum-params "$(node_id)" EnumFormat | sed -n 's/.*Spa:Enum:VideoFormat:\([A-Z0-9]*\).*/\1/p' | xargs)
+    offered=$(pw-cli enum-params "$(node_id)" EnumFormat | sed -n 's/.*Spa:Enum:VideoFormat:\([A-Z0-9]*\).*/\1/p' | xargs)
     # GStreamer's rule: I420 rows of the width and chroma rows of half of it are unpadded at multiples of 8.
     expected="YUY2$([ $((width % 4)) = 0 ] && echo " NV12")$([ $((width % 8)) = 0 ] && echo " I420")"
-    check "$size: the formats offered are those every consumer lays out alike ($formats)" \
-        test "$(echo "$formats" | tr ' ' '\n' | sort | xargs)" = "$(echo "$expected" | tr ' ' '\n' | sort | xargs)"
+    check "$size: the formats offered are those every consumer lays out alike ($offered)" \
+        test "$(echo "$offered" | tr ' ' '\n' | sort | xargs)" = "$(echo "$expected" | tr ' ' '\n' | sort | xargs)"
     # A still photo: once the mask has settled (the frames skipped), every frame is the same picture.
     rm -f "$work"/*.yuv
     timeout 30 gst-launch-1.0 -q pipewiresrc path="$(node_id)" num-buffers=15 ! video/x-raw,format=YUY2 \
         ! multifilesink location="$work/yuy2-%02d.yuv" >/dev/null 2>&1
     mv "$work/yuy2-14.yuv" "$work/reference.yuv"
-    for format in $formats; do
+    for format in $offered; do
         [ "$format" = YUY2 ] && continue
         name=$(echo "$format" | tr '[:upper:]' '[:lower:]')
         layout=$([ "$format" = I420 ] && echo yuv420p || echo nv12)
