@@ -229,7 +229,7 @@ le() {
 # wait_log LOG PATTERN SECONDS [COUNT]: waits until PATTERN appears COUNT times (default 1) in LOG.
 wait_log() {
     local deadline=$((SECONDS + $3)) count=${4:-1}
-    until [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$count" ]; do
+    until [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -ge "$count" ] 2>/dev/null; do
         [ "$SECONDS" -lt "$deadline" ] || { echo "no '$2' in $1 after $3 s:"; tail -n 5 "$1"; return 1; }
         sleep 0.2
     done
