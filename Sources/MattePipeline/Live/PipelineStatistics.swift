@@ -1,7 +1,9 @@
-import Synchronization
+import Foundation
 
 /// Counters the threads update and the status line and benchmarks read.
-public final class PipelineStatistics: Sendable {
+public final class PipelineStatistics: @unchecked Sendable {
+    // @unchecked: `counts` is touched only under `lock` (an NSLock, which ThreadSanitizer sees; it does not see
+    // Synchronization's futex Mutex, and reported the capture and segmentation threads' updates as a race).
     private struct Counters {
         var framesIn = 0
         var framesOut = 0
@@ -14,28 +16,35 @@ public final class PipelineStatistics: Sendable {
         var latencies: [Double] = []
     }
 
-    private let counters = Mutex(Counters())
+    private let lock = NSLock()
+    private var counts = Counters()
+
+    private func withLock<Result>(_ body: (inout Counters) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&counts)
+    }
 
     func frameIn(processing: Double) {
-        counters.withLock {
+        withLock {
             $0.framesIn += 1
             $0.captureTotal += processing
         }
     }
     func inference(_ milliseconds: Double) {
-        counters.withLock {
+        withLock {
             $0.inferences += 1
             $0.inferenceTotal += milliseconds
         }
     }
-    func placeholder() { counters.withLock { $0.placeholders += 1 } }
+    func placeholder() { withLock { $0.placeholders += 1 } }
     /// A frame the sink dropped (`SinkResult.dropped`).
-    func drop() { counters.withLock { $0.dropped += 1 } }
+    func drop() { withLock { $0.dropped += 1 } }
 
     /// Frames the sink dropped so far, without the sort a `snapshot` does.
-    public var dropped: Int { counters.withLock { $0.dropped } }
+    public var dropped: Int { withLock { $0.dropped } }
     func frameOut(latency: Double, composite: Double) {
-        counters.withLock {
+        withLock {
             $0.framesOut += 1
             $0.compositeTotal += composite
             $0.latencies.append(latency)
@@ -55,7 +64,7 @@ public final class PipelineStatistics: Sendable {
     }
 
     public func snapshot() -> Snapshot {
-        counters.withLock { counts in
+        withLock { counts in
             let sorted = counts.latencies.sorted()
             func percentile(_ p: Double) -> Double {
                 sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
