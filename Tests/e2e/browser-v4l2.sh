@@ -89,7 +89,7 @@ echo "browser-v4l2: both browsers' listings woke matte $woke time(s) (readers de
 if [ "$method" != inotify ]; then
     check "a listing alone does not wake matte (readers detected by $method)" test "$woke" -eq 0
 fi
-# The rate matte writes at: a picture as the camera runs at 25 fps whatever --fps asks.
+# The rate matte writes at, as its log says (a picture as the camera repeats at --fps, 30 by default).
 rate=$(sed -n 's/^matte: .* at \([0-9.]*\) fps) → .*/\1/p' "$logs/matte-yuyv.log" | head -n 1)
 echo "browser-v4l2: matte writes $size at ${rate:-?} fps"
 # (310, 10): the grey wall right of the shuttle, background however the square photo is fitted to 4:3.
